@@ -1,0 +1,5 @@
+"""``python -m dispatch`` runs the command line."""
+
+from dispatch.cli import main
+
+main()

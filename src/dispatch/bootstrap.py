@@ -1,0 +1,81 @@
+"""Composition root: the only place that wires storage, clock, services and UI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from dispatch.config import Settings
+from dispatch.domain.ports import Clock, SystemClock
+from dispatch.services import Runtime
+from dispatch.store.db import ensure_schema, make_engine, make_session_factory, safe_url
+from dispatch.store.uow import SqlUnitOfWork
+from dispatch.ui.app import DispatchApp
+
+
+@dataclass(frozen=True, slots=True)
+class Storage:
+    """An open database: engine and session factory.
+
+    Attributes:
+        engine: The SQLAlchemy engine.
+        sessions: The one session factory.
+    """
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    def reader(self) -> SqlUnitOfWork:
+        """A unit of work that only reads."""
+        return SqlUnitOfWork(self.sessions, write=False)
+
+    def writer(self) -> SqlUnitOfWork:
+        """A unit of work that writes."""
+        return SqlUnitOfWork(self.sessions, write=True)
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def open_storage(url: str, *, migrate: bool = True) -> Storage:
+    """Connect to ``url`` and bring its schema to the newest migration.
+
+    Raises:
+        InvalidInputError: For a malformed or unsupported URL.
+        StorageUnavailableError: If the database cannot be reached or migrated.
+    """
+    engine = make_engine(url)
+    if migrate:
+        ensure_schema(engine)
+    return Storage(engine, make_session_factory(engine))
+
+
+def build_runtime(settings: Settings, storage: Storage, *, clock: Clock | None = None) -> Runtime:
+    """The services' runtime over ``storage``."""
+    return Runtime(
+        reader=storage.reader,
+        writer=storage.writer,
+        clock=clock or SystemClock(),
+        actor=settings.user,
+        db_label=safe_url(settings.db_url),
+    )
+
+
+def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    storage: Storage | None = None,
+) -> DispatchApp:
+    """The only way to make the console, for the command line and tests alike.
+
+    Args:
+        settings: Resolved settings.
+        clock: The clock (a ``FixedClock`` in snapshots).
+        storage: An open storage; opened from ``settings`` when ``None``.
+    """
+    storage = storage or open_storage(settings.db_url)
+    return DispatchApp(build_runtime(settings, storage, clock=clock))

@@ -1,0 +1,542 @@
+"""The command line: ``dispatch`` opens the console, subcommands script the rest.
+
+Every subcommand takes ``--db URL``; list commands take ``--json``. Errors print
+one line on stderr and exit non-zero: 1 for bad input or unknown names, 2 for
+usage errors, 3 for a conflict (the ticket changed since the given version),
+4 when the database cannot be used.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from dispatch import __version__
+from dispatch.domain.errors import (
+    ConflictError,
+    DispatchError,
+    InvalidInputError,
+    StorageUnavailableError,
+)
+from dispatch.domain.model import Channel, NewTicket, Severity, TicketKind, TicketStatus
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+EXIT_CONFLICT = 3
+EXIT_STORAGE = 4
+
+
+# --- shared options ---------------------------------------------------------
+
+
+def _remember_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.ensure_object(dict)["db"] = value
+
+
+def db_option(func: F) -> F:
+    """``--db URL`` on a command (the innermost one given wins)."""
+    return click.option(
+        "--db",
+        metavar="URL",
+        expose_value=False,
+        callback=_remember_db,
+        is_eager=True,
+        help="Database URL (default: DISPATCH_DB, then dispatch.toml, then the user data dir).",
+    )(func)
+
+
+def json_option(func: F) -> F:
+    """``--json`` on a list command."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
+
+
+def _echo_json(data: Any) -> None:
+    # ensure_ascii keeps control characters and bidi overrides escaped (\u001b),
+    # so JSON output can be printed to a terminal safely.
+    click.echo(json.dumps(data, indent=2))
+
+
+class TicketRef(click.ParamType[int, Any]):
+    """A ticket given as ``42`` or ``T-42``."""
+
+    name = "TICKET"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        """Parse the id."""
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        digits = text[2:] if text[:2].upper() == "T-" else text
+        if not digits.isdigit() or int(digits) <= 0:
+            self.fail(f"{value!r} is not a ticket id (use 42 or T-42)", param, ctx)
+        return int(digits)
+
+
+class AwareTime(click.ParamType[datetime, Any]):
+    """An ISO-8601 instant with a UTC offset (``Z`` allowed)."""
+
+    name = "ISO"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        """Parse the instant, refusing one without an offset."""
+        if isinstance(value, datetime):
+            return value
+        try:
+            parsed = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(
+                f"{value!r} is not an ISO-8601 time (e.g. 2026-11-23T09:30+02:00)", param, ctx
+            )
+        if parsed.tzinfo is None:
+            self.fail(f"{value!r} has no UTC offset (add Z or +02:00)", param, ctx)
+        return parsed
+
+
+def _choice(values: type[Any]) -> click.Choice[str]:
+    return click.Choice([v.value for v in values], case_sensitive=False)
+
+
+# --- the application context ------------------------------------------------
+
+
+@contextmanager
+def _storage(ctx: click.Context) -> Iterator[Any]:
+    """Settings, open storage and runtime for one command."""
+    from dispatch.bootstrap import build_runtime, open_storage
+    from dispatch.config import load_settings
+
+    settings = load_settings(db=ctx.ensure_object(dict).get("db"))
+    storage = open_storage(settings.db_url)
+    try:
+        yield settings, storage, build_runtime(settings, storage)
+    finally:
+        storage.dispose()
+
+
+@contextmanager
+def _runtime(ctx: click.Context) -> Iterator[Any]:
+    with _storage(ctx) as (_settings, _store, runtime):
+        yield runtime
+
+
+# --- commands -----------------------------------------------------------------
+
+
+@click.group(invoke_without_command=True)
+@db_option
+@click.version_option(__version__, prog_name="dispatch")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Dispatch console for technical support: run without a command to open it."""
+    if ctx.invoked_subcommand is None:
+        _open_console(ctx)
+
+
+def _open_console(ctx: click.Context) -> None:
+    from dispatch.bootstrap import build_app, open_storage
+    from dispatch.config import load_settings
+
+    settings = load_settings(db=ctx.ensure_object(dict).get("db"))
+    storage = open_storage(settings.db_url)
+    try:
+        build_app(settings, storage=storage).run()
+    finally:
+        storage.dispose()
+
+
+@cli.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@db_option
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Apply pending schema migrations."""
+    from dispatch.bootstrap import open_storage
+    from dispatch.config import load_settings
+    from dispatch.store.db import current_revision, head_revision, safe_url, upgrade
+
+    settings = load_settings(db=ctx.ensure_object(dict).get("db"))
+    storage = open_storage(settings.db_url, migrate=False)
+    try:
+        before = current_revision(storage.engine)
+        upgrade(storage.engine)
+        after = head_revision()
+        where = safe_url(settings.db_url)
+        if before == after:
+            click.echo(f"{where}: already at revision {after}")
+        else:
+            click.echo(f"{where}: upgraded from {before or 'empty'} to {after}")
+    finally:
+        storage.dispose()
+
+
+@cli.command()
+@db_option
+@click.option("--reset", is_flag=True, help="Delete every ticket, customer and technician first.")
+@click.option("--seed", "seed", type=int, default=7, show_default=True, help="Random seed.")
+@click.option("--no-open", is_flag=True, help="Only create the data; do not open the console.")
+@click.pass_context
+def demo(ctx: click.Context, reset: bool, seed: int, no_open: bool) -> None:
+    """Create a realistic demo data set, then open the console on it."""
+    from dispatch import demo as demo_data
+    from dispatch.store import bulk
+    from dispatch.store.db import safe_url
+
+    with _storage(ctx) as (settings, storage, runtime):
+        now = runtime.clock.now()
+        data = demo_data.build(seed=seed, now=now)
+        with storage.writer() as uow:
+            if bulk.has_data(uow.session):
+                if not reset:
+                    raise InvalidInputError(
+                        "the database already holds data; use --reset to replace it "
+                        "(or --db to name another database)"
+                    )
+                bulk.reset(uow.session)
+            counts = bulk.load(
+                uow.session,
+                customers=data.customers,
+                contracts=data.contracts,
+                technicians=data.technicians,
+                tickets=[(t.ticket, t.contract_name, t.events) for t in data.tickets],
+                at=now,
+                actor=settings.user,
+                note=f"demo data, seed {seed}",
+            )
+            uow.commit()
+        click.echo(
+            f"demo data (seed {seed}) in {safe_url(settings.db_url)}: {counts.customers} "
+            f"customers, {counts.contracts} contracts, {counts.technicians} technicians, "
+            f"{counts.tickets} tickets"
+        )
+    if not no_open:
+        _open_console(ctx)
+
+
+@cli.command()
+@db_option
+@click.option("--tickets", type=click.IntRange(min=1), required=True, help="How many tickets.")
+@click.option(
+    "--open-share",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.1,
+    show_default=True,
+    help="Share of the tickets still open.",
+)
+@click.option("--seed", "seed", type=int, default=1, show_default=True, help="Random seed.")
+@click.pass_context
+def seed(ctx: click.Context, tickets: int, open_share: float, seed: int) -> None:
+    """Add synthetic tickets in bulk (for benchmarks); adds customers if there are none."""
+    from dispatch import demo as demo_data
+    from dispatch.store import bulk
+
+    with _storage(ctx) as (settings, storage, runtime):
+        now = runtime.clock.now()
+        directory = demo_data.build(seed=seed, now=now, tickets=False)
+        with storage.writer() as uow:
+            if not bulk.has_data(uow.session):
+                bulk.load(
+                    uow.session,
+                    customers=directory.customers,
+                    contracts=directory.contracts,
+                    technicians=directory.technicians,
+                    tickets=[],
+                    at=now,
+                    actor=settings.user,
+                    note="customers, contracts and technicians for synthetic load",
+                )
+                uow.commit()
+        added = bulk.synthesize(
+            storage.writer,
+            count=tickets,
+            open_share=open_share,
+            seed=seed,
+            now=now,
+            actor=settings.user,
+            problems=directory.problems,
+        )
+        click.echo(f"added {added} tickets")
+
+
+@cli.group()
+def ticket() -> None:
+    """Open, list, show, assign and move tickets."""
+
+
+@ticket.command("add")
+@db_option
+@click.option("--customer", required=True, help="Customer name, exactly as listed.")
+@click.option("--title", required=True, help="One-line summary.")
+@click.option("--description", default="", help="Full description.")
+@click.option("--severity", type=_choice(Severity), default="P3", show_default=True)
+@click.option("--kind", type=_choice(TicketKind), default="emergency", show_default=True)
+@click.option("--channel", type=_choice(Channel), default="phone", show_default=True)
+@click.option("--opened-at", type=AwareTime(), help="When the customer asked (default: now).")
+@click.option("--skills", default="", help="Comma-separated skills, e.g. network,printers.")
+@click.option("--onsite", is_flag=True, help="Someone must visit the site.")
+@click.pass_context
+def ticket_add(
+    ctx: click.Context,
+    customer: str,
+    title: str,
+    description: str,
+    severity: str,
+    kind: str,
+    channel: str,
+    opened_at: datetime | None,
+    skills: str,
+    onsite: bool,
+) -> None:
+    """Open a ticket under the customer's active contract; prints its id."""
+    from dispatch import services
+
+    request = NewTicket(
+        customer=customer,
+        title=title,
+        description=description,
+        severity=Severity(severity.upper()),
+        kind=TicketKind(kind.lower()),
+        channel=Channel(channel.lower()),
+        opened_at=opened_at,
+        skills=frozenset(s.strip().lower() for s in skills.split(",") if s.strip()),
+        needs_onsite=onsite,
+    )
+    with _runtime(ctx) as rt:
+        created = services.open_ticket(rt.writer(), rt.clock, rt.actor, request)
+    click.echo(created.id)
+
+
+@ticket.command("list")
+@db_option
+@click.option("--open", "open_only", is_flag=True, help="Open tickets only.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many.")
+@json_option
+@click.pass_context
+def ticket_list(ctx: click.Context, open_only: bool, limit: int | None, as_json: bool) -> None:
+    """Tickets in queue order (open before resolved and closed)."""
+    from dispatch import formats, services
+
+    with _runtime(ctx) as rt:
+        tickets = services.load_queue(rt.reader(), open_only=open_only, limit=limit)
+        now = rt.clock.now()
+    if as_json:
+        _echo_json([formats.ticket_json(t) for t in tickets])
+    else:
+        click.echo(formats.queue_table(tickets, now))
+
+
+@ticket.command("show")
+@db_option
+@click.argument("ticket_id", type=TicketRef())
+@json_option
+@click.pass_context
+def ticket_show(ctx: click.Context, ticket_id: int, as_json: bool) -> None:
+    """One ticket in full, with its contract and history."""
+    from dispatch import formats, services
+
+    with _runtime(ctx) as rt:
+        detail = services.ticket_detail(rt.reader(), ticket_id)
+        now = rt.clock.now()
+    if as_json:
+        _echo_json(formats.detail_json(detail))
+    else:
+        click.echo(formats.detail_text(detail, now))
+
+
+@ticket.command("assign")
+@db_option
+@click.argument("ticket_id", type=TicketRef())
+@click.argument("tech")
+@click.option(
+    "--if-version",
+    type=click.IntRange(min=1),
+    help="Refuse (exit 3) if the ticket is no longer at this version.",
+)
+@click.pass_context
+def ticket_assign(ctx: click.Context, ticket_id: int, tech: str, if_version: int | None) -> None:
+    """Assign a ticket to the technician with login TECH."""
+    from dispatch import services
+
+    with _runtime(ctx) as rt:
+        stored = services.assign_technician(
+            rt.writer(), rt.clock, rt.actor, ticket_id, tech, if_version=if_version
+        )
+    click.echo(f"{stored.ref} assigned to {stored.assignee} (version {stored.version})")
+
+
+@ticket.command("status")
+@db_option
+@click.argument("ticket_id", type=TicketRef())
+@click.argument("status", type=_choice(TicketStatus))
+@click.option("--note", help="Why, for the history.")
+@click.option("--bug", help="Bug reference (required for escalated_dev).")
+@click.option(
+    "--if-version",
+    type=click.IntRange(min=1),
+    help="Refuse (exit 3) if the ticket is no longer at this version.",
+)
+@click.pass_context
+def ticket_status(
+    ctx: click.Context,
+    ticket_id: int,
+    status: str,
+    note: str | None,
+    bug: str | None,
+    if_version: int | None,
+) -> None:
+    """Move a ticket to STATUS."""
+    from dispatch import services
+
+    with _runtime(ctx) as rt:
+        stored = services.change_status(
+            rt.writer(),
+            rt.clock,
+            rt.actor,
+            ticket_id,
+            TicketStatus(status.lower()),
+            note=note,
+            bug_ref=bug,
+            if_version=if_version,
+        )
+    click.echo(f"{stored.ref} is {stored.status.value} (version {stored.version})")
+
+
+@cli.group()
+def customer() -> None:
+    """Customers."""
+
+
+@customer.command("list")
+@db_option
+@json_option
+@click.pass_context
+def customer_list(ctx: click.Context, as_json: bool) -> None:
+    """All customers."""
+    from dispatch import formats, services
+
+    with _runtime(ctx) as rt:
+        customers = services.list_customers(rt.reader())
+    if as_json:
+        _echo_json([formats.customer_json(c) for c in customers])
+        return
+    rows = [
+        [
+            str(c.id),
+            formats.clip(c.name, 40),
+            c.timezone,
+            c.country + (f"-{c.region}" if c.region else ""),
+        ]
+        for c in customers
+    ]
+    click.echo(formats.table(["ID", "NAME", "TIMEZONE", "COUNTRY"], rows))
+
+
+@cli.group()
+def contract() -> None:
+    """Contracts."""
+
+
+@contract.command("list")
+@db_option
+@json_option
+@click.pass_context
+def contract_list(ctx: click.Context, as_json: bool) -> None:
+    """All contracts with their kind, priority and calendar."""
+    from dispatch import formats, services
+
+    with _runtime(ctx) as rt:
+        contracts = services.list_contracts(rt.reader())
+    if as_json:
+        _echo_json([formats.contract_json(c, cust) for c, cust in contracts])
+        return
+    rows = [
+        [
+            str(c.id),
+            formats.clip(c.name, 20),
+            formats.clip(cust.name, 30),
+            c.kind.value,
+            str(c.priority_rank),
+            formats.clip(c.calendar, 20),
+            formats.sla_text(c),
+        ]
+        for c, cust in contracts
+    ]
+    click.echo(formats.table(["ID", "NAME", "CUSTOMER", "KIND", "RANK", "CALENDAR", "SLA"], rows))
+
+
+@cli.group()
+def tech() -> None:
+    """Technicians."""
+
+
+@tech.command("list")
+@db_option
+@json_option
+@click.pass_context
+def tech_list(ctx: click.Context, as_json: bool) -> None:
+    """All technicians with skills, on-call and status."""
+    from dispatch import formats, services
+
+    with _runtime(ctx) as rt:
+        techs = services.list_technicians(rt.reader())
+    if as_json:
+        _echo_json([formats.technician_json(t) for t in techs])
+        return
+    rows = [
+        [
+            formats.clip(t.login, 16),
+            formats.clip(t.name, 30),
+            t.status.value,
+            "yes" if t.on_call else "no",
+            "yes" if t.onsite_capable else "no",
+            str(t.max_tickets),
+            formats.clip(", ".join(sorted(t.skills)), 50),
+        ]
+        for t in techs
+    ]
+    click.echo(
+        formats.table(["LOGIN", "NAME", "STATUS", "ON CALL", "ON SITE", "MAX", "SKILLS"], rows)
+    )
+
+
+# --- entry point ---------------------------------------------------------------
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"dispatch: error: {message}", err=True)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line; every error becomes one line on stderr."""
+    try:
+        cli.main(args=argv, prog_name="dispatch", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        _fail("aborted", 130)
+    except click.UsageError as exc:
+        hint = f" (see: {exc.ctx.command_path} --help)" if exc.ctx else ""
+        _fail(f"{exc.format_message()}{hint}", EXIT_USAGE)
+    except click.ClickException as exc:
+        _fail(exc.format_message(), EXIT_USAGE)
+    except ConflictError as exc:
+        _fail(str(exc), EXIT_CONFLICT)
+    except StorageUnavailableError as exc:
+        _fail(str(exc), EXIT_STORAGE)
+    except DispatchError as exc:
+        _fail(str(exc), EXIT_INVALID)

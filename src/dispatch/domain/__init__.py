@@ -1,0 +1,1 @@
+"""The domain: pure Python rules of technical-support dispatch, no I/O."""

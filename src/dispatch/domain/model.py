@@ -1,0 +1,526 @@
+"""The dispatch domain: customers, contracts, tickets, technicians and events.
+
+Everything here is a frozen dataclass or an enum built from the standard library
+only. Objects cross every layer of the application; the storage adapter converts
+its rows to these types and the UI renders them.
+
+Datetimes are always timezone-aware and in UTC (see ``require_utc``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from dispatch.domain.errors import InvalidInputError
+
+
+def require_utc(value: datetime, what: str) -> datetime:
+    """Return ``value`` converted to UTC, refusing naive datetimes.
+
+    Args:
+        value: The datetime to check.
+        what: What the value is, for the error message.
+
+    Raises:
+        InvalidInputError: If ``value`` carries no time zone.
+    """
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInputError(f"{what} must carry a time zone, got {value.isoformat()}")
+    return value.astimezone(UTC)
+
+
+class ContractKind(enum.StrEnum):
+    """How support is sold (DOMAIN.md, "Kinds of contract")."""
+
+    SUBSCRIPTION = "subscription"
+    MANAGED = "managed"
+    BLOCK_HOURS = "block_hours"
+    TIME_MATERIAL = "time_material"
+    PER_JOB = "per_job"
+    AD_HOC = "ad_hoc"
+
+    @property
+    def priority_rank(self) -> int:
+        """Queue priority: 1 is served first (guaranteed reaction), 3 last ("when possible")."""
+        return _PRIORITY_RANK[self]
+
+    @property
+    def has_guarantee(self) -> bool:
+        """Whether contracts of this kind may promise reaction times at all."""
+        return self in _GUARANTEED
+
+    @property
+    def label(self) -> str:
+        """A human name for the kind."""
+        return _KIND_LABEL[self]
+
+    @property
+    def badge(self) -> str:
+        """A three-letter badge for narrow columns."""
+        return _KIND_BADGE[self]
+
+
+_PRIORITY_RANK = {
+    ContractKind.SUBSCRIPTION: 1,
+    ContractKind.MANAGED: 1,
+    ContractKind.BLOCK_HOURS: 2,
+    ContractKind.TIME_MATERIAL: 3,
+    ContractKind.PER_JOB: 3,
+    ContractKind.AD_HOC: 3,
+}
+_GUARANTEED = frozenset({ContractKind.SUBSCRIPTION, ContractKind.MANAGED, ContractKind.BLOCK_HOURS})
+_KIND_LABEL = {
+    ContractKind.SUBSCRIPTION: "subscription",
+    ContractKind.MANAGED: "managed services",
+    ContractKind.BLOCK_HOURS: "block hours",
+    ContractKind.TIME_MATERIAL: "time and material",
+    ContractKind.PER_JOB: "per job",
+    ContractKind.AD_HOC: "ad hoc",
+}
+_KIND_BADGE = {
+    ContractKind.SUBSCRIPTION: "SUB",
+    ContractKind.MANAGED: "MSP",
+    ContractKind.BLOCK_HOURS: "BLK",
+    ContractKind.TIME_MATERIAL: "T&M",
+    ContractKind.PER_JOB: "JOB",
+    ContractKind.AD_HOC: "ADH",
+}
+
+
+class Severity(enum.StrEnum):
+    """Ticket severity; P1 is the most severe."""
+
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
+
+    @property
+    def level(self) -> int:
+        """1 for P1 up to 4 for P4 (smaller is more severe)."""
+        return int(self.value[1])
+
+
+class TicketKind(enum.StrEnum):
+    """Kind of work (DOMAIN.md, "Kinds of work")."""
+
+    EMERGENCY = "emergency"
+    REGULAR = "regular"
+    ADDITIONAL = "additional"
+
+
+class Channel(enum.StrEnum):
+    """How the request reached support."""
+
+    PHONE = "phone"
+    EMAIL = "email"
+    CHAT = "chat"
+    REMOTE = "remote"
+    ONSITE = "onsite"
+
+
+class TicketStatus(enum.StrEnum):
+    """Where a ticket stands in its life."""
+
+    NEW = "new"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    WAITING_CUSTOMER = "waiting_customer"
+    ESCALATED_DEV = "escalated_dev"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+    @property
+    def is_open(self) -> bool:
+        """Open tickets are the ones in the queue."""
+        return self not in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+
+    @property
+    def counts_as_response(self) -> bool:
+        """Whether entering this status is a reaction to the customer.
+
+        Assignment alone is not: the customer has heard nothing yet.
+        """
+        return self in _RESPONSE_STATUSES
+
+
+_RESPONSE_STATUSES = frozenset(
+    {
+        TicketStatus.IN_PROGRESS,
+        TicketStatus.WAITING_CUSTOMER,
+        TicketStatus.ESCALATED_DEV,
+        TicketStatus.RESOLVED,
+    }
+)
+
+OPEN_STATUSES: tuple[TicketStatus, ...] = tuple(s for s in TicketStatus if s.is_open)
+"""The statuses of tickets that stand in the queue."""
+
+# Which status may follow which. A closed ticket is final; a resolved one may be
+# closed or reopened; "new" is only ever the first status.
+_WORKING = frozenset(OPEN_STATUSES) - {TicketStatus.NEW} | {TicketStatus.RESOLVED}
+ALLOWED_TRANSITIONS: Mapping[TicketStatus, frozenset[TicketStatus]] = {
+    **{status: _WORKING - {status} for status in OPEN_STATUSES},
+    TicketStatus.RESOLVED: frozenset(
+        {TicketStatus.CLOSED, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS}
+    ),
+    TicketStatus.CLOSED: frozenset(),
+}
+
+
+class TechStatus(enum.StrEnum):
+    """A technician's availability."""
+
+    AVAILABLE = "available"
+    BUSY = "busy"
+    OFF = "off"
+
+
+class BlockPeriod(enum.StrEnum):
+    """The period over which block hours are prepaid."""
+
+    MONTH = "month"
+    YEAR = "year"
+
+
+class Target(enum.StrEnum):
+    """The two SLA targets of a ticket."""
+
+    RESPONSE = "response"
+    RESOLUTION = "resolution"
+
+
+ALWAYS_OPEN_CALENDAR = "24/7"
+"""Calendar name of contracts whose clock runs every minute, holidays included."""
+
+BUSINESS_HOURS_CALENDAR = "business-hours"
+"""Calendar name of contracts counting working hours in the customer's zone."""
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """A business or person that buys support.
+
+    Attributes:
+        id: Database identity.
+        name: Unique display name (untrusted text).
+        timezone: IANA zone of the customer's site, e.g. ``Europe/Bucharest``.
+        country: ISO 3166-1 alpha-2 code, for public holidays.
+        region: Subdivision code for regional holidays, or ``None``.
+        address: Site address for on-site visits.
+        contact: Contact person, phone or e-mail.
+    """
+
+    id: int
+    name: str
+    timezone: str
+    country: str
+    region: str | None = None
+    address: str = ""
+    contact: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SlaTarget:
+    """Reaction and resolution times promised for one severity.
+
+    Attributes:
+        response: Business time until the first reaction.
+        resolution: Business time until the ticket is resolved.
+    """
+
+    response: timedelta
+    resolution: timedelta
+
+    def __post_init__(self) -> None:
+        if self.response <= timedelta(0) or self.resolution <= timedelta(0):
+            raise InvalidInputError("SLA targets must be positive durations")
+        if self.resolution < self.response:
+            raise InvalidInputError(
+                "the resolution target cannot be shorter than the response target"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class SlaPolicy:
+    """Targets per severity; severities without an entry have no guarantee.
+
+    Attributes:
+        targets: The promised times by severity.
+        warning_share: Share of a target elapsed at which a warning is raised.
+    """
+
+    targets: Mapping[Severity, SlaTarget] = field(default_factory=dict)
+    warning_share: float = 0.8
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.warning_share < 1.0:
+            raise InvalidInputError(
+                f"warning share must lie between 0 and 1, got {self.warning_share}"
+            )
+
+    def for_severity(self, severity: Severity) -> SlaTarget | None:
+        """The targets for ``severity``, or ``None`` where nothing is promised."""
+        return self.targets.get(severity)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready form: minutes per severity."""
+        return {
+            "warning_share": self.warning_share,
+            "targets": {
+                sev.value: {
+                    "response_minutes": t.response.total_seconds() / 60,
+                    "resolution_minutes": t.resolution.total_seconds() / 60,
+                }
+                for sev, t in sorted(self.targets.items())
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SlaPolicy:
+        """Read the form written by ``to_json``.
+
+        Raises:
+            InvalidInputError: If a severity or duration is malformed.
+        """
+        try:
+            targets = {
+                Severity(sev): SlaTarget(
+                    response=timedelta(minutes=float(t["response_minutes"])),
+                    resolution=timedelta(minutes=float(t["resolution_minutes"])),
+                )
+                for sev, t in dict(data.get("targets", {})).items()
+            }
+            return cls(targets=targets, warning_share=float(data.get("warning_share", 0.8)))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidInputError(f"malformed SLA policy: {exc}") from exc
+
+
+NO_GUARANTEE = SlaPolicy()
+"""The policy of contracts that promise no reaction time."""
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    """An agreement under which a customer gets support.
+
+    Attributes:
+        id: Database identity.
+        customer_id: The customer it belongs to.
+        name: A short reference, e.g. ``SUB-2026-014``.
+        kind: How the support is sold.
+        sla: Targets per severity (empty for kinds without a guarantee).
+        calendar: ``24/7`` or the name of a working-hours calendar.
+        hourly_rate: Rate for billed work, in the contract currency.
+        currency: ISO 4217 code.
+        prepaid_hours: Hours per period for block-hours contracts.
+        period: The block-hours period.
+        fixed_fee: Fee per month for subscriptions and managed services.
+        valid_from: First day the contract applies.
+        valid_to: Last day it applies, or ``None`` for open-ended.
+    """
+
+    id: int
+    customer_id: int
+    name: str
+    kind: ContractKind
+    sla: SlaPolicy = NO_GUARANTEE
+    calendar: str = ALWAYS_OPEN_CALENDAR
+    hourly_rate: float | None = None
+    currency: str = "EUR"
+    prepaid_hours: float | None = None
+    period: BlockPeriod | None = None
+    fixed_fee: float | None = None
+    valid_from: date = date(2000, 1, 1)
+    valid_to: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.sla.targets and not self.kind.has_guarantee:
+            raise InvalidInputError(f"a {self.kind.label} contract cannot promise reaction times")
+        if self.kind is ContractKind.BLOCK_HOURS and (
+            self.prepaid_hours is None or self.period is None
+        ):
+            raise InvalidInputError("a block-hours contract needs prepaid hours and a period")
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise InvalidInputError("a contract cannot end before it starts")
+
+    @property
+    def priority_rank(self) -> int:
+        """Queue priority derived from the kind (1 first)."""
+        return self.kind.priority_rank
+
+    def is_active_on(self, day: date) -> bool:
+        """Whether the contract applies on ``day``."""
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True, slots=True)
+class Technician:
+    """A person who works tickets.
+
+    Attributes:
+        id: Database identity.
+        login: OS login, unique; what ``assign`` and ``take`` name.
+        name: Display name.
+        skills: Skill tags, e.g. ``network``, ``printers``.
+        on_call: Whether the technician is on call now.
+        onsite_capable: Whether the technician can visit customers.
+        home_region: Region the technician is based in.
+        max_tickets: Maximum number of concurrent open tickets.
+        status: Availability.
+    """
+
+    id: int
+    login: str
+    name: str
+    skills: frozenset[str] = frozenset()
+    on_call: bool = False
+    onsite_capable: bool = False
+    home_region: str = ""
+    max_tickets: int = 5
+    status: TechStatus = TechStatus.AVAILABLE
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """A unit of support work, with what the queue needs to place it.
+
+    ``customer_name`` and ``contract_kind`` are read along with the ticket so
+    that the queue can order and show it without further look-ups.
+
+    Attributes:
+        id: Database identity; shown as ``T-<id>``.
+        customer_id: The customer.
+        customer_name: The customer's name at read time.
+        contract_id: The contract the work falls under.
+        contract_kind: That contract's kind.
+        title: One-line summary (untrusted text).
+        description: Full text (untrusted, possibly long).
+        kind: Kind of work.
+        channel: How it came in.
+        severity: P1 to P4.
+        status: Current status.
+        needs_onsite: Whether someone must visit the site.
+        skills: Skills the work needs.
+        opened_at: When the customer asked.
+        first_response_at: When support first reacted.
+        resolved_at: When it was resolved.
+        response_due: Deadline for the first reaction, if promised.
+        resolution_due: Deadline for the resolution, if promised.
+        assignee: Login of the assigned technician.
+        bug_ref: Reference of the development bug it was escalated to.
+        version: Increases with every change; guards against lost updates.
+    """
+
+    id: int
+    customer_id: int
+    customer_name: str
+    contract_id: int
+    contract_kind: ContractKind
+    title: str
+    opened_at: datetime
+    description: str = ""
+    kind: TicketKind = TicketKind.EMERGENCY
+    channel: Channel = Channel.PHONE
+    severity: Severity = Severity.P3
+    status: TicketStatus = TicketStatus.NEW
+    needs_onsite: bool = False
+    skills: frozenset[str] = frozenset()
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    response_due: datetime | None = None
+    resolution_due: datetime | None = None
+    assignee: str | None = None
+    bug_ref: str | None = None
+    version: int = 1
+
+    @property
+    def ref(self) -> str:
+        """The ticket's reference as dispatchers say it: ``T-42``."""
+        return f"T-{self.id}"
+
+    @property
+    def priority_rank(self) -> int:
+        """Queue priority of the ticket's contract."""
+        return self.contract_kind.priority_rank
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the ticket stands in the queue."""
+        return self.status.is_open
+
+    def pending_deadlines(self) -> list[tuple[Target, datetime]]:
+        """The deadlines still running: response until answered, resolution until resolved."""
+        pending: list[tuple[Target, datetime]] = []
+        if self.response_due is not None and self.first_response_at is None:
+            pending.append((Target.RESPONSE, self.response_due))
+        if self.resolution_due is not None and self.resolved_at is None:
+            pending.append((Target.RESOLUTION, self.resolution_due))
+        return pending
+
+    def next_deadline(self) -> tuple[Target, datetime] | None:
+        """The nearest deadline still running, or ``None``."""
+        pending = self.pending_deadlines()
+        return min(pending, key=lambda p: p[1]) if pending else None
+
+    @property
+    def next_due(self) -> datetime | None:
+        """The instant of the nearest running deadline."""
+        nearest = self.next_deadline()
+        return nearest[1] if nearest else None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One recorded change: the audit trail and the change feed.
+
+    Attributes:
+        id: Database identity, increasing in commit order.
+        at: When the change was made (UTC).
+        actor: OS login of whoever made it.
+        action: What happened, e.g. ``ticket.assigned``.
+        ticket_id: The ticket concerned, if any.
+        before: Changed fields before the change.
+        after: Changed fields after the change.
+        note: Free text given with the change.
+    """
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    ticket_id: int | None = None
+    before: Mapping[str, Any] = field(default_factory=dict)
+    after: Mapping[str, Any] = field(default_factory=dict)
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewTicket:
+    """What a dispatcher states when opening a ticket; the rest is derived.
+
+    Attributes:
+        customer: The customer's name.
+        title: One-line summary.
+        description: Full text.
+        severity: P1 to P4.
+        kind: Kind of work.
+        channel: How it came in.
+        opened_at: When the customer asked; ``None`` means now.
+        skills: Skills the work needs.
+        needs_onsite: Whether someone must visit.
+    """
+
+    customer: str
+    title: str
+    description: str = ""
+    severity: Severity = Severity.P3
+    kind: TicketKind = TicketKind.EMERGENCY
+    channel: Channel = Channel.PHONE
+    opened_at: datetime | None = None
+    skills: frozenset[str] = frozenset()
+    needs_onsite: bool = False

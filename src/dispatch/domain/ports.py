@@ -1,0 +1,165 @@
+"""Ports: what the services need from the outside world, as Protocols.
+
+The storage adapter (``dispatch.store``) implements the stores and the unit of
+work; ``dispatch.bootstrap`` wires them in. Tests use in-memory fakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
+
+
+class Clock(Protocol):
+    """Tells the time; injected so that tests and snapshots can fix it."""
+
+    def now(self) -> datetime:
+        """The current instant, timezone-aware, in UTC."""
+        ...
+
+
+class SystemClock:
+    """The real clock, in UTC."""
+
+    def now(self) -> datetime:
+        """The current instant in UTC."""
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that stands still until moved; for tests, demos and snapshots.
+
+    Args:
+        at: The instant to show (aware).
+    """
+
+    def __init__(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
+        self._at = at.astimezone(UTC)
+
+    def now(self) -> datetime:
+        """The fixed instant."""
+        return self._at
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the clock forward by ``delta``."""
+        self._at += delta
+
+
+class TicketStore(Protocol):
+    """Tickets, read and written inside one unit of work."""
+
+    def get(self, ticket_id: int) -> Ticket:
+        """The ticket with this id; raises ``NotFoundError``."""
+        ...
+
+    def add(self, ticket: Ticket) -> Ticket:
+        """Store a new ticket (its ``id`` is ignored) and return it with its id."""
+        ...
+
+    def update(self, ticket: Ticket, expected_version: int) -> Ticket:
+        """Write ``ticket`` if the stored version is still ``expected_version``.
+
+        Returns the stored ticket with its new version; raises ``ConflictError``
+        when someone else changed it first.
+        """
+        ...
+
+    def queue(self, *, open_only: bool = True, limit: int | None = None) -> list[Ticket]:
+        """Tickets in queue order (``dispatch.domain.queue``), open ones by default."""
+        ...
+
+    def count_open(self) -> int:
+        """How many tickets stand in the queue."""
+        ...
+
+
+class DirectoryStore(Protocol):
+    """Customers, contracts and technicians."""
+
+    def customers(self) -> list[Customer]:
+        """All customers by name."""
+        ...
+
+    def customer_by_name(self, name: str) -> Customer:
+        """The customer with this exact name; raises ``NotFoundError``."""
+        ...
+
+    def contracts(self, customer_id: int | None = None) -> list[Contract]:
+        """Contracts, all or one customer's."""
+        ...
+
+    def contract(self, contract_id: int) -> Contract:
+        """One contract; raises ``NotFoundError``."""
+        ...
+
+    def technicians(self) -> list[Technician]:
+        """All technicians by login."""
+        ...
+
+    def technician(self, login: str) -> Technician:
+        """The technician with this login; raises ``NotFoundError``."""
+        ...
+
+
+class EventLog(Protocol):
+    """The append-only record of changes."""
+
+    def append(
+        self,
+        *,
+        at: datetime,
+        actor: str,
+        action: str,
+        ticket_id: int | None = None,
+        before: Mapping[str, Any] | None = None,
+        after: Mapping[str, Any] | None = None,
+        note: str | None = None,
+    ) -> Event:
+        """Record one change."""
+        ...
+
+    def for_ticket(self, ticket_id: int) -> Sequence[Event]:
+        """A ticket's history, oldest first."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One short transaction: enter, work on the stores, commit (or it rolls back)."""
+
+    @property
+    def tickets(self) -> TicketStore:
+        """The tickets."""
+        ...
+
+    @property
+    def directory(self) -> DirectoryStore:
+        """Customers, contracts and technicians."""
+        ...
+
+    @property
+    def events(self) -> EventLog:
+        """The event log."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None:
+        """Make the work permanent."""
+        ...
+
+    def rollback(self) -> None:
+        """Undo the work."""
+        ...

@@ -1,0 +1,123 @@
+"""Queue order (DOMAIN.md rule 1) and its explanation in words.
+
+Order: contract priority first (subscription and managed services, then block
+hours, then time-and-material, per-job and ad hoc), then the nearest running SLA
+deadline (tickets without one after those with one), then severity (P1 first),
+then age (oldest first), and finally the ticket id, so that the order is total
+and two consoles always agree on it.
+
+The storage adapter runs the same order as an indexed SQL query; a test checks
+that both agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from dispatch.domain.model import Ticket
+
+_RANK_WORDS = {
+    1: "guaranteed reaction (subscription or managed services)",
+    2: "block hours",
+    3: "no guarantee (time and material, per job or ad hoc)",
+}
+
+QueueKey = tuple[int, int, datetime | None, int, datetime, int]
+"""The sort key: rank, has-no-deadline, deadline, severity level, opened at, id."""
+
+
+def queue_key(ticket: Ticket) -> QueueKey:
+    """The sort key that places ``ticket`` in the queue (smaller comes first)."""
+    due = ticket.next_due
+    return (
+        ticket.priority_rank,
+        0 if due is not None else 1,
+        due,
+        ticket.severity.level,
+        ticket.opened_at,
+        ticket.id,
+    )
+
+
+def _comparable(key: QueueKey) -> tuple[int, int, datetime, int, datetime, int]:
+    # A missing deadline sorts after every real one; the flag in key[1] already
+    # separates them, so any stand-in datetime works for the comparison itself.
+    rank, missing, due, level, opened, ident = key
+    return (rank, missing, due if due is not None else opened, level, opened, ident)
+
+
+def order_queue(tickets: Iterable[Ticket]) -> list[Ticket]:
+    """Return the tickets in queue order."""
+    return sorted(tickets, key=lambda t: _comparable(queue_key(t)))
+
+
+def describe_wait(delta: timedelta) -> str:
+    """Say a duration the way a dispatcher reads it: ``1h 12m``, ``3d 4h``, ``45s``."""
+    seconds = int(abs(delta).total_seconds())
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        text = f"{days}d {hours}h"
+    elif hours:
+        text = f"{hours}h {minutes:02d}m"
+    elif minutes:
+        text = f"{minutes}m"
+    else:
+        text = f"{secs}s"
+    return f"-{text}" if delta < timedelta(0) else text
+
+
+def explain_place(ticket: Ticket, ahead: Ticket | None, now: datetime) -> list[str]:
+    """Say in words why ``ticket`` stands where it does in the queue.
+
+    Args:
+        ticket: The ticket to explain.
+        ahead: The ticket directly above it, or ``None`` if it is first.
+        now: The current instant, for "due in" wording.
+
+    Returns:
+        Lines of plain text: the ticket's own sort facts, then what decides
+        its place against the ticket above.
+    """
+    kind = ticket.contract_kind
+    lines = [
+        f"Contract: {kind.label}, priority {ticket.priority_rank} of 3 — "
+        f"{_RANK_WORDS[ticket.priority_rank]}."
+    ]
+    nearest = ticket.next_deadline()
+    if nearest is None:
+        why = "no running SLA deadline"
+        if not kind.has_guarantee:
+            why += " (the contract promises none)"
+        lines.append(f"Deadline: {why}.")
+    else:
+        target, due = nearest
+        lines.append(
+            f"Deadline: {target.value} due {due:%Y-%m-%d %H:%M} UTC "
+            f"({describe_wait(due - now)} {'left' if due >= now else 'overdue'})."
+        )
+    lines.append(f"Severity: {ticket.severity.value}.")
+    lines.append(f"Age: opened {describe_wait(now - ticket.opened_at)} ago.")
+    if ahead is None:
+        lines.append("It is first in the queue.")
+    else:
+        lines.append(f"Below {ahead.ref} because {_decider(ahead, ticket)}.")
+    return lines
+
+
+def _decider(ahead: Ticket, ticket: Ticket) -> str:
+    """Name the first sort criterion on which ``ahead`` wins over ``ticket``."""
+    a, b = queue_key(ahead), queue_key(ticket)
+    if a[0] != b[0]:
+        return f"its contract has a higher priority ({ahead.contract_kind.label})"
+    if a[1] != b[1]:
+        return "it has a running deadline and this one has none"
+    if a[2] != b[2]:
+        return "its deadline comes sooner"
+    if a[3] != b[3]:
+        return f"it is more severe ({ahead.severity.value})"
+    if a[4] != b[4]:
+        return "it was opened earlier"
+    return "it was entered first (same contract priority, deadline, severity and age)"

@@ -1,0 +1,341 @@
+"""Use cases: what dispatchers, the CLI and the scheduler do, on the ports only.
+
+Each function takes a fresh unit of work (``uow``), runs one short transaction
+in it, records an event for every change and returns domain objects. Errors
+are the domain's: ``InvalidInputError``, ``NotFoundError``, ``ConflictError``,
+``StorageUnavailableError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from dispatch.domain import sla
+from dispatch.domain.errors import InvalidInputError, NotFoundError
+from dispatch.domain.model import (
+    ALLOWED_TRANSITIONS,
+    Contract,
+    Customer,
+    Event,
+    NewTicket,
+    Technician,
+    Ticket,
+    TicketStatus,
+    require_utc,
+)
+from dispatch.domain.ports import Clock, UnitOfWork
+
+MAX_TITLE = 500
+MAX_DESCRIPTION = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class TicketDetail:
+    """A ticket with its contract, customer and history, for the detail views.
+
+    Attributes:
+        ticket: The ticket.
+        customer: Its customer.
+        contract: Its contract.
+        events: Its history, oldest first.
+    """
+
+    ticket: Ticket
+    customer: Customer
+    contract: Contract
+    events: Sequence[Event]
+
+
+def active_contract(contracts: Sequence[Contract], customer: Customer, at: datetime) -> Contract:
+    """The contract under which new work for ``customer`` falls at instant ``at``.
+
+    With several active contracts the one of highest priority wins (a customer
+    with a subscription and a time-and-material agreement gets the guarantee).
+
+    Raises:
+        NotFoundError: If no contract of the customer is valid on that day.
+    """
+    day = at.date()
+    active = [c for c in contracts if c.is_active_on(day)]
+    if not active:
+        raise NotFoundError(
+            f"customer {customer.name!r} has no contract valid on {day.isoformat()}"
+        )
+    return min(active, key=lambda c: (c.priority_rank, c.id))
+
+
+def open_ticket(uow: UnitOfWork, clock: Clock, actor: str, request: NewTicket) -> Ticket:
+    """Open a ticket under the customer's active contract, with its SLA deadlines.
+
+    Raises:
+        InvalidInputError: Empty or oversized title, a naive or future opening time.
+        NotFoundError: Unknown customer, or a customer without a valid contract.
+    """
+    title = request.title.strip()
+    if not title:
+        raise InvalidInputError("the title is empty")
+    if len(title) > MAX_TITLE:
+        raise InvalidInputError(f"the title is {len(title)} characters long; at most {MAX_TITLE}")
+    if len(request.description) > MAX_DESCRIPTION:
+        raise InvalidInputError(f"the description is longer than {MAX_DESCRIPTION} characters")
+    now = clock.now()
+    opened_at = now if request.opened_at is None else require_utc(request.opened_at, "opened at")
+    if opened_at > now:
+        raise InvalidInputError(f"opened at {opened_at.isoformat()} lies in the future")
+    with uow:
+        customer = uow.directory.customer_by_name(request.customer)
+        contract = active_contract(uow.directory.contracts(customer.id), customer, opened_at)
+        due = sla.deadlines_for(contract, request.severity, opened_at)
+        ticket = uow.tickets.add(
+            Ticket(
+                id=0,
+                customer_id=customer.id,
+                customer_name=customer.name,
+                contract_id=contract.id,
+                contract_kind=contract.kind,
+                title=title,
+                description=request.description,
+                kind=request.kind,
+                channel=request.channel,
+                severity=request.severity,
+                needs_onsite=request.needs_onsite,
+                skills=request.skills,
+                opened_at=opened_at,
+                response_due=due.response,
+                resolution_due=due.resolution,
+            )
+        )
+        uow.events.append(
+            at=now,
+            actor=actor,
+            action="ticket.opened",
+            ticket_id=ticket.id,
+            after=_snapshot(ticket),
+        )
+        uow.commit()
+    return ticket
+
+
+def assign_technician(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: str,
+    ticket_id: int,
+    login: str,
+    *,
+    if_version: int | None = None,
+) -> Ticket:
+    """Assign a technician; a new ticket becomes ``assigned``.
+
+    Args:
+        uow: A fresh unit of work.
+        clock: The clock.
+        actor: Who assigns.
+        ticket_id: The ticket.
+        login: The technician's login.
+        if_version: The version the caller read; the change is refused if the
+            ticket changed since. ``None`` takes the current version.
+
+    Raises:
+        NotFoundError: Unknown ticket or technician.
+        InvalidInputError: The ticket is resolved or closed.
+        ConflictError: The ticket changed since ``if_version``.
+    """
+    with uow:
+        ticket = uow.tickets.get(ticket_id)
+        expected = ticket.version if if_version is None else if_version
+        tech = uow.directory.technician(login)
+        if not ticket.is_open:
+            raise InvalidInputError(f"{ticket.ref} is {ticket.status.value}; reopen it first")
+        status = TicketStatus.ASSIGNED if ticket.status is TicketStatus.NEW else ticket.status
+        changed = replace(ticket, assignee=tech.login, status=status)
+        stored = uow.tickets.update(changed, expected)
+        before, after = _diff(ticket, stored, ("assignee", "status"))
+        uow.events.append(
+            at=clock.now(),
+            actor=actor,
+            action="ticket.assigned",
+            ticket_id=ticket.id,
+            before=before,
+            after=after,
+        )
+        uow.commit()
+    return stored
+
+
+def change_status(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: str,
+    ticket_id: int,
+    status: TicketStatus,
+    *,
+    note: str | None = None,
+    bug_ref: str | None = None,
+    if_version: int | None = None,
+) -> Ticket:
+    """Move a ticket to ``status``, recording the first response and resolution.
+
+    Escalating to development needs a bug reference; the reference stays on the
+    ticket afterwards. Reopening a resolved ticket clears its resolution time.
+
+    Raises:
+        NotFoundError: Unknown ticket.
+        InvalidInputError: A transition the workflow forbids, or a missing bug reference.
+        ConflictError: The ticket changed since ``if_version``.
+    """
+    bug = bug_ref.strip() if bug_ref else None
+    if status is TicketStatus.ESCALATED_DEV and not bug:
+        raise InvalidInputError("escalating to development needs a bug reference (--bug)")
+    if bug and status is not TicketStatus.ESCALATED_DEV:
+        raise InvalidInputError("a bug reference goes with the status escalated_dev only")
+    now = clock.now()
+    with uow:
+        ticket = uow.tickets.get(ticket_id)
+        expected = ticket.version if if_version is None else if_version
+        if status is ticket.status:
+            raise InvalidInputError(f"{ticket.ref} is already {status.value}")
+        if status not in ALLOWED_TRANSITIONS[ticket.status]:
+            allowed = ", ".join(sorted(s.value for s in ALLOWED_TRANSITIONS[ticket.status]))
+            raise InvalidInputError(
+                f"{ticket.ref} cannot go from {ticket.status.value} to {status.value}"
+                f" (allowed: {allowed or 'none, it is closed'})"
+            )
+        first_response = ticket.first_response_at
+        if first_response is None and status.counts_as_response:
+            first_response = now
+        resolved_at = ticket.resolved_at
+        if status is TicketStatus.RESOLVED:
+            resolved_at = now
+        elif status.is_open:
+            resolved_at = None
+        changed = replace(
+            ticket,
+            status=status,
+            first_response_at=first_response,
+            resolved_at=resolved_at,
+            bug_ref=bug or ticket.bug_ref,
+        )
+        stored = uow.tickets.update(changed, expected)
+        before, after = _diff(
+            ticket, stored, ("status", "first_response_at", "resolved_at", "bug_ref")
+        )
+        uow.events.append(
+            at=now,
+            actor=actor,
+            action="ticket.status",
+            ticket_id=ticket.id,
+            note=note,
+            before=before,
+            after=after,
+        )
+        uow.commit()
+    return stored
+
+
+def load_queue(
+    uow: UnitOfWork, *, open_only: bool = True, limit: int | None = None
+) -> list[Ticket]:
+    """Tickets in queue order."""
+    with uow:
+        return uow.tickets.queue(open_only=open_only, limit=limit)
+
+
+def ticket_detail(uow: UnitOfWork, ticket_id: int) -> TicketDetail:
+    """A ticket with its customer, contract and history."""
+    with uow:
+        ticket = uow.tickets.get(ticket_id)
+        contract = uow.directory.contract(ticket.contract_id)
+        customers = {c.id: c for c in uow.directory.customers()}
+        return TicketDetail(
+            ticket=ticket,
+            customer=customers[ticket.customer_id],
+            contract=contract,
+            events=uow.events.for_ticket(ticket_id),
+        )
+
+
+def list_customers(uow: UnitOfWork) -> list[Customer]:
+    """All customers by name."""
+    with uow:
+        return uow.directory.customers()
+
+
+def list_contracts(uow: UnitOfWork) -> list[tuple[Contract, Customer]]:
+    """All contracts with their customers."""
+    with uow:
+        customers = {c.id: c for c in uow.directory.customers()}
+        return [(c, customers[c.customer_id]) for c in uow.directory.contracts()]
+
+
+def list_technicians(uow: UnitOfWork) -> list[Technician]:
+    """All technicians by login."""
+    with uow:
+        return uow.directory.technicians()
+
+
+# --- event payloads -------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if hasattr(value, "value"):  # enums
+        return value.value
+    return value
+
+
+_SNAPSHOT_FIELDS = (
+    "title",
+    "customer_name",
+    "contract_kind",
+    "kind",
+    "channel",
+    "severity",
+    "status",
+    "needs_onsite",
+    "skills",
+    "opened_at",
+    "response_due",
+    "resolution_due",
+    "assignee",
+)
+
+
+def _snapshot(ticket: Ticket) -> dict[str, Any]:
+    return {name: _jsonable(getattr(ticket, name)) for name in _SNAPSHOT_FIELDS}
+
+
+def _diff(
+    before: Ticket, after: Ticket, fields: Sequence[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The changed fields' values before and after, JSON-ready."""
+    changed = [f for f in fields if getattr(before, f) != getattr(after, f)]
+    return (
+        {f: _jsonable(getattr(before, f)) for f in changed},
+        {f: _jsonable(getattr(after, f)) for f in changed},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """What the use cases run with; ``dispatch.bootstrap`` builds it.
+
+    Attributes:
+        reader: Makes a unit of work for reading (does not take the write lock).
+        writer: Makes a unit of work for changing data.
+        clock: The clock.
+        actor: The OS login acting, recorded on every event.
+        db_label: The database in use, with any password masked.
+    """
+
+    reader: Callable[[], UnitOfWork]
+    writer: Callable[[], UnitOfWork]
+    clock: Clock
+    actor: str
+    db_label: str

@@ -1,0 +1,270 @@
+"""Bulk loading: the demo data set and synthetic load for benchmarks.
+
+These write many rows with Core ``insert`` statements; the ordinary use cases
+go through the repositories one ticket at a time.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, exists, insert, select
+from sqlalchemy.orm import Session
+
+from dispatch.domain import sla
+from dispatch.domain.model import (
+    OPEN_STATUSES,
+    Channel,
+    Contract,
+    Customer,
+    Event,
+    Severity,
+    Technician,
+    Ticket,
+    TicketKind,
+    TicketStatus,
+)
+from dispatch.store import convert
+from dispatch.store.schema import ContractRow, CustomerRow, EventRow, TechnicianRow, TicketRow
+from dispatch.store.uow import SqlUnitOfWork
+
+BATCH = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class LoadCounts:
+    """What a load wrote.
+
+    Attributes:
+        customers: Customers added.
+        contracts: Contracts added.
+        technicians: Technicians added.
+        tickets: Tickets added.
+    """
+
+    customers: int
+    contracts: int
+    technicians: int
+    tickets: int
+
+    def as_dict(self) -> dict[str, int]:
+        """The counts by name."""
+        return {
+            "customers": self.customers,
+            "contracts": self.contracts,
+            "technicians": self.technicians,
+            "tickets": self.tickets,
+        }
+
+
+def has_data(session: Session) -> bool:
+    """Whether the database holds any customer or ticket."""
+    return bool(
+        session.scalar(select(exists().where(CustomerRow.id.is_not(None))))
+        or session.scalar(select(exists().where(TicketRow.id.is_not(None))))
+    )
+
+
+def reset(session: Session) -> None:
+    """Delete every row (demo ``--reset``), children first."""
+    for table in (EventRow, TicketRow, ContractRow, TechnicianRow, CustomerRow):
+        session.execute(delete(table))
+
+
+def load(
+    session: Session,
+    *,
+    customers: Sequence[Customer],
+    contracts: Sequence[tuple[str, Contract]],
+    technicians: Sequence[Technician],
+    tickets: Sequence[tuple[Ticket, str, Sequence[Event]]],
+    at: datetime,
+    actor: str,
+    note: str,
+) -> LoadCounts:
+    """Write a data set in the session's transaction.
+
+    Args:
+        session: The unit of work's session.
+        customers: Customers (ids ignored).
+        contracts: Contracts with their customer's name (ids ignored).
+        technicians: Technicians (ids ignored).
+        tickets: Tickets (customer by name, assignee by login) with the name of
+            their contract and their history (event ids ignored).
+        at: When, for the ``data.loaded`` event.
+        actor: Who loads, for that event.
+        note: What was loaded, for that event.
+    """
+    customer_ids: dict[str, int] = {}
+    for customer in customers:
+        row = convert.customer_to_row(customer)
+        session.add(row)
+        session.flush()
+        customer_ids[customer.name] = row.id
+    contract_ids: dict[str, int] = {}
+    for customer_name, contract in contracts:
+        crow = convert.contract_to_row(replace(contract, customer_id=customer_ids[customer_name]))
+        session.add(crow)
+        session.flush()
+        contract_ids[contract.name] = crow.id
+    tech_ids: dict[str, int] = {}
+    for tech in technicians:
+        trow = convert.technician_to_row(tech)
+        session.add(trow)
+        session.flush()
+        tech_ids[tech.login] = trow.id
+    for given, contract_name, events in tickets:
+        ticket = replace(
+            given,
+            customer_id=customer_ids[given.customer_name],
+            contract_id=contract_ids[contract_name],
+        )
+        assignee = tech_ids[ticket.assignee] if ticket.assignee else None
+        columns = convert.ticket_columns(ticket, assignee)
+        # One version per recorded change, as if the history had been lived.
+        version = max(1, len(events))
+        ticket_id = session.scalars(
+            insert(TicketRow).values(**columns, version=version).returning(TicketRow.id)
+        ).one()
+        session.execute(
+            insert(EventRow),
+            [
+                {
+                    "at": e.at,
+                    "actor": e.actor,
+                    "action": e.action,
+                    "ticket_id": ticket_id,
+                    "before": dict(e.before),
+                    "after": dict(e.after),
+                    "note": e.note,
+                }
+                for e in events
+            ],
+        )
+    counts = LoadCounts(
+        customers=len(customer_ids),
+        contracts=len(contract_ids),
+        technicians=len(tech_ids),
+        tickets=len(tickets),
+    )
+    session.add(
+        EventRow(
+            at=at,
+            actor=actor,
+            action="data.loaded",
+            ticket_id=None,
+            before={},
+            after={"note": note, **counts.as_dict()},
+            note=note,
+        )
+    )
+    return counts
+
+
+def synthesize(
+    writer: Callable[[], SqlUnitOfWork],
+    *,
+    count: int,
+    open_share: float,
+    seed: int,
+    now: datetime,
+    actor: str,
+    problems: Sequence[Mapping[str, Any]] = (),
+) -> int:
+    """Insert ``count`` synthetic tickets in batches, one short transaction each.
+
+    Open tickets were opened in the last three days, the others over the last
+    two years. One ``tickets.seeded`` event records the load.
+
+    Returns:
+        The number of tickets inserted.
+    """
+    rng = random.Random(seed)
+    with writer() as uow:
+        contracts = [convert.contract_from_row(r) for r in uow.session.scalars(select(ContractRow))]
+        tech_ids = list(uow.session.scalars(select(TechnicianRow.id)))
+    if not contracts:
+        raise ValueError("no contracts to attach synthetic tickets to")
+    titles = [str(p["title"]) for p in problems] or ["Synthetic load ticket"]
+    kinds, channels, severities = list(TicketKind), list(Channel), list(Severity)
+    done_statuses = [TicketStatus.RESOLVED, TicketStatus.CLOSED]
+    written = 0
+    while written < count:
+        size = min(BATCH, count - written)
+        rows = [
+            _synthetic_row(
+                rng,
+                now,
+                contracts,
+                tech_ids,
+                titles,
+                kinds,
+                channels,
+                severities,
+                done_statuses,
+                open_share,
+            )
+            for _ in range(size)
+        ]
+        with writer() as uow:
+            uow.session.execute(insert(TicketRow), rows)
+            uow.commit()
+        written += size
+    with writer() as uow:
+        uow.events.append(
+            at=now, actor=actor, action="tickets.seeded", after={"count": count, "seed": seed}
+        )
+        uow.commit()
+    return written
+
+
+def _synthetic_row(
+    rng: random.Random,
+    now: datetime,
+    contracts: Sequence[Contract],
+    tech_ids: Sequence[int],
+    titles: Sequence[str],
+    kinds: Sequence[TicketKind],
+    channels: Sequence[Channel],
+    severities: Sequence[Severity],
+    done_statuses: Sequence[TicketStatus],
+    open_share: float,
+) -> dict[str, object]:
+    contract = rng.choice(contracts)
+    severity = rng.choice(severities)
+    is_open = rng.random() < open_share
+    if is_open:
+        opened = now - timedelta(seconds=rng.randint(60, 3 * 86400))
+        status = rng.choice(OPEN_STATUSES)
+    else:
+        opened = now - timedelta(seconds=rng.randint(3 * 86400, 730 * 86400))
+        status = rng.choice(done_statuses)
+    due = sla.deadlines_for(contract, severity, opened)
+    responded = status.counts_as_response or not status.is_open
+    first_response = opened + timedelta(minutes=rng.randint(5, 120)) if responded else None
+    resolved = opened + timedelta(hours=rng.randint(1, 48)) if not status.is_open else None
+    assignee = rng.choice(tech_ids) if tech_ids and status is not TicketStatus.NEW else None
+    ticket = Ticket(
+        id=0,
+        customer_id=contract.customer_id,
+        customer_name="",
+        contract_id=contract.id,
+        contract_kind=contract.kind,
+        title=rng.choice(titles),
+        opened_at=opened,
+        kind=rng.choice(kinds),
+        channel=rng.choice(channels),
+        severity=severity,
+        status=status,
+        first_response_at=first_response,
+        resolved_at=resolved,
+        response_due=due.response,
+        resolution_due=due.resolution,
+    )
+    columns = convert.ticket_columns(ticket, assignee)
+    columns["version"] = 1
+    return columns

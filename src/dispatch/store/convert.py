@@ -1,0 +1,196 @@
+"""Row <-> domain conversions; the only place that knows both shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dispatch.domain.model import (
+    BlockPeriod,
+    Channel,
+    Contract,
+    ContractKind,
+    Customer,
+    Event,
+    Severity,
+    SlaPolicy,
+    Technician,
+    TechStatus,
+    Ticket,
+    TicketKind,
+    TicketStatus,
+)
+from dispatch.store.schema import (
+    NO_DEADLINE,
+    ContractRow,
+    CustomerRow,
+    EventRow,
+    TechnicianRow,
+    TicketRow,
+)
+
+
+def customer_from_row(row: CustomerRow) -> Customer:
+    """Domain customer from its row."""
+    return Customer(
+        id=row.id,
+        name=row.name,
+        timezone=row.timezone,
+        country=row.country,
+        region=row.region,
+        address=row.address,
+        contact=row.contact,
+    )
+
+
+def customer_to_row(customer: Customer) -> CustomerRow:
+    """A new row for ``customer`` (its id is left to the database)."""
+    return CustomerRow(
+        name=customer.name,
+        timezone=customer.timezone,
+        country=customer.country,
+        region=customer.region,
+        address=customer.address,
+        contact=customer.contact,
+    )
+
+
+def contract_from_row(row: ContractRow) -> Contract:
+    """Domain contract from its row."""
+    return Contract(
+        id=row.id,
+        customer_id=row.customer_id,
+        name=row.name,
+        kind=ContractKind(row.kind),
+        sla=SlaPolicy.from_json(row.sla),
+        calendar=row.calendar,
+        hourly_rate=row.hourly_rate,
+        currency=row.currency,
+        prepaid_hours=row.prepaid_hours,
+        period=BlockPeriod(row.period) if row.period else None,
+        fixed_fee=row.fixed_fee,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+    )
+
+
+def contract_to_row(contract: Contract) -> ContractRow:
+    """A new row for ``contract``."""
+    return ContractRow(
+        customer_id=contract.customer_id,
+        name=contract.name,
+        kind=contract.kind.value,
+        sla=contract.sla.to_json(),
+        calendar=contract.calendar,
+        hourly_rate=contract.hourly_rate,
+        currency=contract.currency,
+        prepaid_hours=contract.prepaid_hours,
+        period=contract.period.value if contract.period else None,
+        fixed_fee=contract.fixed_fee,
+        valid_from=contract.valid_from,
+        valid_to=contract.valid_to,
+    )
+
+
+def technician_from_row(row: TechnicianRow) -> Technician:
+    """Domain technician from its row."""
+    return Technician(
+        id=row.id,
+        login=row.login,
+        name=row.name,
+        skills=frozenset(row.skills),
+        on_call=row.on_call,
+        onsite_capable=row.onsite_capable,
+        home_region=row.home_region,
+        max_tickets=row.max_tickets,
+        status=TechStatus(row.status),
+    )
+
+
+def technician_to_row(tech: Technician) -> TechnicianRow:
+    """A new row for ``tech``."""
+    return TechnicianRow(
+        login=tech.login,
+        name=tech.name,
+        skills=sorted(tech.skills),
+        on_call=tech.on_call,
+        onsite_capable=tech.onsite_capable,
+        home_region=tech.home_region,
+        max_tickets=tech.max_tickets,
+        status=tech.status.value,
+    )
+
+
+def ticket_from_row(
+    row: TicketRow, customer_name: str, contract_kind: str, assignee: str | None
+) -> Ticket:
+    """Domain ticket from its row and the joined names."""
+    return Ticket(
+        id=row.id,
+        customer_id=row.customer_id,
+        customer_name=customer_name,
+        contract_id=row.contract_id,
+        contract_kind=ContractKind(contract_kind),
+        title=row.title,
+        description=row.description,
+        kind=TicketKind(row.kind),
+        channel=Channel(row.channel),
+        severity=Severity(row.severity),
+        status=TicketStatus(row.status),
+        needs_onsite=row.needs_onsite,
+        skills=frozenset(row.skills),
+        opened_at=row.opened_at,
+        first_response_at=row.first_response_at,
+        resolved_at=row.resolved_at,
+        response_due=row.response_due,
+        resolution_due=row.resolution_due,
+        assignee=assignee,
+        bug_ref=row.bug_ref,
+        version=row.version,
+    )
+
+
+def queue_due(ticket: Ticket) -> datetime:
+    """The stored sort deadline: the nearest running one, or the far-future stand-in."""
+    due = ticket.next_due
+    return due if due is not None else NO_DEADLINE
+
+
+def ticket_columns(ticket: Ticket, assignee_id: int | None) -> dict[str, object]:
+    """The writable columns of ``ticket``, sort columns included (no id, no version)."""
+    return {
+        "customer_id": ticket.customer_id,
+        "contract_id": ticket.contract_id,
+        "title": ticket.title,
+        "description": ticket.description,
+        "kind": ticket.kind.value,
+        "channel": ticket.channel.value,
+        "severity": ticket.severity.value,
+        "status": ticket.status.value,
+        "needs_onsite": ticket.needs_onsite,
+        "skills": sorted(ticket.skills),
+        "opened_at": ticket.opened_at,
+        "first_response_at": ticket.first_response_at,
+        "resolved_at": ticket.resolved_at,
+        "response_due": ticket.response_due,
+        "resolution_due": ticket.resolution_due,
+        "assignee_id": assignee_id,
+        "bug_ref": ticket.bug_ref,
+        "is_open": ticket.is_open,
+        "priority_rank": ticket.priority_rank,
+        "queue_due": queue_due(ticket),
+        "severity_level": ticket.severity.level,
+    }
+
+
+def event_from_row(row: EventRow) -> Event:
+    """Domain event from its row."""
+    return Event(
+        id=row.id,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        ticket_id=row.ticket_id,
+        before=dict(row.before),
+        after=dict(row.after),
+        note=row.note,
+    )

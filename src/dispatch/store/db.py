@@ -1,0 +1,184 @@
+"""Engines, SQLite settings, file permissions and schema migrations.
+
+SQLite is set up for several consoles on one host: WAL (readers never block
+the writer), a busy timeout, ``synchronous=FULL`` (a committed change survives
+a power cut) and ``BEGIN IMMEDIATE`` for writing units of work: a deferred
+transaction that reads and then writes fails with "database is locked" as soon
+as another process writes, whatever the timeout, while an immediate one waits
+its turn (measured: 15 of 16 concurrent writers failed deferred, none
+immediate).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from dispatch.domain.errors import InvalidInputError, StorageUnavailableError
+
+WRITE_OPTION = "dispatch_write"
+"""Execution option set by writing units of work (``BEGIN IMMEDIATE`` on SQLite)."""
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def safe_url(url: str | URL) -> str:
+    """The URL with any password masked, fit for screens and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a malformed URL must not leak through its repr
+        return "<malformed database URL>"
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file behind a SQLite URL, or ``None`` for memory or other backends."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+def prepare_sqlite_file(path: Path) -> None:
+    """Create the database file owner-only (0600) before SQLite opens it.
+
+    SQLite creates a new file with the process umask (world-readable under
+    022), and its -wal and -shm files copy the main file's mode, so creating
+    the main file first with 0600 keeps all three private. An existing file is
+    left as its owner set it (a team may share one through a group).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Build the engine for ``url`` with dispatch's settings.
+
+    Args:
+        url: A SQLAlchemy URL: ``sqlite:///path`` or ``postgresql+psycopg://...``.
+        **kwargs: Extra ``create_engine`` arguments (tests pass a pool class).
+
+    Raises:
+        InvalidInputError: If the URL cannot be parsed or names an unsupported backend.
+    """
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - the message must not echo the URL (password)
+        raise InvalidInputError(f"cannot parse the database URL {safe_url(url)}") from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise InvalidInputError(
+            f"unsupported database {safe_url(parsed)}: use sqlite:///PATH or postgresql+psycopg://"
+        )
+    if backend == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    # Error messages must not carry bound values (customer text, tokens).
+    kwargs.setdefault("hide_parameters", True)
+    if backend == "sqlite":
+        path = sqlite_path(parsed)
+        if path is not None:
+            prepare_sqlite_file(path)
+        connect_args = kwargs.setdefault("connect_args", {})
+        connect_args.setdefault("timeout", BUSY_TIMEOUT_MS / 1000)
+        connect_args.setdefault("check_same_thread", False)
+        engine = create_engine(parsed, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(parsed, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        # Let SQLAlchemy, not the driver, emit BEGIN (the driver's implicit
+        # transactions cannot be made IMMEDIATE per unit of work).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get(WRITE_OPTION, True)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """The application's one session factory (objects stay readable after commit)."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+# --- migrations -----------------------------------------------------------
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("dispatch.store") / "migrations"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """The newest migration shipped with this version of dispatch."""
+    script = ScriptDirectory(str(resources.files("dispatch.store") / "migrations"))
+    head = script.get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at, ``None`` for an empty database."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply every pending migration in one transaction.
+
+    Raises:
+        StorageUnavailableError: If the database cannot be reached or migrated.
+    """
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Two processes upgrading the same database wait for each other;
+                # the second then finds nothing to do. (On SQLite the writing
+                # transaction is BEGIN IMMEDIATE, which serialises the same way.)
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
+            command.upgrade(_alembic_config(conn), "head")
+    except SQLAlchemyError as exc:
+        raise StorageUnavailableError(
+            f"cannot migrate the database {safe_url(engine.url)}: "
+            f"{str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}"
+        ) from None
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Upgrade the database if it is not at the newest migration (cheap when it is)."""
+    try:
+        current = current_revision(engine)
+    except SQLAlchemyError as exc:
+        raise StorageUnavailableError(
+            f"cannot open the database {safe_url(engine.url)}: "
+            f"{str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}"
+        ) from None
+    if current != head_revision():
+        upgrade(engine)

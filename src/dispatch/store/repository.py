@@ -1,0 +1,247 @@
+"""SQL implementations of the store ports, working inside one Session."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select, true
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from dispatch.domain.errors import ConflictError, NotFoundError
+from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
+from dispatch.store import convert
+from dispatch.store.schema import ContractRow, CustomerRow, EventRow, TechnicianRow, TicketRow
+
+# Queue order (dispatch.domain.queue) as the columns of ix_tickets_queue.
+QUEUE_ORDER = (
+    TicketRow.priority_rank,
+    TicketRow.queue_due,
+    TicketRow.severity_level,
+    TicketRow.opened_at,
+    TicketRow.id,
+)
+
+
+def _ticket_select() -> Select[TicketRow, str, str, str | None]:
+    return (
+        select(TicketRow, CustomerRow.name, ContractRow.kind, TechnicianRow.login)
+        .join(CustomerRow, CustomerRow.id == TicketRow.customer_id)
+        .join(ContractRow, ContractRow.id == TicketRow.contract_id)
+        .outerjoin(TechnicianRow, TechnicianRow.id == TicketRow.assignee_id)
+    )
+
+
+class SqlTicketStore:
+    """Tickets in SQL.
+
+    Args:
+        session: The unit of work's session.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, ticket_id: int) -> Ticket:
+        """The ticket with this id; raises ``NotFoundError``."""
+        found = self._session.execute(_ticket_select().where(TicketRow.id == ticket_id)).first()
+        if found is None:
+            raise NotFoundError(f"no ticket T-{ticket_id}")
+        return convert.ticket_from_row(*found.tuple())
+
+    def add(self, ticket: Ticket) -> Ticket:
+        """Insert ``ticket`` and return it with its new id and version 1."""
+        row = TicketRow(**convert.ticket_columns(ticket, self._assignee_id(ticket.assignee)))
+        self._session.add(row)
+        self._session.flush()
+        return self.get(row.id)
+
+    def update(self, ticket: Ticket, expected_version: int) -> Ticket:
+        """Write ``ticket`` unless someone changed it since ``expected_version``."""
+        row = self._session.get(TicketRow, ticket.id)
+        if row is None:
+            raise NotFoundError(f"no ticket T-{ticket.id}")
+        if row.version != expected_version:
+            raise self._conflict(ticket.id, expected_version, row.version)
+        for name, value in convert.ticket_columns(
+            ticket, self._assignee_id(ticket.assignee)
+        ).items():
+            setattr(row, name, value)
+        try:
+            # The UPDATE carries "WHERE version = :read": a concurrent writer in
+            # between makes it touch no row, which SQLAlchemy reports as stale.
+            self._session.flush()
+        except StaleDataError:
+            self._session.rollback()
+            raise ConflictError(ticket.id, expected_version, expected_version + 1) from None
+        return self.get(ticket.id)
+
+    def queue(self, *, open_only: bool = True, limit: int | None = None) -> list[Ticket]:
+        """Tickets in queue order, walking ``ix_tickets_queue``."""
+        query = _ticket_select()
+        if open_only:
+            query = query.where(TicketRow.is_open == true()).order_by(*QUEUE_ORDER)
+        else:
+            query = query.order_by(TicketRow.is_open.desc(), *QUEUE_ORDER)
+        if limit is not None:
+            query = query.limit(limit)
+        return [convert.ticket_from_row(*found.tuple()) for found in self._session.execute(query)]
+
+    def count_open(self) -> int:
+        """Number of open tickets."""
+        count = self._session.scalar(
+            select(func.count()).select_from(TicketRow).where(TicketRow.is_open == true())
+        )
+        return int(count or 0)
+
+    def _assignee_id(self, login: str | None) -> int | None:
+        if login is None:
+            return None
+        tech_id = self._session.scalar(select(TechnicianRow.id).where(TechnicianRow.login == login))
+        if tech_id is None:
+            raise NotFoundError(f"no technician with login {login!r}")
+        return tech_id
+
+    def _conflict(self, ticket_id: int, expected: int, actual: int) -> ConflictError:
+        last = self._session.scalars(
+            select(EventRow)
+            .where(EventRow.ticket_id == ticket_id)
+            .order_by(EventRow.id.desc())
+            .limit(1)
+        ).first()
+        if last is None:
+            return ConflictError(ticket_id, expected, actual)
+        return ConflictError(
+            ticket_id,
+            expected,
+            actual,
+            changed_by=last.actor,
+            changed_at=last.at.strftime("%Y-%m-%d %H:%M UTC"),
+            summary=_summarise(last),
+        )
+
+
+def _summarise(event: EventRow) -> str:
+    after = event.after
+    if "assignee" in after:
+        return f"assigned to {after['assignee']}" if after["assignee"] else "unassigned"
+    if "status" in after:
+        return f"status {after['status']}"
+    return event.action
+
+
+class SqlDirectoryStore:
+    """Customers, contracts and technicians in SQL.
+
+    Args:
+        session: The unit of work's session.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def customers(self) -> list[Customer]:
+        """All customers by name."""
+        rows = self._session.scalars(select(CustomerRow).order_by(CustomerRow.name))
+        return [convert.customer_from_row(r) for r in rows]
+
+    def customer_by_name(self, name: str) -> Customer:
+        """The customer called exactly ``name``."""
+        row = self._session.scalars(select(CustomerRow).where(CustomerRow.name == name)).first()
+        if row is None:
+            raise NotFoundError(f"no customer named {name!r}")
+        return convert.customer_from_row(row)
+
+    def contracts(self, customer_id: int | None = None) -> list[Contract]:
+        """Contracts by customer and name."""
+        query = select(ContractRow).order_by(ContractRow.customer_id, ContractRow.name)
+        if customer_id is not None:
+            query = query.where(ContractRow.customer_id == customer_id)
+        return [convert.contract_from_row(r) for r in self._session.scalars(query)]
+
+    def contract(self, contract_id: int) -> Contract:
+        """One contract."""
+        row = self._session.get(ContractRow, contract_id)
+        if row is None:
+            raise NotFoundError(f"no contract with id {contract_id}")
+        return convert.contract_from_row(row)
+
+    def technicians(self) -> list[Technician]:
+        """All technicians by login."""
+        rows = self._session.scalars(select(TechnicianRow).order_by(TechnicianRow.login))
+        return [convert.technician_from_row(r) for r in rows]
+
+    def technician(self, login: str) -> Technician:
+        """The technician with this login."""
+        row = self._session.scalars(
+            select(TechnicianRow).where(TechnicianRow.login == login)
+        ).first()
+        if row is None:
+            raise NotFoundError(f"no technician with login {login!r}")
+        return convert.technician_from_row(row)
+
+    def add_customer(self, customer: Customer) -> Customer:
+        """Insert a customer (demo data and imports)."""
+        row = convert.customer_to_row(customer)
+        self._session.add(row)
+        self._session.flush()
+        return convert.customer_from_row(row)
+
+    def add_contract(self, contract: Contract) -> Contract:
+        """Insert a contract."""
+        row = convert.contract_to_row(contract)
+        self._session.add(row)
+        self._session.flush()
+        return convert.contract_from_row(row)
+
+    def add_technician(self, tech: Technician) -> Technician:
+        """Insert a technician."""
+        row = convert.technician_to_row(tech)
+        self._session.add(row)
+        self._session.flush()
+        return convert.technician_from_row(row)
+
+
+class SqlEventLog:
+    """The append-only event table.
+
+    Args:
+        session: The unit of work's session.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def append(
+        self,
+        *,
+        at: datetime,
+        actor: str,
+        action: str,
+        ticket_id: int | None = None,
+        before: Mapping[str, Any] | None = None,
+        after: Mapping[str, Any] | None = None,
+        note: str | None = None,
+    ) -> Event:
+        """Record one change."""
+        row = EventRow(
+            at=at,
+            actor=actor,
+            action=action,
+            ticket_id=ticket_id,
+            before=dict(before or {}),
+            after=dict(after or {}),
+            note=note,
+        )
+        self._session.add(row)
+        self._session.flush()
+        return convert.event_from_row(row)
+
+    def for_ticket(self, ticket_id: int) -> Sequence[Event]:
+        """A ticket's history, oldest first."""
+        rows = self._session.scalars(
+            select(EventRow).where(EventRow.ticket_id == ticket_id).order_by(EventRow.id)
+        )
+        return [convert.event_from_row(r) for r in rows]

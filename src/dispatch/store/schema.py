@@ -1,0 +1,182 @@
+"""Tables, as SQLAlchemy 2.0 typed declarative rows.
+
+The Alembic migrations under ``dispatch/store/migrations`` create these; this
+module is their Python mirror and must agree with them (a test compares).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from dispatch.domain.model import (
+    Channel,
+    ContractKind,
+    Severity,
+    TechStatus,
+    TicketKind,
+    TicketStatus,
+)
+from dispatch.store.types import UTCDateTime
+
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+"""Stored as a ticket's queue deadline when it has none, so that one ascending
+index serves the queue order on every backend (SQLite sorts NULL first,
+PostgreSQL last). Never leaves the store."""
+
+
+def _in(column: str, values: type[Any]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention, so migrations name constraints."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class CustomerRow(Base):
+    """A customer."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(Text, default="")
+    contact: Mapped[str] = mapped_column(Text, default="")
+
+
+class ContractRow(Base):
+    """A contract; the SLA policy is JSON (minutes per severity)."""
+
+    __tablename__ = "contracts"
+    __table_args__ = (CheckConstraint(_in("kind", ContractKind), name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    sla: Mapped[dict[str, Any]] = mapped_column(JSON)
+    calendar: Mapped[str] = mapped_column(String(64))
+    hourly_rate: Mapped[float | None] = mapped_column(Float)
+    currency: Mapped[str] = mapped_column(String(3))
+    prepaid_hours: Mapped[float | None] = mapped_column(Float)
+    period: Mapped[str | None] = mapped_column(String(8))
+    fixed_fee: Mapped[float | None] = mapped_column(Float)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+
+class TechnicianRow(Base):
+    """A technician; skills are a JSON list."""
+
+    __tablename__ = "technicians"
+    __table_args__ = (CheckConstraint(_in("status", TechStatus), name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    skills: Mapped[list[str]] = mapped_column(JSON)
+    on_call: Mapped[bool] = mapped_column(Boolean)
+    onsite_capable: Mapped[bool] = mapped_column(Boolean)
+    home_region: Mapped[str] = mapped_column(String(64))
+    max_tickets: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+
+
+class TicketRow(Base):
+    """A ticket, with denormalised sort columns for the queue index.
+
+    ``priority_rank``, ``queue_due`` and ``severity_level`` repeat facts held
+    elsewhere (contract kind, the nearest running deadline, severity) so that
+    the queue order is one index walk. The repository sets them on every write.
+    ``version`` is SQLAlchemy's version counter: an UPDATE that finds another
+    version fails instead of overwriting.
+    """
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint(_in("status", TicketStatus), name="status"),
+        CheckConstraint(_in("severity", Severity), name="severity"),
+        CheckConstraint(_in("kind", TicketKind), name="kind"),
+        CheckConstraint(_in("channel", Channel), name="channel"),
+        Index(
+            "ix_tickets_queue",
+            "is_open",
+            "priority_rank",
+            "queue_due",
+            "severity_level",
+            "opened_at",
+            "id",
+        ),
+        Index("ix_tickets_response_due", "is_open", "response_due"),
+        Index("ix_tickets_resolution_due", "is_open", "resolution_due"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(20))
+    needs_onsite: Mapped[bool] = mapped_column(Boolean)
+    skills: Mapped[list[str]] = mapped_column(JSON)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("technicians.id"), index=True)
+    bug_ref: Mapped[str | None] = mapped_column(String(200))
+    is_open: Mapped[bool] = mapped_column(Boolean)
+    priority_rank: Mapped[int] = mapped_column(Integer)
+    queue_due: Mapped[datetime] = mapped_column(UTCDateTime)
+    severity_level: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own idiom
+
+
+class EventRow(Base):
+    """One change: who, when, what, before and after. Append-only."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_ticket", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,99 @@
+"""The SQL unit of work: one Session, one short transaction."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from dispatch.domain.errors import StorageUnavailableError
+from dispatch.store.db import WRITE_OPTION
+from dispatch.store.repository import SqlDirectoryStore, SqlEventLog, SqlTicketStore
+
+
+class SqlUnitOfWork:
+    """A transaction over the stores; ``with uow: ...; uow.commit()``.
+
+    Leaving the block without ``commit`` rolls back, so an error half-way
+    leaves nothing half-written. Database errors leave as
+    ``StorageUnavailableError`` with a message that holds no parameters or secrets.
+
+    Args:
+        session_factory: The application's one ``sessionmaker``.
+        write: Whether this unit writes. On SQLite a writing unit starts with
+            ``BEGIN IMMEDIATE`` so that it takes the write lock before reading
+            what it will change (see ``dispatch.store.db``).
+    """
+
+    tickets: SqlTicketStore
+    directory: SqlDirectoryStore
+    events: SqlEventLog
+
+    def __init__(self, session_factory: sessionmaker[Session], *, write: bool = True) -> None:
+        self._factory = session_factory
+        self._write = write
+        self._session: Session | None = None
+
+    def __enter__(self) -> Self:
+        session = self._factory()
+        try:
+            # Options must be set before the connection begins its transaction.
+            session.connection(execution_options={WRITE_OPTION: self._write})
+        except SQLAlchemyError as exc:
+            session.close()
+            raise translate(exc) from None
+        self._session = session
+        self.tickets = SqlTicketStore(session)
+        self.directory = SqlDirectoryStore(session)
+        self.events = SqlEventLog(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self._require()
+        try:
+            session.rollback()
+        finally:
+            session.close()
+            self._session = None
+        if isinstance(exc, SQLAlchemyError):
+            raise translate(exc) from None
+
+    @property
+    def session(self) -> Session:
+        """The open session (for bulk loaders inside ``dispatch.store``)."""
+        return self._require()
+
+    def commit(self) -> None:
+        """Commit the transaction."""
+        try:
+            self._require().commit()
+        except SQLAlchemyError as exc:
+            raise translate(exc) from None
+
+    def rollback(self) -> None:
+        """Roll the transaction back."""
+        self._require().rollback()
+
+    def _require(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("the unit of work is used outside its with-block")
+        return self._session
+
+
+def translate(exc: SQLAlchemyError) -> StorageUnavailableError:
+    """Turn a database error into one line that names no parameter or password."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        detail = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+        detail = detail or type(exc.orig).__name__
+    else:
+        detail = type(exc).__name__
+    if isinstance(exc, OperationalError) and "locked" in detail:
+        return StorageUnavailableError(f"the database is busy (another writer holds it): {detail}")
+    return StorageUnavailableError(f"database error: {detail}")

@@ -1,0 +1,1 @@
+"""The Textual console. It sees domain objects and services, never the store."""
