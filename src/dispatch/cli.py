@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, NoReturn, TypeVar
@@ -25,6 +25,7 @@ from dispatch.domain.errors import (
     StorageUnavailableError,
 )
 from dispatch.domain.model import Channel, NewTicket, Severity, TicketKind, TicketStatus
+from dispatch.domain.text import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -104,7 +105,8 @@ class AwareTime(click.ParamType[datetime, Any]):
 
 
 def _choice(values: type[Any]) -> click.Choice[str]:
-    return click.Choice([v.value for v in values], case_sensitive=False)
+    # Exact values only: they are what --json prints and what scripts compare.
+    return click.Choice([v.value for v in values])
 
 
 # --- the application context ------------------------------------------------
@@ -133,7 +135,50 @@ def _runtime(ctx: click.Context) -> Iterator[Any]:
 # --- commands -----------------------------------------------------------------
 
 
-@click.group(invoke_without_command=True)
+class DispatchGroup(click.Group):
+    """The root group: every error leaves as one line on stderr and an exit code.
+
+    Click's own usage errors print a usage block; dispatch's users script it,
+    so they get one ``dispatch: error: ...`` line, as for domain errors.
+    """
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the command, translating errors to one line and an exit code."""
+        try:
+            result = super().main(
+                args, prog_name or "dispatch", complete_var, standalone_mode=False, **extra
+            )
+        except click.UsageError as exc:
+            hint = f" (see: {exc.ctx.command_path} --help)" if exc.ctx else ""
+            _fail(f"{exc.format_message()}{hint}", EXIT_USAGE)
+        except click.ClickException as exc:
+            _fail(exc.format_message(), EXIT_USAGE)
+        except click.Abort:
+            _fail("aborted", 130)
+        except ConflictError as exc:
+            _fail(str(exc), EXIT_CONFLICT)
+        except StorageUnavailableError as exc:
+            _fail(str(exc), EXIT_STORAGE)
+        except DispatchError as exc:
+            _fail(str(exc), EXIT_INVALID)
+        if not standalone_mode:
+            return result
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"dispatch: error: {printable(message)}", err=True)
+    sys.exit(code)
+
+
+@click.group(cls=DispatchGroup, invoke_without_command=True)
 @db_option
 @click.version_option(__version__, prog_name="dispatch")
 @click.pass_context
@@ -308,9 +353,9 @@ def ticket_add(
         customer=customer,
         title=title,
         description=description,
-        severity=Severity(severity.upper()),
-        kind=TicketKind(kind.lower()),
-        channel=Channel(channel.lower()),
+        severity=Severity(severity),
+        kind=TicketKind(kind),
+        channel=Channel(channel),
         opened_at=opened_at,
         skills=frozenset(s.strip().lower() for s in skills.split(",") if s.strip()),
         needs_onsite=onsite,
@@ -407,7 +452,7 @@ def ticket_status(
             rt.clock,
             rt.actor,
             ticket_id,
-            TicketStatus(status.lower()),
+            TicketStatus(status),
             note=note,
             bug_ref=bug,
             if_version=if_version,
@@ -516,27 +561,6 @@ def tech_list(ctx: click.Context, as_json: bool) -> None:
 # --- entry point ---------------------------------------------------------------
 
 
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"dispatch: error: {message}", err=True)
-    sys.exit(code)
-
-
 def main(argv: list[str] | None = None) -> None:
-    """Run the command line; every error becomes one line on stderr."""
-    try:
-        cli.main(args=argv, prog_name="dispatch", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.Abort:
-        _fail("aborted", 130)
-    except click.UsageError as exc:
-        hint = f" (see: {exc.ctx.command_path} --help)" if exc.ctx else ""
-        _fail(f"{exc.format_message()}{hint}", EXIT_USAGE)
-    except click.ClickException as exc:
-        _fail(exc.format_message(), EXIT_USAGE)
-    except ConflictError as exc:
-        _fail(str(exc), EXIT_CONFLICT)
-    except StorageUnavailableError as exc:
-        _fail(str(exc), EXIT_STORAGE)
-    except DispatchError as exc:
-        _fail(str(exc), EXIT_INVALID)
+    """Run the command line (the ``dispatch`` script)."""
+    cli.main(args=argv, prog_name="dispatch")

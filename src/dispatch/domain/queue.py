@@ -13,7 +13,7 @@ that both agree.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from dispatch.domain.model import Ticket
 
@@ -40,11 +40,14 @@ def queue_key(ticket: Ticket) -> QueueKey:
     )
 
 
+_NO_DUE = datetime.max.replace(tzinfo=UTC)
+
+
 def _comparable(key: QueueKey) -> tuple[int, int, datetime, int, datetime, int]:
-    # A missing deadline sorts after every real one; the flag in key[1] already
-    # separates them, so any stand-in datetime works for the comparison itself.
+    # Tickets without a deadline are equal on it (the flag in key[1] already puts
+    # them after those with one); severity and age then decide among them.
     rank, missing, due, level, opened, ident = key
-    return (rank, missing, due if due is not None else opened, level, opened, ident)
+    return (rank, missing, due if due is not None else _NO_DUE, level, opened, ident)
 
 
 def order_queue(tickets: Iterable[Ticket]) -> list[Ticket]:

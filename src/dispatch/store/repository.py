@@ -49,7 +49,8 @@ class SqlTicketStore:
         found = self._session.execute(_ticket_select().where(TicketRow.id == ticket_id)).first()
         if found is None:
             raise NotFoundError(f"no ticket T-{ticket_id}")
-        return convert.ticket_from_row(*found.tuple())
+        row, customer_name, contract_kind, assignee = found
+        return convert.ticket_from_row(row, customer_name, contract_kind, assignee)
 
     def add(self, ticket: Ticket) -> Ticket:
         """Insert ``ticket`` and return it with its new id and version 1."""
@@ -87,7 +88,10 @@ class SqlTicketStore:
             query = query.order_by(TicketRow.is_open.desc(), *QUEUE_ORDER)
         if limit is not None:
             query = query.limit(limit)
-        return [convert.ticket_from_row(*found.tuple()) for found in self._session.execute(query)]
+        return [
+            convert.ticket_from_row(row, customer_name, contract_kind, assignee)
+            for row, customer_name, contract_kind, assignee in self._session.execute(query)
+        ]
 
     def count_open(self) -> int:
         """Number of open tickets."""

@@ -1,0 +1,149 @@
+"""The SQL store on SQLite always, and on PostgreSQL where DISPATCH_TEST_PG_URL is set."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, select, text
+
+from dispatch import services
+from dispatch.bootstrap import Storage, open_storage
+from dispatch.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from dispatch.domain.model import NewTicket, Severity, TicketStatus
+from dispatch.domain.ports import FixedClock
+from dispatch.domain.queue import order_queue
+from dispatch.store.db import current_revision, head_revision
+from dispatch.store.schema import Base, TicketRow
+from tests.conftest import NOW, load_demo
+
+
+def test_new_database_is_migrated_to_head(storage: Storage) -> None:
+    assert current_revision(storage.engine) == head_revision()
+    names = set(inspect(storage.engine).get_table_names())
+    assert {"customers", "contracts", "technicians", "tickets", "events", "alembic_version"} <= names
+
+
+def test_migrations_match_the_mapped_schema(storage: Storage) -> None:
+    with storage.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_opening_twice_is_idempotent(db_url: str) -> None:
+    first = open_storage(db_url)
+    second = open_storage(db_url)
+    assert current_revision(second.engine) == head_revision()
+    first.dispose()
+    second.dispose()
+
+
+def test_aware_datetimes_round_trip_and_sort_in_utc_order(seeded: Storage) -> None:
+    clock = FixedClock(NOW)
+    # Three instants whose local wall-clock order is the reverse of their UTC order.
+    instants = [
+        datetime(2026, 11, 23, 8, 0, tzinfo=timezone(timedelta(hours=-5))),  # 13:00 UTC
+        datetime(2026, 11, 23, 14, 0, tzinfo=timezone(timedelta(hours=2))),  # 12:00 UTC
+        datetime(2026, 11, 23, 20, 0, tzinfo=timezone(timedelta(hours=9))),  # 11:00 UTC
+    ]
+    ids = []
+    for when in instants:
+        clock_at = FixedClock(datetime(2026, 11, 24, tzinfo=UTC))
+        ticket = services.open_ticket(
+            seeded.writer(), clock_at, "t",
+            NewTicket(customer="Maria Georgieva", title=f"at {when}", opened_at=when),
+        )
+        ids.append(ticket.id)
+    del clock
+    for ident, when in zip(ids, instants, strict=True):
+        back = services.ticket_detail(seeded.reader(), ident).ticket
+        assert back.opened_at == when
+        assert back.opened_at.tzinfo is UTC
+    with seeded.sessions() as session:
+        ordered = session.scalars(
+            select(TicketRow.id).where(TicketRow.id.in_(ids)).order_by(TicketRow.opened_at)
+        ).all()
+    assert ordered == list(reversed(ids))
+
+
+def test_sql_queue_order_matches_the_domain_rule(seeded: Storage) -> None:
+    from_sql = services.load_queue(seeded.reader())
+    assert [t.id for t in from_sql] == [t.id for t in order_queue(from_sql)]
+    assert all(t.is_open for t in from_sql)
+    everything = services.load_queue(seeded.reader(), open_only=False)
+    assert len(everything) > len(from_sql)
+    assert [t.is_open for t in everything] == sorted((t.is_open for t in everything), reverse=True)
+
+
+def test_stale_version_is_refused_and_names_who_changed_it(seeded: Storage) -> None:
+    clock = FixedClock(NOW)
+    ticket = services.load_queue(seeded.reader())[0]
+    services.assign_technician(seeded.writer(), clock, "bob", ticket.id, "ana", if_version=ticket.version)
+    with pytest.raises(ConflictError) as caught:
+        services.assign_technician(
+            seeded.writer(), clock, "carol", ticket.id, "ivan", if_version=ticket.version
+        )
+    assert "changed by bob" in str(caught.value)
+    assert "assigned to ana" in str(caught.value)
+    stored = services.ticket_detail(seeded.reader(), ticket.id)
+    assert stored.ticket.assignee == "ana"
+    assert stored.ticket.version == ticket.version + 1
+    assert [e.actor for e in stored.events][-1] == "bob"
+
+
+def test_concurrent_update_between_read_and_write_is_caught(seeded: Storage) -> None:
+    ticket = services.load_queue(seeded.reader())[0]
+    # Simulate another writer committing after our read: bump the version directly.
+    with seeded.writer() as uow:
+        uow.session.execute(
+            text("UPDATE tickets SET version = version + 1 WHERE id = :id"), {"id": ticket.id}
+        )
+        uow.commit()
+    with seeded.writer() as uow, pytest.raises(ConflictError):
+        uow.tickets.update(replace(ticket, assignee="ana"), ticket.version)
+
+
+def test_failed_change_writes_nothing(seeded: Storage) -> None:
+    clock = FixedClock(NOW)
+    ticket = services.load_queue(seeded.reader())[0]
+    before = services.ticket_detail(seeded.reader(), ticket.id)
+    with pytest.raises(NotFoundError):
+        services.assign_technician(seeded.writer(), clock, "x", ticket.id, "nobody")
+    with pytest.raises(InvalidInputError):
+        services.change_status(seeded.writer(), clock, "x", ticket.id, TicketStatus.ESCALATED_DEV)
+    after = services.ticket_detail(seeded.reader(), ticket.id)
+    assert after == before
+
+
+def test_status_flow_and_history(seeded: Storage) -> None:
+    clock = FixedClock(NOW)
+    created = services.open_ticket(
+        seeded.writer(), clock, "disp",
+        NewTicket(customer="Rhein Maschinenbau GmbH", title="PLC offline", severity=Severity.P1),
+    )
+    assert created.response_due == NOW + timedelta(minutes=15)
+    services.assign_technician(seeded.writer(), clock, "disp", created.id, "lukas")
+    clock.advance(timedelta(minutes=5))
+    services.change_status(seeded.writer(), clock, "lukas", created.id, TicketStatus.IN_PROGRESS)
+    esc = services.change_status(
+        seeded.writer(), clock, "lukas", created.id, TicketStatus.ESCALATED_DEV, bug_ref="DEV-1"
+    )
+    assert esc.bug_ref == "DEV-1"
+    assert esc.first_response_at == NOW + timedelta(minutes=5)
+    detail = services.ticket_detail(seeded.reader(), created.id)
+    assert [e.action for e in detail.events] == [
+        "ticket.opened", "ticket.assigned", "ticket.status", "ticket.status",
+    ]
+    assert [e.actor for e in detail.events] == ["disp", "disp", "lukas", "lukas"]
+    assert detail.events[-1].after == {"status": "escalated_dev", "bug_ref": "DEV-1"}
+
+
+def test_demo_load_is_complete(storage: Storage) -> None:
+    data = load_demo(storage)
+    assert len(services.list_customers(storage.reader())) == len(data.customers)
+    assert len(services.list_contracts(storage.reader())) == len(data.contracts)
+    assert len(services.list_technicians(storage.reader())) == len(data.technicians)
+    assert len(services.load_queue(storage.reader(), open_only=False)) == len(data.tickets)

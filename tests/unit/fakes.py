@@ -1,0 +1,152 @@
+"""In-memory implementations of the ports, for service tests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from dispatch.domain.errors import ConflictError, NotFoundError
+from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
+from dispatch.domain.queue import order_queue
+
+
+class FakeTicketStore:
+    def __init__(self) -> None:
+        self.rows: dict[int, Ticket] = {}
+
+    def get(self, ticket_id: int) -> Ticket:
+        if ticket_id not in self.rows:
+            raise NotFoundError(f"no ticket T-{ticket_id}")
+        return self.rows[ticket_id]
+
+    def add(self, ticket: Ticket) -> Ticket:
+        stored = replace(ticket, id=len(self.rows) + 1, version=1)
+        self.rows[stored.id] = stored
+        return stored
+
+    def update(self, ticket: Ticket, expected_version: int) -> Ticket:
+        current = self.get(ticket.id)
+        if current.version != expected_version:
+            raise ConflictError(ticket.id, expected_version, current.version)
+        stored = replace(ticket, version=current.version + 1)
+        self.rows[ticket.id] = stored
+        return stored
+
+    def queue(self, *, open_only: bool = True, limit: int | None = None) -> list[Ticket]:
+        tickets = [t for t in self.rows.values() if t.is_open or not open_only]
+        ordered = order_queue(tickets)
+        return ordered[:limit] if limit is not None else ordered
+
+    def count_open(self) -> int:
+        return sum(1 for t in self.rows.values() if t.is_open)
+
+
+class FakeDirectory:
+    def __init__(
+        self,
+        customers: Sequence[Customer] = (),
+        contracts: Sequence[Contract] = (),
+        technicians: Sequence[Technician] = (),
+    ) -> None:
+        self._customers = list(customers)
+        self._contracts = list(contracts)
+        self._techs = list(technicians)
+
+    def customers(self) -> list[Customer]:
+        return sorted(self._customers, key=lambda c: c.name)
+
+    def customer_by_name(self, name: str) -> Customer:
+        for c in self._customers:
+            if c.name == name:
+                return c
+        raise NotFoundError(f"no customer named {name!r}")
+
+    def contracts(self, customer_id: int | None = None) -> list[Contract]:
+        return [c for c in self._contracts if customer_id in (None, c.customer_id)]
+
+    def contract(self, contract_id: int) -> Contract:
+        for c in self._contracts:
+            if c.id == contract_id:
+                return c
+        raise NotFoundError(f"no contract with id {contract_id}")
+
+    def technicians(self) -> list[Technician]:
+        return sorted(self._techs, key=lambda t: t.login)
+
+    def technician(self, login: str) -> Technician:
+        for t in self._techs:
+            if t.login == login:
+                return t
+        raise NotFoundError(f"no technician with login {login!r}")
+
+
+class FakeEventLog:
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def append(
+        self,
+        *,
+        at: datetime,
+        actor: str,
+        action: str,
+        ticket_id: int | None = None,
+        before: Mapping[str, Any] | None = None,
+        after: Mapping[str, Any] | None = None,
+        note: str | None = None,
+    ) -> Event:
+        event = Event(
+            len(self.events) + 1, at, actor, action, ticket_id, dict(before or {}),
+            dict(after or {}), note,
+        )
+        self.events.append(event)
+        return event
+
+    def for_ticket(self, ticket_id: int) -> Sequence[Event]:
+        return [e for e in self.events if e.ticket_id == ticket_id]
+
+
+class FakeUnitOfWork:
+    """Commits are counted; leaving without commit restores the stores."""
+
+    def __init__(self, directory: FakeDirectory) -> None:
+        self._tickets = FakeTicketStore()
+        self._directory = directory
+        self._events = FakeEventLog()
+        self.commits = 0
+        self._saved: tuple[dict[int, Ticket], list[Event]] | None = None
+
+    @property
+    def tickets(self) -> FakeTicketStore:
+        return self._tickets
+
+    @property
+    def directory(self) -> FakeDirectory:
+        return self._directory
+
+    @property
+    def events(self) -> FakeEventLog:
+        return self._events
+
+    def __enter__(self) -> Self:
+        self._saved = (dict(self._tickets.rows), list(self._events.events))
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        self.commits += 1
+        self._saved = (dict(self._tickets.rows), list(self._events.events))
+
+    def rollback(self) -> None:
+        if self._saved is not None:
+            self._tickets.rows, self._events.events = dict(self._saved[0]), list(self._saved[1])
