@@ -21,7 +21,9 @@ NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def isolated_environment(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Keep the developer's config, data dir and DISPATCH_* variables out of tests."""
     home = tmp_path_factory.mktemp("home")
     for name in list(os.environ):
@@ -60,7 +62,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'dispatch.db'}"
     url = pg_url()
     if url is None:
-        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1/test)")
+        pytest.skip(
+            f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1/test)"
+        )
     reset_pg(url)
     return url
 
@@ -110,3 +114,14 @@ def seeded(storage: Storage) -> Storage:
 def clock() -> FixedClock:
     """A clock standing at ``NOW``."""
     return FixedClock(NOW)
+
+
+@pytest.fixture
+def seeded_sqlite(sqlite_url: str) -> Iterator[Storage]:
+    """SQLite storage holding the demo data set at ``NOW`` (for UI tests)."""
+    opened = open_storage(sqlite_url)
+    load_demo(opened)
+    try:
+        yield opened
+    finally:
+        opened.dispose()

@@ -178,7 +178,7 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
-@click.group(cls=DispatchGroup, invoke_without_command=True)
+@click.group("dispatch", cls=DispatchGroup, invoke_without_command=True)
 @db_option
 @click.version_option(__version__, prog_name="dispatch")
 @click.pass_context
@@ -231,43 +231,56 @@ def db_upgrade(ctx: click.Context) -> None:
 
 @cli.command()
 @db_option
-@click.option("--reset", is_flag=True, help="Delete every ticket, customer and technician first.")
+@click.option("--reset", is_flag=True, help="Replace whatever the demo database holds.")
 @click.option("--seed", "seed", type=int, default=7, show_default=True, help="Random seed.")
 @click.option("--no-open", is_flag=True, help="Only create the data; do not open the console.")
 @click.pass_context
 def demo(ctx: click.Context, reset: bool, seed: int, no_open: bool) -> None:
-    """Create a realistic demo data set, then open the console on it."""
+    """Create a realistic demo data set, then open the console on it.
+
+    Without --db the demo lives in its own file (demo.db in the user data
+    directory), never in the database that DISPATCH_DB or dispatch.toml name.
+    An existing demo database is reopened as it is unless --reset is given.
+    """
     from dispatch import demo as demo_data
+    from dispatch.config import demo_db_url
     from dispatch.store import bulk
     from dispatch.store.db import safe_url
 
+    options = ctx.ensure_object(dict)
+    options.setdefault("db", demo_db_url())
     with _storage(ctx) as (settings, storage, runtime):
         now = runtime.clock.now()
-        data = demo_data.build(seed=seed, now=now)
+        where = safe_url(settings.db_url)
         with storage.writer() as uow:
-            if bulk.has_data(uow.session):
-                if not reset:
-                    raise InvalidInputError(
-                        "the database already holds data; use --reset to replace it "
-                        "(or --db to name another database)"
-                    )
+            existing = bulk.has_data(uow.session)
+            is_demo = bulk.holds_demo_data(uow.session)
+            if existing and not reset and not is_demo:
+                raise InvalidInputError(
+                    f"{where} holds data that dispatch demo did not create; "
+                    "name another database with --db, or pass --reset to replace it"
+                )
+            if not existing or reset:
                 bulk.reset(uow.session)
-            counts = bulk.load(
-                uow.session,
-                customers=data.customers,
-                contracts=data.contracts,
-                technicians=data.technicians,
-                tickets=[(t.ticket, t.contract_name, t.events) for t in data.tickets],
-                at=now,
-                actor=settings.user,
-                note=f"demo data, seed {seed}",
-            )
-            uow.commit()
-        click.echo(
-            f"demo data (seed {seed}) in {safe_url(settings.db_url)}: {counts.customers} "
-            f"customers, {counts.contracts} contracts, {counts.technicians} technicians, "
-            f"{counts.tickets} tickets"
-        )
+                data = demo_data.build(seed=seed, now=now)
+                counts = bulk.load(
+                    uow.session,
+                    customers=data.customers,
+                    contracts=data.contracts,
+                    technicians=data.technicians,
+                    tickets=[(t.ticket, t.contract_name, t.events) for t in data.tickets],
+                    at=now,
+                    actor=settings.user,
+                    note=f"{bulk.DEMO_NOTE}, seed {seed}",
+                )
+                uow.commit()
+                click.echo(
+                    f"demo data (seed {seed}) in {where}: {counts.customers} customers, "
+                    f"{counts.contracts} contracts, {counts.technicians} technicians, "
+                    f"{counts.tickets} tickets"
+                )
+            else:
+                click.echo(f"reopening the demo data in {where} (--reset makes it fresh)")
     if not no_open:
         _open_console(ctx)
 
@@ -426,7 +439,7 @@ def ticket_assign(ctx: click.Context, ticket_id: int, tech: str, if_version: int
 @ticket.command("status")
 @db_option
 @click.argument("ticket_id", type=TicketRef())
-@click.argument("status", type=_choice(TicketStatus))
+@click.argument("status", type=_choice(TicketStatus), metavar="STATUS")
 @click.option("--note", help="Why, for the history.")
 @click.option("--bug", help="Bug reference (required for escalated_dev).")
 @click.option(

@@ -46,6 +46,11 @@ def default_db_url() -> str:
     return f"sqlite:///{Path(platformdirs.user_data_dir(APP_NAME)) / 'dispatch.db'}"
 
 
+def demo_db_url() -> str:
+    """The demo database: its own file, so that a demo never touches real data."""
+    return f"sqlite:///{Path(platformdirs.user_data_dir(APP_NAME)) / 'demo.db'}"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the application is configured with.

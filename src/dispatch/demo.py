@@ -207,8 +207,12 @@ def _tickets(
         severity = rng.choices(list(Severity), weights=(2, 4, 5, 2))[0]
         scenario = _scenario(index, status, rng)
         if scenario in ("at_risk", "breached") and not contract.sla.for_severity(severity):
-            customer_name, contract = rng.choice(guaranteed)
-            severity = next(iter(sorted(contract.sla.targets)))
+            if index < len(contracts):
+                # The first rows keep their contract, so every kind appears.
+                scenario = "normal"
+            else:
+                customer_name, contract = rng.choice(guaranteed)
+                severity = min(contract.sla.targets)
         target = contract.sla.for_severity(severity)
         opened_at = _opened_at(scenario, status, target, now, rng)
         out.append(

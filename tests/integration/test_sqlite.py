@@ -18,7 +18,7 @@ def test_pragmas(sqlite_url: str) -> None:
     with storage.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() >= 5000
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     storage.dispose()
 
@@ -72,7 +72,9 @@ def test_parallel_writers_in_threads_all_succeed(sqlite_url: str) -> None:
         try:
             for i in range(5):
                 t = services.open_ticket(
-                    storage.writer(), FixedClock(NOW), f"u{n}",
+                    storage.writer(),
+                    FixedClock(NOW),
+                    f"u{n}",
                     NewTicket(customer="Maria Georgieva", title=f"{n}-{i}"),
                 )
                 created.append(t.id)

@@ -24,7 +24,14 @@ from tests.conftest import NOW, load_demo
 def test_new_database_is_migrated_to_head(storage: Storage) -> None:
     assert current_revision(storage.engine) == head_revision()
     names = set(inspect(storage.engine).get_table_names())
-    assert {"customers", "contracts", "technicians", "tickets", "events", "alembic_version"} <= names
+    assert {
+        "customers",
+        "contracts",
+        "technicians",
+        "tickets",
+        "events",
+        "alembic_version",
+    } <= names
 
 
 def test_migrations_match_the_mapped_schema(storage: Storage) -> None:
@@ -53,7 +60,9 @@ def test_aware_datetimes_round_trip_and_sort_in_utc_order(seeded: Storage) -> No
     for when in instants:
         clock_at = FixedClock(datetime(2026, 11, 24, tzinfo=UTC))
         ticket = services.open_ticket(
-            seeded.writer(), clock_at, "t",
+            seeded.writer(),
+            clock_at,
+            "t",
             NewTicket(customer="Maria Georgieva", title=f"at {when}", opened_at=when),
         )
         ids.append(ticket.id)
@@ -81,7 +90,9 @@ def test_sql_queue_order_matches_the_domain_rule(seeded: Storage) -> None:
 def test_stale_version_is_refused_and_names_who_changed_it(seeded: Storage) -> None:
     clock = FixedClock(NOW)
     ticket = services.load_queue(seeded.reader())[0]
-    services.assign_technician(seeded.writer(), clock, "bob", ticket.id, "ana", if_version=ticket.version)
+    services.assign_technician(
+        seeded.writer(), clock, "bob", ticket.id, "ana", if_version=ticket.version
+    )
     with pytest.raises(ConflictError) as caught:
         services.assign_technician(
             seeded.writer(), clock, "carol", ticket.id, "ivan", if_version=ticket.version
@@ -121,7 +132,9 @@ def test_failed_change_writes_nothing(seeded: Storage) -> None:
 def test_status_flow_and_history(seeded: Storage) -> None:
     clock = FixedClock(NOW)
     created = services.open_ticket(
-        seeded.writer(), clock, "disp",
+        seeded.writer(),
+        clock,
+        "disp",
         NewTicket(customer="Rhein Maschinenbau GmbH", title="PLC offline", severity=Severity.P1),
     )
     assert created.response_due == NOW + timedelta(minutes=15)
@@ -135,7 +148,10 @@ def test_status_flow_and_history(seeded: Storage) -> None:
     assert esc.first_response_at == NOW + timedelta(minutes=5)
     detail = services.ticket_detail(seeded.reader(), created.id)
     assert [e.action for e in detail.events] == [
-        "ticket.opened", "ticket.assigned", "ticket.status", "ticket.status",
+        "ticket.opened",
+        "ticket.assigned",
+        "ticket.status",
+        "ticket.status",
     ]
     assert [e.actor for e in detail.events] == ["disp", "disp", "lukas", "lukas"]
     assert detail.events[-1].after == {"status": "escalated_dev", "bug_ref": "DEV-1"}

@@ -99,8 +99,14 @@ class FakeEventLog:
         note: str | None = None,
     ) -> Event:
         event = Event(
-            len(self.events) + 1, at, actor, action, ticket_id, dict(before or {}),
-            dict(after or {}), note,
+            len(self.events) + 1,
+            at,
+            actor,
+            action,
+            ticket_id,
+            dict(before or {}),
+            dict(after or {}),
+            note,
         )
         self.events.append(event)
         return event

@@ -23,7 +23,9 @@ def test_precedence_flag_then_env_then_file(tmp_path: Path) -> None:
     assert load_settings(environ=env).db_url == "sqlite:////from/file.db"
     env["DISPATCH_DB"] = "sqlite:////from/env.db"
     assert load_settings(environ=env).db_url == "sqlite:////from/env.db"
-    assert load_settings(db="sqlite:////from/flag.db", environ=env).db_url == "sqlite:////from/flag.db"
+    assert (
+        load_settings(db="sqlite:////from/flag.db", environ=env).db_url == "sqlite:////from/flag.db"
+    )
 
 
 def test_config_file_in_the_user_config_dir_is_found(monkeypatch: pytest.MonkeyPatch) -> None:

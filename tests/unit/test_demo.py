@@ -28,7 +28,7 @@ def test_demo_has_tickets_close_to_breach_and_breached() -> None:
     tickets = [t.ticket for t in demo.build(seed=7, now=NOW).tickets]
     running = [t.next_due for t in tickets if t.is_open and t.next_due is not None]
     assert sum(1 for due in running if due < NOW) >= 3
-    assert sum(1 for due in running if NOW <= due and (due - NOW).total_seconds() <= 1800) >= 3
+    assert sum(1 for due in running if due >= NOW and (due - NOW).total_seconds() <= 1800) >= 3
 
 
 def test_demo_is_deterministic_for_a_seed() -> None:

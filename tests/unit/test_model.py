@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
-
 from typing import Any
 
 import pytest
@@ -50,7 +49,9 @@ def test_priority_rank_follows_the_contract_kind(
     assert kind.has_guarantee is guaranteed
 
 
-@pytest.mark.parametrize("kind", [ContractKind.TIME_MATERIAL, ContractKind.PER_JOB, ContractKind.AD_HOC])
+@pytest.mark.parametrize(
+    "kind", [ContractKind.TIME_MATERIAL, ContractKind.PER_JOB, ContractKind.AD_HOC]
+)
 def test_contracts_without_guarantee_cannot_promise_reaction_times(kind: ContractKind) -> None:
     with pytest.raises(InvalidInputError, match="cannot promise"):
         Contract(id=1, customer_id=1, name="X", kind=kind, sla=POLICY)
@@ -60,7 +61,11 @@ def test_block_hours_need_hours_and_period() -> None:
     with pytest.raises(InvalidInputError, match="prepaid hours"):
         Contract(id=1, customer_id=1, name="B", kind=ContractKind.BLOCK_HOURS)
     ok = Contract(
-        id=1, customer_id=1, name="B", kind=ContractKind.BLOCK_HOURS, prepaid_hours=10,
+        id=1,
+        customer_id=1,
+        name="B",
+        kind=ContractKind.BLOCK_HOURS,
+        prepaid_hours=10,
         period=BlockPeriod.MONTH,
     )
     assert ok.priority_rank == 2
@@ -68,14 +73,24 @@ def test_block_hours_need_hours_and_period() -> None:
 
 def test_contract_validity_window() -> None:
     c = Contract(
-        id=1, customer_id=1, name="S", kind=ContractKind.SUBSCRIPTION,
-        valid_from=date(2026, 1, 1), valid_to=date(2026, 12, 31),
+        id=1,
+        customer_id=1,
+        name="S",
+        kind=ContractKind.SUBSCRIPTION,
+        valid_from=date(2026, 1, 1),
+        valid_to=date(2026, 12, 31),
     )
     assert c.is_active_on(date(2026, 6, 1))
     assert not c.is_active_on(date(2027, 1, 1))
     with pytest.raises(InvalidInputError, match="end before"):
-        Contract(id=1, customer_id=1, name="S", kind=ContractKind.SUBSCRIPTION,
-                 valid_from=date(2026, 1, 1), valid_to=date(2025, 1, 1))
+        Contract(
+            id=1,
+            customer_id=1,
+            name="S",
+            kind=ContractKind.SUBSCRIPTION,
+            valid_from=date(2026, 1, 1),
+            valid_to=date(2025, 1, 1),
+        )
 
 
 def test_sla_targets_must_be_positive_and_ordered() -> None:
@@ -112,9 +127,15 @@ def test_deadlines_come_from_the_contract_and_severity() -> None:
 
 def _ticket(**changes: Any) -> Ticket:
     base = Ticket(
-        id=1, customer_id=1, customer_name="C", contract_id=1,
-        contract_kind=ContractKind.SUBSCRIPTION, title="t", opened_at=T0,
-        response_due=T0 + timedelta(hours=2), resolution_due=T0 + timedelta(hours=8),
+        id=1,
+        customer_id=1,
+        customer_name="C",
+        contract_id=1,
+        contract_kind=ContractKind.SUBSCRIPTION,
+        title="t",
+        opened_at=T0,
+        response_due=T0 + timedelta(hours=2),
+        resolution_due=T0 + timedelta(hours=8),
     )
     return replace(base, **changes)
 

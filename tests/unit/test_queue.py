@@ -68,12 +68,21 @@ def test_queue_order_is_a_total_order_independent_of_input_order(
     assert len(set(keys)) == len(keys)
 
 
-def _t(ident: int, kind: ContractKind, due_minutes: int | None, sev: Severity = Severity.P3) -> Ticket:
+def _t(
+    ident: int, kind: ContractKind, due_minutes: int | None, sev: Severity = Severity.P3
+) -> Ticket:
     due = T0 + timedelta(minutes=due_minutes) if due_minutes is not None else None
     return Ticket(
-        id=ident, customer_id=1, customer_name="c", contract_id=1, contract_kind=kind,
-        title="t", opened_at=T0 - timedelta(hours=1), severity=sev,
-        response_due=due, resolution_due=due,
+        id=ident,
+        customer_id=1,
+        customer_name="c",
+        contract_id=1,
+        contract_kind=kind,
+        title="t",
+        opened_at=T0 - timedelta(hours=1),
+        severity=sev,
+        response_due=due,
+        resolution_due=due,
     )
 
 

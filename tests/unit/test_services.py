@@ -24,13 +24,20 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 ACME = Customer(id=1, name="Acme", timezone="Europe/Bucharest", country="RO")
 SOLO = Customer(id=2, name="Solo", timezone="Europe/Sofia", country="BG")
 SUB = Contract(
-    id=10, customer_id=1, name="SUB-1", kind=ContractKind.SUBSCRIPTION,
+    id=10,
+    customer_id=1,
+    name="SUB-1",
+    kind=ContractKind.SUBSCRIPTION,
     sla=SlaPolicy({Severity.P1: SlaTarget(timedelta(hours=2), timedelta(hours=8))}),
 )
 TM = Contract(id=11, customer_id=1, name="TM-1", kind=ContractKind.TIME_MATERIAL)
 EXPIRED = Contract(
-    id=12, customer_id=2, name="ADH-1", kind=ContractKind.AD_HOC,
-    valid_from=date(2020, 1, 1), valid_to=date(2020, 12, 31),
+    id=12,
+    customer_id=2,
+    name="ADH-1",
+    kind=ContractKind.AD_HOC,
+    valid_from=date(2020, 1, 1),
+    valid_to=date(2020, 12, 31),
 )
 ANA = Technician(id=1, login="ana", name="Ana", skills=frozenset({"network"}))
 
@@ -72,7 +79,9 @@ def test_open_ticket_bad_input_writes_nothing(uow: FakeUnitOfWork, clock: FixedC
         services.open_ticket(uow, clock, "d", NewTicket(customer="Acme", title="   "))
     with pytest.raises(InvalidInputError, match="future"):
         services.open_ticket(
-            uow, clock, "d",
+            uow,
+            clock,
+            "d",
             NewTicket(customer="Acme", title="x", opened_at=NOW + timedelta(hours=1)),
         )
     with pytest.raises(NotFoundError, match="no contract valid"):

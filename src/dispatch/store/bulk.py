@@ -33,6 +33,8 @@ from dispatch.store.schema import ContractRow, CustomerRow, EventRow, Technician
 from dispatch.store.uow import SqlUnitOfWork
 
 BATCH = 20_000
+DEMO_NOTE = "demo data"
+"""How the ``data.loaded`` event of ``dispatch demo`` begins."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,19 @@ def has_data(session: Session) -> bool:
     return bool(
         session.scalar(select(exists().where(CustomerRow.id.is_not(None))))
         or session.scalar(select(exists().where(TicketRow.id.is_not(None))))
+    )
+
+
+def holds_demo_data(session: Session) -> bool:
+    """Whether ``dispatch demo`` loaded this database."""
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    EventRow.action == "data.loaded", EventRow.note.startswith(DEMO_NOTE)
+                )
+            )
+        )
     )
 
 
