@@ -62,7 +62,8 @@ class DispatchApp(App[None]):
         """Set up the table and read the queue."""
         self.sub_title = self.runtime.db_label
         table = self.query_one("#queue", DataTable)
-        for label in ("Ticket", "Kind", "Sev", "Customer", "Title", "Status", "Assignee", "Due"):
+        # Deadline and status first: at 80 columns they must stay visible.
+        for label in ("Ticket", "Kind", "Sev", "Due", "Status", "Assignee", "Customer", "Title"):
             table.add_column(label, key=label.lower())
         self.action_reload()
 
@@ -89,11 +90,11 @@ class DispatchApp(App[None]):
                 Text(ticket.ref),
                 Text(ticket.contract_kind.badge),
                 Text(ticket.severity.value),
-                literal(ticket.customer_name),
-                literal(ticket.title),
+                Text(describe_wait(due - message.at) if due else "no guarantee"),
                 Text(ticket.status.value),
                 literal(ticket.assignee or "—"),
-                Text(describe_wait(due - message.at) if due else "no guarantee"),
+                literal(ticket.customer_name),
+                literal(ticket.title),
                 key=str(ticket.id),
             )
         status = self.query_one("#status", Static)
