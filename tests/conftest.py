@@ -125,3 +125,12 @@ def seeded_sqlite(sqlite_url: str) -> Iterator[Storage]:
         yield opened
     finally:
         opened.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say plainly whether the PostgreSQL half of the suite ran."""
+    passed = [r for r in terminalreporter.stats.get("passed", []) if "[postgresql" in r.nodeid]
+    if pg_url():
+        terminalreporter.write_line(f"PostgreSQL tests: {len(passed)} passed against {PG_ENV}")
+    else:
+        terminalreporter.write_line(f"PostgreSQL tests: skipped ({PG_ENV} is not set)")
