@@ -95,6 +95,7 @@ def load_demo(storage: Storage, *, seed: int = 7, now: datetime = NOW) -> demo.D
             contracts=data.contracts,
             technicians=data.technicians,
             tickets=[(t.ticket, t.contract_name, t.events) for t in data.tickets],
+            calendars=data.calendars,
             at=now,
             actor="tester",
             note="test data",

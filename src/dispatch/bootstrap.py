@@ -61,6 +61,7 @@ def build_runtime(settings: Settings, storage: Storage, *, clock: Clock | None =
         clock=clock or SystemClock(),
         actor=settings.user,
         db_label=safe_url(settings.db_url),
+        calendars=settings.calendars,
     )
 
 

@@ -269,6 +269,7 @@ def demo(ctx: click.Context, reset: bool, seed: int, no_open: bool) -> None:
                     contracts=data.contracts,
                     technicians=data.technicians,
                     tickets=[(t.ticket, t.contract_name, t.events) for t in data.tickets],
+                    calendars=data.calendars,
                     at=now,
                     actor=settings.user,
                     note=f"{bulk.DEMO_NOTE}, seed {seed}",
@@ -313,6 +314,7 @@ def seed(ctx: click.Context, tickets: int, open_share: float, seed: int) -> None
                     contracts=directory.contracts,
                     technicians=directory.technicians,
                     tickets=[],
+                    calendars=directory.calendars,
                     at=now,
                     actor=settings.user,
                     note="customers, contracts and technicians for synthetic load",
@@ -374,7 +376,9 @@ def ticket_add(
         needs_onsite=onsite,
     )
     with _runtime(ctx) as rt:
-        created = services.open_ticket(rt.writer(), rt.clock, rt.actor, request)
+        created = services.open_ticket(
+            rt.writer(), rt.clock, rt.actor, request, calendars=rt.calendars
+        )
     click.echo(created.id)
 
 
@@ -407,8 +411,8 @@ def ticket_show(ctx: click.Context, ticket_id: int, as_json: bool) -> None:
     from dispatch import formats, services
 
     with _runtime(ctx) as rt:
-        detail = services.ticket_detail(rt.reader(), ticket_id)
         now = rt.clock.now()
+        detail = services.ticket_detail(rt.reader(), ticket_id, now, calendars=rt.calendars)
     if as_json:
         _echo_json(formats.detail_json(detail))
     else:
@@ -469,6 +473,7 @@ def ticket_status(
             note=note,
             bug_ref=bug,
             if_version=if_version,
+            calendars=rt.calendars,
         )
     click.echo(f"{stored.ref} is {stored.status.value} (version {stored.version})")
 

@@ -12,12 +12,13 @@ import os
 import pwd
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
+from dispatch.domain.calendar import Calendar
 from dispatch.domain.errors import InvalidInputError
 
 APP_NAME = "dispatch"
@@ -62,12 +63,14 @@ class Settings:
             config file's path, or ``default``), for error messages.
         config_path: The configuration file consulted, if it exists.
         user: The OS login acting.
+        calendars: Calendars defined in the file's ``[calendars.NAME]`` tables.
     """
 
     db_url: str
     db_source: str
     config_path: Path | None
     user: str
+    calendars: Mapping[str, Calendar] = field(default_factory=dict)
 
 
 def _read_toml(path: Path) -> Mapping[str, Any]:
@@ -116,4 +119,14 @@ def load_settings(*, db: str | None = None, environ: Mapping[str, str] | None = 
         db_source=source,
         config_path=path if path.is_file() else None,
         user=current_user(),
+        calendars=_calendars(data.get("calendars", {}), path),
     )
+
+
+def _calendars(raw: Any, path: Path) -> dict[str, Calendar]:
+    if not isinstance(raw, Mapping):
+        raise InvalidInputError(f"{path}: [calendars] must hold one table per calendar")
+    return {
+        name: Calendar.from_json(spec, name=name, where=f"{path}: [calendars.{name}]")
+        for name, spec in raw.items()
+    }

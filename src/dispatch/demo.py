@@ -12,14 +12,15 @@ from __future__ import annotations
 import random
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from dispatch.domain import sla
+from dispatch.domain.calendar import ALWAYS_OPEN, Calendar
 from dispatch.domain.errors import InvalidInputError
+from dispatch.domain.sla import SlaEngine, engine_for, status_history
 from dispatch.domain.model import (
     BlockPeriod,
     Channel,
@@ -64,6 +65,7 @@ class DemoData:
         technicians: Technicians.
         tickets: Tickets and their histories.
         problems: The problem templates, reused by ``dispatch seed``.
+        calendars: Working-hours calendars the contracts name.
     """
 
     customers: Sequence[Customer]
@@ -71,6 +73,7 @@ class DemoData:
     technicians: Sequence[Technician]
     tickets: Sequence[DemoTicket]
     problems: Sequence[Mapping[str, Any]]
+    calendars: Sequence[Calendar] = ()
 
 
 def assets_dir() -> Path:
@@ -176,23 +179,42 @@ def build(*, seed: int, now: datetime, tickets: bool = True) -> DemoData:
         for t in catalogue["technicians"]
     ]
     problems: list[Mapping[str, Any]] = list(catalogue["problems"])
+    calendars = [
+        Calendar.from_json(entry, name=entry.get("name", ""), where=f"demo calendar {i}")
+        for i, entry in enumerate(catalogue.get("calendars", []))
+    ]
+    engines = {
+        contract.name: engine_for(
+            contract,
+            next(c for c in customers if c.name == customer_name),
+            {c.name: c for c in calendars},
+        )
+        for customer_name, contract in contracts
+    }
     generated = (
-        _tickets(random.Random(seed), now, contracts, technicians, problems) if tickets else []
+        _tickets(random.Random(seed), now, contracts, engines, technicians, problems)
+        if tickets
+        else []
     )
-    return DemoData(customers, contracts, technicians, generated, problems)
+    return DemoData(customers, contracts, technicians, generated, problems, calendars)
 
 
 def _tickets(
     rng: random.Random,
     now: datetime,
     contracts: Sequence[tuple[str, Contract]],
+    engines: Mapping[str, SlaEngine],
     technicians: Sequence[Technician],
     problems: Sequence[Mapping[str, Any]],
 ) -> list[DemoTicket]:
     statuses = [s for s, n in _OPEN_PLAN + _DONE_PLAN for _ in range(n)]
     rng.shuffle(statuses)
     channels = list(Channel)
-    guaranteed = [(name, c) for name, c in contracts if c.sla.targets]
+    # Tickets placed near their deadline need a clock whose inverse is plain
+    # arithmetic: contracts on the 24/7 calendar.
+    guaranteed = [
+        (name, c) for name, c in contracts if c.sla.targets and c.calendar == ALWAYS_OPEN.name
+    ]
     # Ticket ids are given by the database in insertion order; the first rows
     # are laid out so that every scenario appears whatever the seed.
     out: list[DemoTicket] = []
@@ -206,7 +228,8 @@ def _tickets(
         )
         severity = rng.choices(list(Severity), weights=(2, 4, 5, 2))[0]
         scenario = _scenario(index, status, rng)
-        if scenario in ("at_risk", "breached") and not contract.sla.for_severity(severity):
+        near = contract.sla.for_severity(severity) and contract.calendar == ALWAYS_OPEN.name
+        if scenario in ("at_risk", "breached") and not near:
             if index < len(contracts):
                 # The first rows keep their contract, so every kind appears.
                 scenario = "normal"
@@ -222,6 +245,7 @@ def _tickets(
                 now=now,
                 customer_name=customer_name,
                 contract=contract,
+                engine=engines[contract.name],
                 problem=problem,
                 kind=kind,
                 channel=channels[index % len(channels)],
@@ -279,6 +303,7 @@ def _ticket(
     now: datetime,
     customer_name: str,
     contract: Contract,
+    engine: SlaEngine,
     problem: Mapping[str, Any],
     kind: TicketKind,
     channel: Channel,
@@ -287,7 +312,6 @@ def _ticket(
     opened_at: datetime,
     technicians: Sequence[Technician],
 ) -> DemoTicket:
-    due = sla.deadlines_for(contract, severity, opened_at)
     skills = frozenset(problem.get("skills", ()))
     assignee: str | None = None
     events: list[Event] = [
@@ -370,9 +394,9 @@ def _ticket(
         opened_at=opened_at,
         first_response_at=first_response,
         resolved_at=resolved,
-        response_due=due.response,
-        resolution_due=due.resolution,
         assignee=assignee,
         bug_ref=bug_ref,
     )
+    due = engine.deadlines(severity, opened_at, status_history(ticket, events))
+    ticket = replace(ticket, response_due=due.response, resolution_due=due.resolution)
     return DemoTicket(ticket, contract.name, events)

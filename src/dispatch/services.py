@@ -8,12 +8,12 @@ are the domain's: ``InvalidInputError``, ``NotFoundError``, ``ConflictError``,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from dispatch.domain import sla
+from dispatch.domain.calendar import Calendar
 from dispatch.domain.errors import InvalidInputError, NotFoundError
 from dispatch.domain.model import (
     ALLOWED_TRANSITIONS,
@@ -21,32 +21,59 @@ from dispatch.domain.model import (
     Customer,
     Event,
     NewTicket,
+    Target,
     Technician,
     Ticket,
     TicketStatus,
     require_utc,
 )
 from dispatch.domain.ports import Clock, UnitOfWork
+from dispatch.domain.sla import (
+    ClockReading,
+    SlaEngine,
+    StatusChange,
+    engine_for,
+    status_history,
+)
 
 MAX_TITLE = 500
 MAX_DESCRIPTION = 1_000_000
 
 
+NO_CALENDARS: Mapping[str, Calendar] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class TicketDetail:
-    """A ticket with its contract, customer and history, for the detail views.
+    """A ticket with its contract, customer, history and SLA clocks.
 
     Attributes:
         ticket: The ticket.
         customer: Its customer.
         contract: Its contract.
         events: Its history, oldest first.
+        calendar: The contract's calendar placed at the customer's site.
+        response: The response clock at read time.
+        resolution: The resolution clock at read time.
+        explanation: How each deadline was derived, in plain lines.
     """
 
     ticket: Ticket
     customer: Customer
     contract: Contract
     events: Sequence[Event]
+    calendar: Calendar
+    response: ClockReading
+    resolution: ClockReading
+    explanation: Sequence[str]
+
+
+def _engine(
+    uow: UnitOfWork, contract: Contract, customer: Customer, calendars: Mapping[str, Calendar]
+) -> SlaEngine:
+    # Calendars stored in the database are shared by every console: they win
+    # over those of this user's configuration file.
+    return engine_for(contract, customer, {**calendars, **uow.directory.calendars()})
 
 
 def active_contract(contracts: Sequence[Contract], customer: Customer, at: datetime) -> Contract:
@@ -67,7 +94,14 @@ def active_contract(contracts: Sequence[Contract], customer: Customer, at: datet
     return min(active, key=lambda c: (c.priority_rank, c.id))
 
 
-def open_ticket(uow: UnitOfWork, clock: Clock, actor: str, request: NewTicket) -> Ticket:
+def open_ticket(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: str,
+    request: NewTicket,
+    *,
+    calendars: Mapping[str, Calendar] = NO_CALENDARS,
+) -> Ticket:
     """Open a ticket under the customer's active contract, with its SLA deadlines.
 
     Raises:
@@ -88,7 +122,7 @@ def open_ticket(uow: UnitOfWork, clock: Clock, actor: str, request: NewTicket) -
     with uow:
         customer = uow.directory.customer_by_name(request.customer)
         contract = active_contract(uow.directory.contracts(customer.id), customer, opened_at)
-        due = sla.deadlines_for(contract, request.severity, opened_at)
+        due = _engine(uow, contract, customer, calendars).deadlines(request.severity, opened_at)
         ticket = uow.tickets.add(
             Ticket(
                 id=0,
@@ -176,11 +210,14 @@ def change_status(
     note: str | None = None,
     bug_ref: str | None = None,
     if_version: int | None = None,
+    calendars: Mapping[str, Calendar] = NO_CALENDARS,
 ) -> Ticket:
     """Move a ticket to ``status``, recording the first response and resolution.
 
     Escalating to development needs a bug reference; the reference stays on the
     ticket afterwards. Reopening a resolved ticket clears its resolution time.
+    Both deadlines are recomputed from the whole status history, so entering or
+    leaving ``waiting_customer`` moves them by the paused working time.
 
     Raises:
         NotFoundError: Unknown ticket.
@@ -212,16 +249,36 @@ def change_status(
             resolved_at = now
         elif status.is_open:
             resolved_at = None
+        contract = uow.directory.contract(ticket.contract_id)
+        customer = uow.directory.customer(ticket.customer_id)
+        history = [
+            *status_history(ticket, uow.events.for_ticket(ticket.id)),
+            StatusChange(now, status),
+        ]
+        due = _engine(uow, contract, customer, calendars).deadlines(
+            ticket.severity, ticket.opened_at, history
+        )
         changed = replace(
             ticket,
             status=status,
             first_response_at=first_response,
             resolved_at=resolved_at,
             bug_ref=bug or ticket.bug_ref,
+            response_due=due.response,
+            resolution_due=due.resolution,
         )
         stored = uow.tickets.update(changed, expected)
         before, after = _diff(
-            ticket, stored, ("status", "first_response_at", "resolved_at", "bug_ref")
+            ticket,
+            stored,
+            (
+                "status",
+                "first_response_at",
+                "resolved_at",
+                "bug_ref",
+                "response_due",
+                "resolution_due",
+            ),
         )
         uow.events.append(
             at=now,
@@ -244,18 +301,36 @@ def load_queue(
         return uow.tickets.queue(open_only=open_only, limit=limit)
 
 
-def ticket_detail(uow: UnitOfWork, ticket_id: int) -> TicketDetail:
-    """A ticket with its customer, contract and history."""
+def ticket_detail(
+    uow: UnitOfWork,
+    ticket_id: int,
+    now: datetime,
+    *,
+    calendars: Mapping[str, Calendar] = NO_CALENDARS,
+) -> TicketDetail:
+    """A ticket with its customer, contract, history and SLA clocks at ``now``."""
     with uow:
         ticket = uow.tickets.get(ticket_id)
         contract = uow.directory.contract(ticket.contract_id)
-        customers = {c.id: c for c in uow.directory.customers()}
-        return TicketDetail(
-            ticket=ticket,
-            customer=customers[ticket.customer_id],
-            contract=contract,
-            events=uow.events.for_ticket(ticket_id),
-        )
+        customer = uow.directory.customer(ticket.customer_id)
+        events = uow.events.for_ticket(ticket_id)
+        engine = _engine(uow, contract, customer, calendars)
+    history = status_history(ticket, events)
+    response, resolution = engine.read(ticket, history, now)
+    explanation = [
+        *engine.explain(ticket, history, Target.RESPONSE),
+        *engine.explain(ticket, history, Target.RESOLUTION),
+    ]
+    return TicketDetail(
+        ticket=ticket,
+        customer=customer,
+        contract=contract,
+        events=events,
+        calendar=engine.calendar,
+        response=response,
+        resolution=resolution,
+        explanation=explanation,
+    )
 
 
 def list_customers(uow: UnitOfWork) -> list[Customer]:
@@ -332,6 +407,7 @@ class Runtime:
         clock: The clock.
         actor: The OS login acting, recorded on every event.
         db_label: The database in use, with any password masked.
+        calendars: Calendars defined in the configuration file.
     """
 
     reader: Callable[[], UnitOfWork]
@@ -339,3 +415,4 @@ class Runtime:
     clock: Clock
     actor: str
     db_label: str
+    calendars: Mapping[str, Calendar] = field(default_factory=dict)

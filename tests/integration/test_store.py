@@ -68,7 +68,7 @@ def test_aware_datetimes_round_trip_and_sort_in_utc_order(seeded: Storage) -> No
         ids.append(ticket.id)
     del clock
     for ident, when in zip(ids, instants, strict=True):
-        back = services.ticket_detail(seeded.reader(), ident).ticket
+        back = services.ticket_detail(seeded.reader(), ident, NOW).ticket
         assert back.opened_at == when
         assert back.opened_at.tzinfo is UTC
     with seeded.sessions() as session:
@@ -99,7 +99,7 @@ def test_stale_version_is_refused_and_names_who_changed_it(seeded: Storage) -> N
         )
     assert "changed by bob" in str(caught.value)
     assert "assigned to ana" in str(caught.value)
-    stored = services.ticket_detail(seeded.reader(), ticket.id)
+    stored = services.ticket_detail(seeded.reader(), ticket.id, NOW)
     assert stored.ticket.assignee == "ana"
     assert stored.ticket.version == ticket.version + 1
     assert [e.actor for e in stored.events][-1] == "bob"
@@ -120,12 +120,12 @@ def test_concurrent_update_between_read_and_write_is_caught(seeded: Storage) -> 
 def test_failed_change_writes_nothing(seeded: Storage) -> None:
     clock = FixedClock(NOW)
     ticket = services.load_queue(seeded.reader())[0]
-    before = services.ticket_detail(seeded.reader(), ticket.id)
+    before = services.ticket_detail(seeded.reader(), ticket.id, NOW)
     with pytest.raises(NotFoundError):
         services.assign_technician(seeded.writer(), clock, "x", ticket.id, "nobody")
     with pytest.raises(InvalidInputError):
         services.change_status(seeded.writer(), clock, "x", ticket.id, TicketStatus.ESCALATED_DEV)
-    after = services.ticket_detail(seeded.reader(), ticket.id)
+    after = services.ticket_detail(seeded.reader(), ticket.id, NOW)
     assert after == before
 
 
@@ -146,7 +146,7 @@ def test_status_flow_and_history(seeded: Storage) -> None:
     )
     assert esc.bug_ref == "DEV-1"
     assert esc.first_response_at == NOW + timedelta(minutes=5)
-    detail = services.ticket_detail(seeded.reader(), created.id)
+    detail = services.ticket_detail(seeded.reader(), created.id, NOW)
     assert [e.action for e in detail.events] == [
         "ticket.opened",
         "ticket.assigned",

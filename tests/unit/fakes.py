@@ -8,6 +8,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+from dispatch.domain.calendar import Calendar
 from dispatch.domain.errors import ConflictError, NotFoundError
 from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
 from dispatch.domain.queue import order_queue
@@ -54,6 +55,7 @@ class FakeDirectory:
         self._customers = list(customers)
         self._contracts = list(contracts)
         self._techs = list(technicians)
+        self._calendars: dict[str, Calendar] = {}
 
     def customers(self) -> list[Customer]:
         return sorted(self._customers, key=lambda c: c.name)
@@ -63,6 +65,20 @@ class FakeDirectory:
             if c.name == name:
                 return c
         raise NotFoundError(f"no customer named {name!r}")
+
+    def customer(self, customer_id: int) -> Customer:
+        for c in self._customers:
+            if c.id == customer_id:
+                return c
+        raise NotFoundError(f"no customer with id {customer_id}")
+
+    def calendars(self) -> dict[str, Calendar]:
+        return dict(self._calendars)
+
+    def save_calendar(self, calendar: Calendar, at: datetime) -> bool:
+        new = calendar.name not in self._calendars
+        self._calendars[calendar.name] = calendar
+        return new
 
     def contracts(self, customer_id: int | None = None) -> list[Contract]:
         return [c for c in self._contracts if customer_id in (None, c.customer_id)]

@@ -20,7 +20,8 @@ from dispatch.domain.model import (
     TicketStatus,
     require_utc,
 )
-from dispatch.domain.sla import deadlines_for
+from dispatch.domain.calendar import ALWAYS_OPEN
+from dispatch.domain.sla import SlaEngine
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 POLICY = SlaPolicy(
@@ -117,12 +118,13 @@ def test_require_utc_refuses_naive_and_converts_offsets() -> None:
 
 
 def test_deadlines_come_from_the_contract_and_severity() -> None:
+    always = ALWAYS_OPEN.with_place("Europe/Bucharest", None, None)
     sub = Contract(id=1, customer_id=1, name="S", kind=ContractKind.SUBSCRIPTION, sla=POLICY)
-    due = deadlines_for(sub, Severity.P1, T0)
+    due = SlaEngine(sub, always).deadlines(Severity.P1, T0)
     assert (due.response, due.resolution) == (T0 + timedelta(hours=2), T0 + timedelta(hours=8))
-    assert deadlines_for(sub, Severity.P4, T0).response is None
+    assert SlaEngine(sub, always).deadlines(Severity.P4, T0).response is None
     tm = Contract(id=2, customer_id=1, name="T", kind=ContractKind.TIME_MATERIAL)
-    assert deadlines_for(tm, Severity.P1, T0).resolution is None
+    assert SlaEngine(tm, always).deadlines(Severity.P1, T0).resolution is None
 
 
 def _ticket(**changes: Any) -> Ticket:

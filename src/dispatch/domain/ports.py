@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from dispatch.domain.calendar import Calendar
 from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
 
 
@@ -90,6 +91,10 @@ class DirectoryStore(Protocol):
         """The customer with this exact name; raises ``NotFoundError``."""
         ...
 
+    def customer(self, customer_id: int) -> Customer:
+        """The customer with this id; raises ``NotFoundError``."""
+        ...
+
     def contracts(self, customer_id: int | None = None) -> list[Contract]:
         """Contracts, all or one customer's."""
         ...
@@ -104,6 +109,14 @@ class DirectoryStore(Protocol):
 
     def technician(self, login: str) -> Technician:
         """The technician with this login; raises ``NotFoundError``."""
+        ...
+
+    def calendars(self) -> dict[str, Calendar]:
+        """The calendars defined in the database, by name."""
+        ...
+
+    def save_calendar(self, calendar: Calendar, at: datetime) -> bool:
+        """Create or replace a calendar; ``True`` if it was new."""
         ...
 
 

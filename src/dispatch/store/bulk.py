@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.orm import Session
 
-from dispatch.domain import sla
+from dispatch.domain.calendar import Calendar
 from dispatch.domain.model import (
     OPEN_STATUSES,
     Channel,
@@ -28,8 +28,16 @@ from dispatch.domain.model import (
     TicketKind,
     TicketStatus,
 )
+from dispatch.domain.sla import SlaEngine, engine_for
 from dispatch.store import convert
-from dispatch.store.schema import ContractRow, CustomerRow, EventRow, TechnicianRow, TicketRow
+from dispatch.store.schema import (
+    CalendarRow,
+    ContractRow,
+    CustomerRow,
+    EventRow,
+    TechnicianRow,
+    TicketRow,
+)
 from dispatch.store.uow import SqlUnitOfWork
 
 BATCH = 20_000
@@ -86,7 +94,7 @@ def holds_demo_data(session: Session) -> bool:
 
 def reset(session: Session) -> None:
     """Delete every row (demo ``--reset``), children first."""
-    for table in (EventRow, TicketRow, ContractRow, TechnicianRow, CustomerRow):
+    for table in (EventRow, TicketRow, ContractRow, TechnicianRow, CustomerRow, CalendarRow):
         session.execute(delete(table))
 
 
@@ -97,6 +105,7 @@ def load(
     contracts: Sequence[tuple[str, Contract]],
     technicians: Sequence[Technician],
     tickets: Sequence[tuple[Ticket, str, Sequence[Event]]],
+    calendars: Sequence[Calendar] = (),
     at: datetime,
     actor: str,
     note: str,
@@ -110,10 +119,13 @@ def load(
         technicians: Technicians (ids ignored).
         tickets: Tickets (customer by name, assignee by login) with the name of
             their contract and their history (event ids ignored).
+        calendars: Calendar definitions the contracts name.
         at: When, for the ``data.loaded`` event.
         actor: Who loads, for that event.
         note: What was loaded, for that event.
     """
+    for calendar in calendars:
+        session.add(CalendarRow(name=calendar.name, definition=calendar.to_json(), updated_at=at))
     customer_ids: dict[str, int] = {}
     for customer in customers:
         row = convert.customer_to_row(customer)
@@ -202,6 +214,10 @@ def synthesize(
     with writer() as uow:
         contracts = [convert.contract_from_row(r) for r in uow.session.scalars(select(ContractRow))]
         tech_ids = list(uow.session.scalars(select(TechnicianRow.id)))
+        defined = uow.directory.calendars()
+        engines = {
+            c.id: engine_for(c, uow.directory.customer(c.customer_id), defined) for c in contracts
+        }
     if not contracts:
         raise ValueError("no contracts to attach synthetic tickets to")
     titles = [str(p["title"]) for p in problems] or ["Synthetic load ticket"]
@@ -215,6 +231,7 @@ def synthesize(
                 rng,
                 now,
                 contracts,
+                engines,
                 tech_ids,
                 titles,
                 kinds,
@@ -241,6 +258,7 @@ def _synthetic_row(
     rng: random.Random,
     now: datetime,
     contracts: Sequence[Contract],
+    engines: Mapping[int, SlaEngine],
     tech_ids: Sequence[int],
     titles: Sequence[str],
     kinds: Sequence[TicketKind],
@@ -258,7 +276,7 @@ def _synthetic_row(
     else:
         opened = now - timedelta(seconds=rng.randint(3 * 86400, 730 * 86400))
         status = rng.choice(done_statuses)
-    due = sla.deadlines_for(contract, severity, opened)
+    due = engines[contract.id].deadlines(severity, opened)
     responded = status.counts_as_response or not status.is_open
     first_response = opened + timedelta(minutes=rng.randint(5, 120)) if responded else None
     resolved = opened + timedelta(hours=rng.randint(1, 48)) if not status.is_open else None

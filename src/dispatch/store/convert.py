@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from dispatch.domain.calendar import Calendar
 from dispatch.domain.model import (
     BlockPeriod,
     Channel,
@@ -21,6 +22,7 @@ from dispatch.domain.model import (
 )
 from dispatch.store.schema import (
     NO_DEADLINE,
+    CalendarRow,
     ContractRow,
     CustomerRow,
     EventRow,
@@ -180,6 +182,11 @@ def ticket_columns(ticket: Ticket, assignee_id: int | None) -> dict[str, object]
         "queue_due": queue_due(ticket),
         "severity_level": ticket.severity.level,
     }
+
+
+def calendar_from_row(row: CalendarRow) -> Calendar:
+    """Domain calendar from its stored definition."""
+    return Calendar.from_json(row.definition, name=row.name, where=f"stored calendar {row.name!r}")
 
 
 def event_from_row(row: EventRow) -> Event:

@@ -11,9 +11,17 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from dispatch.domain.errors import ConflictError, NotFoundError
+from dispatch.domain.calendar import Calendar
 from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
 from dispatch.store import convert
-from dispatch.store.schema import ContractRow, CustomerRow, EventRow, TechnicianRow, TicketRow
+from dispatch.store.schema import (
+    CalendarRow,
+    ContractRow,
+    CustomerRow,
+    EventRow,
+    TechnicianRow,
+    TicketRow,
+)
 
 # Queue order (dispatch.domain.queue) as the columns of ix_tickets_queue.
 QUEUE_ORDER = (
@@ -158,6 +166,13 @@ class SqlDirectoryStore:
             raise NotFoundError(f"no customer named {name!r}")
         return convert.customer_from_row(row)
 
+    def customer(self, customer_id: int) -> Customer:
+        """The customer with this id."""
+        row = self._session.get(CustomerRow, customer_id)
+        if row is None:
+            raise NotFoundError(f"no customer with id {customer_id}")
+        return convert.customer_from_row(row)
+
     def contracts(self, customer_id: int | None = None) -> list[Contract]:
         """Contracts by customer and name."""
         query = select(ContractRow).order_by(ContractRow.customer_id, ContractRow.name)
@@ -185,6 +200,27 @@ class SqlDirectoryStore:
         if row is None:
             raise NotFoundError(f"no technician with login {login!r}")
         return convert.technician_from_row(row)
+
+    def calendars(self) -> dict[str, Calendar]:
+        """The calendars defined in the database, by name."""
+        rows = self._session.scalars(select(CalendarRow).order_by(CalendarRow.name))
+        return {r.name: convert.calendar_from_row(r) for r in rows}
+
+    def save_calendar(self, calendar: Calendar, at: datetime) -> bool:
+        """Create or replace a calendar definition; ``True`` if it was new."""
+        row = self._session.scalars(
+            select(CalendarRow).where(CalendarRow.name == calendar.name)
+        ).first()
+        if row is None:
+            self._session.add(
+                CalendarRow(name=calendar.name, definition=calendar.to_json(), updated_at=at)
+            )
+            self._session.flush()
+            return True
+        row.definition = calendar.to_json()
+        row.updated_at = at
+        self._session.flush()
+        return False
 
     def add_customer(self, customer: Customer) -> Customer:
         """Insert a customer (demo data and imports)."""
