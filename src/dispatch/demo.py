@@ -20,7 +20,6 @@ from typing import Any
 
 from dispatch.domain.calendar import ALWAYS_OPEN, Calendar
 from dispatch.domain.errors import InvalidInputError
-from dispatch.domain.sla import SlaEngine, engine_for, status_history
 from dispatch.domain.model import (
     BlockPeriod,
     Channel,
@@ -38,6 +37,7 @@ from dispatch.domain.model import (
     TicketStatus,
     require_utc,
 )
+from dispatch.domain.sla import SlaEngine, engine_for, status_history
 
 
 @dataclass(frozen=True, slots=True)

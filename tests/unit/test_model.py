@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from dispatch.domain.calendar import ALWAYS_OPEN
 from dispatch.domain.errors import InvalidInputError
 from dispatch.domain.model import (
     ALLOWED_TRANSITIONS,
@@ -20,7 +21,6 @@ from dispatch.domain.model import (
     TicketStatus,
     require_utc,
 )
-from dispatch.domain.calendar import ALWAYS_OPEN
 from dispatch.domain.sla import SlaEngine
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)

@@ -10,8 +10,8 @@ from sqlalchemy import Select, func, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from dispatch.domain.errors import ConflictError, NotFoundError
 from dispatch.domain.calendar import Calendar
+from dispatch.domain.errors import ConflictError, NotFoundError
 from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
 from dispatch.store import convert
 from dispatch.store.schema import (
