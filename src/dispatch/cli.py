@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -476,6 +477,160 @@ def ticket_status(
             calendars=rt.calendars,
         )
     click.echo(f"{stored.ref} is {stored.status.value} (version {stored.version})")
+
+
+@ticket.command("severity")
+@db_option
+@click.argument("ticket_id", type=TicketRef())
+@click.argument("severity", type=_choice(Severity), metavar="SEVERITY")
+@click.option("--note", help="Why, for the history.")
+@click.option(
+    "--if-version",
+    type=click.IntRange(min=1),
+    help="Refuse (exit 3) if the ticket is no longer at this version.",
+)
+@click.pass_context
+def ticket_severity(
+    ctx: click.Context, ticket_id: int, severity: str, note: str | None, if_version: int | None
+) -> None:
+    """Change a ticket's SEVERITY (P1..P4); its deadlines are recomputed."""
+    from dispatch import services
+
+    with _runtime(ctx) as rt:
+        stored = services.change_severity(
+            rt.writer(),
+            rt.clock,
+            rt.actor,
+            ticket_id,
+            Severity(severity),
+            note=note,
+            if_version=if_version,
+            calendars=rt.calendars,
+        )
+    click.echo(f"{stored.ref} is {stored.severity.value} (version {stored.version})")
+
+
+@cli.group()
+def sla() -> None:
+    """Explain deadlines; check calendar case files."""
+
+
+@sla.command("explain")
+@db_option
+@click.argument("ticket_id", type=TicketRef())
+@click.pass_context
+def sla_explain(ctx: click.Context, ticket_id: int) -> None:
+    """How each deadline of a ticket was derived, and where its clocks stand."""
+    from dispatch import formats, services
+
+    with _runtime(ctx) as rt:
+        now = rt.clock.now()
+        detail = services.ticket_detail(rt.reader(), ticket_id, now, calendars=rt.calendars)
+    click.echo(formats.explain_text(detail, now))
+
+
+@sla.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def sla_check(file: Path) -> None:
+    """Run the calendar cases in FILE.json; exit 1 if any fails."""
+    from dispatch import slacheck
+
+    results = slacheck.run(slacheck.load(file))
+    for result in results:
+        click.echo(printable(result.line()))
+    click.echo(slacheck.summary(results))
+    if not all(r.passed for r in results):
+        sys.exit(EXIT_INVALID)
+
+
+@cli.group()
+def calendar() -> None:
+    """Business calendars: list, show working windows, load definitions."""
+
+
+@calendar.command("list")
+@db_option
+@json_option
+@click.pass_context
+def calendar_list(ctx: click.Context, as_json: bool) -> None:
+    """Every calendar contracts can name, and where its definition comes from."""
+    from dispatch import formats, services
+
+    with _runtime(ctx) as rt:
+        found = services.list_calendars(rt.reader(), rt.calendars)
+    if as_json:
+        _echo_json(
+            [{"name": i.calendar.name, "source": i.source, **i.calendar.to_json()} for i in found]
+        )
+        return
+    rows = [
+        [
+            formats.clip(i.calendar.name, 24),
+            i.source,
+            i.calendar.timezone or "(customer's)",
+            formats.calendar_summary(i.calendar),
+        ]
+        for i in found
+    ]
+    click.echo(formats.table(["NAME", "SOURCE", "ZONE", "HOURS"], rows))
+
+
+@calendar.command("show")
+@db_option
+@click.argument("name")
+@click.option(
+    "--from", "first", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: today)."
+)
+@click.option("--days", type=click.IntRange(1, 366), default=7, show_default=True)
+@click.option("--customer", help="Place a template calendar at this customer's site.")
+@click.pass_context
+def calendar_show(
+    ctx: click.Context, name: str, first: datetime | None, days: int, customer: str | None
+) -> None:
+    """Print the working windows of calendar NAME in local time and UTC."""
+    from dispatch import formats, services
+
+    with _runtime(ctx) as rt:
+        start = first.date() if first else rt.clock.now().date()
+        cal, plans = services.calendar_days(
+            rt.reader(), name, start, days, customer=customer, calendars=rt.calendars
+        )
+    click.echo(formats.calendar_days_text(cal, plans))
+
+
+@calendar.command("load")
+@db_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def calendar_load(ctx: click.Context, file: Path) -> None:
+    """Store the [calendars.NAME] tables of FILE.toml in the database.
+
+    Open tickets on contracts that name a changed calendar get their deadlines
+    recomputed in the same transaction.
+    """
+    import tomllib
+
+    from dispatch import services
+    from dispatch.domain.calendar import Calendar
+
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidInputError(f"{file}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInputError(f"{file}: not valid TOML: {exc}") from None
+    tables = data.get("calendars")
+    if not isinstance(tables, dict) or not tables:
+        raise InvalidInputError(f"{file}: no [calendars.NAME] tables")
+    parsed = [
+        Calendar.from_json(spec, name=name, where=f"{file}: [calendars.{name}]")
+        for name, spec in tables.items()
+    ]
+    with _runtime(ctx) as rt:
+        stored, recomputed = services.save_calendars(
+            rt.writer(), rt.clock, rt.actor, parsed, calendars=rt.calendars
+        )
+    click.echo(f"stored {stored} calendars; recomputed deadlines of {recomputed} open tickets")
 
 
 @cli.group()

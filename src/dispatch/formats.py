@@ -9,11 +9,14 @@ sequence.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from dispatch.domain.calendar import WEEKDAYS, Calendar, DayPlan, format_clock, zone
 from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
 from dispatch.domain.queue import describe_wait
+from dispatch.domain.sla import ClockReading, SlaState
 from dispatch.domain.text import printable
 from dispatch.services import TicketDetail
 
@@ -115,12 +118,35 @@ def event_json(event: Event) -> dict[str, Any]:
     }
 
 
+def reading_json(reading: ClockReading) -> dict[str, Any]:
+    """The JSON form of one SLA clock."""
+
+    def minutes(value: timedelta | None) -> float | None:
+        return None if value is None else value / timedelta(minutes=1)
+
+    return {
+        "target": reading.target.value,
+        "state": reading.state.value,
+        "due": iso(reading.due),
+        "allowed_minutes": minutes(reading.allowed),
+        "used_minutes": minutes(reading.used),
+        "remaining_minutes": minutes(reading.remaining),
+        "share": reading.share,
+        "stopped_at": iso(reading.stopped_at),
+    }
+
+
 def detail_json(detail: TicketDetail) -> dict[str, Any]:
-    """A ticket with description, customer, contract and history."""
+    """A ticket with description, customer, contract, SLA clocks and history."""
     data = ticket_json(detail.ticket)
     data["description"] = detail.ticket.description
     data["customer_detail"] = customer_json(detail.customer)
     data["contract"] = contract_json(detail.contract, detail.customer)
+    data["calendar"] = {"name": detail.calendar.name, **detail.calendar.to_json()}
+    data["sla"] = {
+        "response": reading_json(detail.response),
+        "resolution": reading_json(detail.resolution),
+    }
     data["events"] = [event_json(e) for e in detail.events]
     return data
 
@@ -182,6 +208,89 @@ def queue_table(tickets: Sequence[Ticket], now: datetime) -> str:
     return table(headers, rows)
 
 
+def working_time(delta: timedelta) -> str:
+    """Working time in hours and minutes (``46h 05m``): business days are not 24 h."""
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60}h {minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
+
+
+def reading_text(reading: ClockReading, tz: ZoneInfo) -> str:
+    """``response  warning  due Mon 2026-11-23 14:00 EET (12:00 UTC)  1h 12m left  82%``."""
+    label = f"{reading.target.value:<10}"
+    if reading.state is SlaState.NONE:
+        return f"{label} no guarantee"
+    assert reading.due is not None
+    assert reading.remaining is not None
+    due = reading.due
+    when = f"due {due.astimezone(tz):%a %Y-%m-%d %H:%M %Z} ({due:%H:%M} UTC)"
+    if reading.state in (SlaState.MET, SlaState.BREACHED) and reading.stopped_at is not None:
+        at = reading.stopped_at
+        how = f"stopped {at.astimezone(tz):%a %Y-%m-%d %H:%M %Z}"
+    elif reading.remaining >= timedelta(0):
+        how = f"{working_time(reading.remaining)} left"
+    else:
+        how = f"{working_time(-reading.remaining)} overdue"
+    share = f"{reading.share:.0%}" if reading.share is not None else ""
+    return f"{label} {reading.state.value:<9} {when}  {how}  {share} of working time"
+
+
+def explain_text(detail: TicketDetail, now: datetime) -> str:
+    """``dispatch sla explain``: the clocks, then each deadline's derivation."""
+    tz = zone(detail.calendar.timezone)
+    lines = [
+        f"{detail.ticket.ref}  {clip(detail.ticket.title, 120)}",
+        f"now {now.astimezone(tz):%a %Y-%m-%d %H:%M:%S %Z} ({now:%H:%M:%S} UTC)",
+        reading_text(detail.response, tz),
+        reading_text(detail.resolution, tz),
+        "",
+        *detail.explanation,
+    ]
+    return "\n".join(lines)
+
+
+def calendar_summary(calendar: Calendar) -> str:
+    """``mon-fri 09:00-17:00, sat 08:00-12:00`` or ``24/7``."""
+    if calendar.always_open:
+        return "24/7, holidays included"
+    groups: list[tuple[list[str], str]] = []
+    for day, windows in zip(WEEKDAYS, calendar.hours, strict=True):
+        if not windows:
+            continue
+        text = " ".join(f"{format_clock(a)}-{format_clock(b)}" for a, b in windows)
+        if (
+            groups
+            and groups[-1][1] == text
+            and WEEKDAYS.index(groups[-1][0][-1]) + 1 == WEEKDAYS.index(day)
+        ):
+            groups[-1][0].append(day)
+        else:
+            groups.append(([day], text))
+    parts = [f"{days[0]}{'-' + days[-1] if len(days) > 1 else ''} {text}" for days, text in groups]
+    where = calendar.country or ""
+    if calendar.subdiv:
+        where += f"-{calendar.subdiv}"
+    holidays = f"; holidays {where}" if where else ""
+    return ", ".join(parts) + holidays
+
+
+def calendar_days_text(calendar: Calendar, plans: Sequence[DayPlan]) -> str:
+    """``dispatch calendar show``: each day's windows in local time and UTC."""
+    tz = zone(calendar.timezone)
+    lines = [f"calendar {calendar.name}, zone {calendar.timezone}: {calendar_summary(calendar)}"]
+    for plan in plans:
+        head = f"{plan.day:%a %Y-%m-%d}"
+        if not plan.intervals:
+            lines.append(f"{head}  closed ({plan.closed_reason or 'no working hours'})")
+            continue
+        spans = [
+            f"{a.astimezone(tz):%H:%M}-{b.astimezone(tz):%H:%M %Z} "
+            f"({a:%H:%M}-{b:%H:%M} UTC{'' if b.date() == a.date() else ' +1d'})"
+            for a, b in plan.intervals
+        ]
+        lines.append(f"{head}  " + ", ".join(spans))
+    return "\n".join(lines)
+
+
 def detail_text(detail: TicketDetail, now: datetime) -> str:
     """A ticket in full, as readable text."""
     t = detail.ticket
@@ -203,6 +312,9 @@ def detail_text(detail: TicketDetail, now: datetime) -> str:
         f"response due {when(t.response_due)}   first response {when(t.first_response_at)}",
         f"resolve due  {when(t.resolution_due)}   resolved {when(t.resolved_at)}",
         f"next due     {due_text(t, now)}",
+        f"calendar     {clip(detail.calendar.name, 40)} ({detail.calendar.timezone})",
+        "sla          " + reading_text(detail.response, zone(detail.calendar.timezone)),
+        "             " + reading_text(detail.resolution, zone(detail.calendar.timezone)),
         f"version      {t.version}",
         "",
         printable(t.description, keep_newlines=True) or "(no description)",

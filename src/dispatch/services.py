@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from dispatch.domain.calendar import Calendar
+from dispatch.domain.calendar import BUILTIN_CALENDARS, BusinessClock, Calendar, DayPlan
 from dispatch.domain.errors import InvalidInputError, NotFoundError
 from dispatch.domain.model import (
     ALLOWED_TRANSITIONS,
@@ -21,6 +21,7 @@ from dispatch.domain.model import (
     Customer,
     Event,
     NewTicket,
+    Severity,
     Target,
     Technician,
     Ticket,
@@ -33,6 +34,7 @@ from dispatch.domain.sla import (
     SlaEngine,
     StatusChange,
     engine_for,
+    place_calendar,
     status_history,
 )
 
@@ -416,3 +418,193 @@ class Runtime:
     actor: str
     db_label: str
     calendars: Mapping[str, Calendar] = field(default_factory=dict)
+
+
+# --- SLA and calendars ------------------------------------------------------
+
+
+def change_severity(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: str,
+    ticket_id: int,
+    severity: Severity,
+    *,
+    note: str | None = None,
+    if_version: int | None = None,
+    calendars: Mapping[str, Calendar] = NO_CALENDARS,
+) -> Ticket:
+    """Change a ticket's severity; both deadlines are recomputed from its history.
+
+    Raises:
+        NotFoundError: Unknown ticket.
+        InvalidInputError: Same severity, or a resolved or closed ticket.
+        ConflictError: The ticket changed since ``if_version``.
+    """
+    with uow:
+        ticket = uow.tickets.get(ticket_id)
+        expected = ticket.version if if_version is None else if_version
+        if severity is ticket.severity:
+            raise InvalidInputError(f"{ticket.ref} is already {severity.value}")
+        if not ticket.is_open:
+            raise InvalidInputError(f"{ticket.ref} is {ticket.status.value}; reopen it first")
+        stored = _store_recomputed(
+            uow,
+            clock,
+            actor,
+            replace(ticket, severity=severity),
+            expected,
+            calendars,
+            action="ticket.severity",
+            note=note,
+            before_ticket=ticket,
+        )
+        uow.commit()
+    return stored
+
+
+def _store_recomputed(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: str,
+    ticket: Ticket,
+    expected: int,
+    calendars: Mapping[str, Calendar],
+    *,
+    action: str,
+    note: str | None,
+    before_ticket: Ticket,
+) -> Ticket:
+    """Recompute ``ticket``'s deadlines from its history, store it, record the event."""
+    contract = uow.directory.contract(ticket.contract_id)
+    customer = uow.directory.customer(ticket.customer_id)
+    history = status_history(ticket, uow.events.for_ticket(ticket.id))
+    due = _engine(uow, contract, customer, calendars).deadlines(
+        ticket.severity, ticket.opened_at, history
+    )
+    changed = replace(ticket, response_due=due.response, resolution_due=due.resolution)
+    stored = uow.tickets.update(changed, expected)
+    before, after = _diff(before_ticket, stored, ("severity", "response_due", "resolution_due"))
+    uow.events.append(
+        at=clock.now(),
+        actor=actor,
+        action=action,
+        ticket_id=ticket.id,
+        before=before,
+        after=after,
+        note=note,
+    )
+    return stored
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarInfo:
+    """A calendar and where its definition comes from.
+
+    Attributes:
+        calendar: The definition.
+        source: ``database``, ``config`` or ``built-in``.
+    """
+
+    calendar: Calendar
+    source: str
+
+
+def list_calendars(
+    uow: UnitOfWork, calendars: Mapping[str, Calendar] = NO_CALENDARS
+) -> list[CalendarInfo]:
+    """Every calendar a contract can name, with the definition that wins."""
+    with uow:
+        stored = uow.directory.calendars()
+    found: dict[str, CalendarInfo] = {
+        name: CalendarInfo(cal, "built-in") for name, cal in BUILTIN_CALENDARS.items()
+    }
+    found.update({name: CalendarInfo(cal, "config") for name, cal in calendars.items()})
+    found.update({name: CalendarInfo(cal, "database") for name, cal in stored.items()})
+    return [found[name] for name in sorted(found)]
+
+
+def calendar_days(
+    uow: UnitOfWork,
+    name: str,
+    first: date,
+    days: int,
+    *,
+    customer: str | None = None,
+    calendars: Mapping[str, Calendar] = NO_CALENDARS,
+) -> tuple[Calendar, list[DayPlan]]:
+    """The working windows of a calendar over ``days`` local dates from ``first``.
+
+    A template calendar (no zone of its own) needs a customer to be placed at.
+
+    Raises:
+        InvalidInputError: Unknown calendar, a template without customer, or a
+            bad number of days.
+        NotFoundError: Unknown customer.
+    """
+    if not 1 <= days <= 366:
+        raise InvalidInputError(f"--days must lie between 1 and 366, got {days}")
+    with uow:
+        defined = {**calendars, **uow.directory.calendars()}
+        place = uow.directory.customer_by_name(customer) if customer else None
+    base = defined.get(name) or BUILTIN_CALENDARS.get(name)
+    if base is None:
+        known = ", ".join(sorted({*defined, *BUILTIN_CALENDARS}))
+        raise InvalidInputError(f"unknown calendar {name!r} (known: {known})")
+    if place is not None:
+        calendar = place_calendar(name, place, defined)
+    elif base.is_template:
+        raise InvalidInputError(
+            f"calendar {name!r} takes its zone and holidays from a customer: add --customer NAME"
+        )
+    else:
+        calendar = base
+    return calendar, BusinessClock(calendar).windows_between(first, days)
+
+
+def save_calendars(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: str,
+    new: Sequence[Calendar],
+    *,
+    calendars: Mapping[str, Calendar] = NO_CALENDARS,
+) -> tuple[int, int]:
+    """Store calendar definitions and recompute the deadlines they govern.
+
+    Every open ticket whose contract names one of the calendars gets both
+    deadlines recomputed from its history, in the same transaction.
+
+    Returns:
+        How many calendars were stored and how many tickets were recomputed.
+    """
+    now = clock.now()
+    names = {c.name for c in new}
+    recomputed = 0
+    with uow:
+        for calendar in new:
+            created = uow.directory.save_calendar(calendar, now)
+            uow.events.append(
+                at=now,
+                actor=actor,
+                action="calendar.created" if created else "calendar.changed",
+                after={"name": calendar.name, "definition": calendar.to_json()},
+            )
+        contracts = {c.id: c for c in uow.directory.contracts() if c.calendar in names}
+        for ticket in uow.tickets.queue():
+            if ticket.contract_id not in contracts:
+                continue
+            stored = _store_recomputed(
+                uow,
+                clock,
+                actor,
+                ticket,
+                ticket.version,
+                calendars,
+                action="ticket.sla_recomputed",
+                note="calendar changed",
+                before_ticket=ticket,
+            )
+            recomputed += stored.version != ticket.version
+        uow.commit()
+    return len(new), recomputed

@@ -316,13 +316,27 @@ def public_holidays(country: str, subdiv: str | None, year: int) -> Mapping[date
 
 
 def _utc(local: datetime, tz: ZoneInfo) -> datetime:
-    """A naive local wall-clock time in ``tz`` as a UTC instant.
+    """The instant at which the wall clock in ``tz`` first reads ``local`` or later.
 
-    A wall time inside a spring-forward gap maps to the instant the same
-    distance after the gap's start (PEP 495, ``fold=0``); the repeated hour
-    of a fall-back takes its first occurrence.
+    A repeated wall time (the fall-back hour) takes its first occurrence. A wall
+    time skipped by a spring-forward gap takes the instant of the jump: a window
+    that opens at 02:30 on a day when the clock jumps from 02:00 to 03:00 opens
+    at 03:00, and one that closes at 02:30 closes at the jump.
     """
-    return local.replace(tzinfo=tz).astimezone(UTC)
+    first = local.replace(tzinfo=tz).astimezone(UTC)  # fold=0: the earlier offset
+    if first.astimezone(tz).replace(tzinfo=None) == local:
+        return first
+    # In a gap, fold=1 gives an instant before the jump and fold=0 one after it.
+    # Offsets change on whole seconds: bisect between the two.
+    lo = int(local.replace(tzinfo=tz, fold=1).astimezone(UTC).timestamp())
+    hi = int(first.timestamp())
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if datetime.fromtimestamp(mid, tz).replace(tzinfo=None) < local:
+            lo = mid
+        else:
+            hi = mid
+    return datetime.fromtimestamp(hi, UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,7 +419,13 @@ class BusinessClock:
     # --- working intervals -------------------------------------------------------
 
     def intervals_from(self, start: datetime) -> Iterator[Interval]:
-        """Working intervals (merged where they touch) that end after ``start``, clipped to it."""
+        """Working intervals that end after ``start``, clipped to it, in time order.
+
+        Overlapping intervals (a night shift running into the next morning's
+        window) are merged; touching ones are yielded separately, which is
+        harmless: the end convention moves a deadline only when the next
+        interval starts later.
+        """
         if self.calendar.always_open:
             yield (start, _FAR_FUTURE)
             return
@@ -428,15 +448,11 @@ class BusinessClock:
                 a = max(a, start)
                 if pending is None:
                     pending = (a, b)
-                elif a <= pending[1]:
+                elif a < pending[1]:
                     pending = (pending[0], max(pending[1], b))
                 else:
                     yield pending
                     pending = (a, b)
-            if pending is not None and plan.intervals == () and idle_days == 1:
-                # A whole day without windows: nothing can join the pending interval.
-                yield pending
-                pending = None
 
     def effective(self, start: datetime, pauses: Sequence[Interval]) -> Iterator[Interval]:
         """Working intervals from ``start`` with the pauses cut out."""
