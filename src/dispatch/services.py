@@ -475,7 +475,10 @@ def _store_recomputed(
     note: str | None,
     before_ticket: Ticket,
 ) -> Ticket:
-    """Recompute ``ticket``'s deadlines from its history, store it, record the event."""
+    """Recompute ``ticket``'s deadlines from its history, store it, record the event.
+
+    Returns ``before_ticket`` itself, unwritten, when nothing changed.
+    """
     contract = uow.directory.contract(ticket.contract_id)
     customer = uow.directory.customer(ticket.customer_id)
     history = status_history(ticket, uow.events.for_ticket(ticket.id))
@@ -483,6 +486,8 @@ def _store_recomputed(
         ticket.severity, ticket.opened_at, history
     )
     changed = replace(ticket, response_due=due.response, resolution_due=due.resolution)
+    if changed == before_ticket:
+        return before_ticket  # nothing moved: no write, no event
     stored = uow.tickets.update(changed, expected)
     before, after = _diff(before_ticket, stored, ("severity", "response_due", "resolution_due"))
     uow.events.append(
@@ -605,6 +610,6 @@ def save_calendars(
                 note="calendar changed",
                 before_ticket=ticket,
             )
-            recomputed += stored.version != ticket.version
+            recomputed += stored is not ticket
         uow.commit()
     return len(new), recomputed

@@ -454,8 +454,14 @@ class Ticket:
         return self.status.is_open
 
     def pending_deadlines(self) -> list[tuple[Target, datetime]]:
-        """The deadlines still running: response until answered, resolution until resolved."""
+        """The deadlines still running: response until answered, resolution until resolved.
+
+        None runs while the ticket waits on the customer: the clock is paused and
+        the deadline will move by the length of the pause when it ends.
+        """
         pending: list[tuple[Target, datetime]] = []
+        if self.status is TicketStatus.WAITING_CUSTOMER:
+            return pending
         if self.response_due is not None and self.first_response_at is None:
             pending.append((Target.RESPONSE, self.response_due))
         if self.resolution_due is not None and self.resolved_at is None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from dispatch.domain.model import Ticket
+from dispatch.domain.model import Ticket, TicketStatus
 
 _RANK_WORDS = {
     1: "guaranteed reaction (subscription or managed services)",
@@ -94,6 +94,8 @@ def explain_place(ticket: Ticket, ahead: Ticket | None, now: datetime) -> list[s
         why = "no running SLA deadline"
         if not kind.has_guarantee:
             why += " (the contract promises none)"
+        elif ticket.status is TicketStatus.WAITING_CUSTOMER:
+            why += " (paused: waiting on the customer)"
         lines.append(f"Deadline: {why}.")
     else:
         target, due = nearest

@@ -136,7 +136,9 @@ def _timeline(history: Sequence[StatusChange]) -> _Timeline:
     resolved_since: datetime | None = None
     for change in history:
         if waiting_since is not None and change.status is not TicketStatus.WAITING_CUSTOMER:
-            response_pauses.append((waiting_since, change.at))
+            if first_response is None or waiting_since < first_response:
+                # Pauses after the first response cannot move a stopped clock.
+                response_pauses.append((waiting_since, change.at))
             resolution_pauses.append((waiting_since, change.at))
             waiting_since = None
         if resolved_since is not None and change.status.is_open:
