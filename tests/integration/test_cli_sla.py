@@ -279,3 +279,13 @@ def test_explain_says_no_guarantee(demo_db: str) -> None:
     out = invoke("sla", "explain", tid, "--db", demo_db).stdout
     assert "no guarantee" in out
     assert "time and material contract promises no reaction time" in out
+
+
+def test_the_readme_example_case_file_passes(tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    block = readme.split("```json", 1)[1].split("```", 1)[0]
+    path = tmp_path / "readme.json"
+    path.write_text(block)
+    result = invoke("sla", "check", str(path))
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout.strip().endswith("2 passed, 0 failed")

@@ -163,3 +163,26 @@ def test_demo_load_is_complete(storage: Storage) -> None:
     assert len(services.list_contracts(storage.reader())) == len(data.contracts)
     assert len(services.list_technicians(storage.reader())) == len(data.technicians)
     assert len(services.load_queue(storage.reader(), open_only=False)) == len(data.tickets)
+
+
+def test_calendars_round_trip(storage: Storage) -> None:
+    from dispatch.domain.calendar import Calendar
+
+    cal = Calendar.from_json(
+        {
+            "timezone": "Europe/Sofia",
+            "country": "BG",
+            "hours": {"mon": [["22:00", "06:00"]]},
+            "holidays": ["2026-12-24"],
+            "end_convention": "next_open",
+        },
+        name="night",
+    )
+    with storage.writer() as uow:
+        assert uow.directory.save_calendar(cal, NOW) is True
+        uow.commit()
+    with storage.writer() as uow:
+        assert uow.directory.save_calendar(cal, NOW) is False
+        uow.commit()
+    with storage.reader() as uow:
+        assert uow.directory.calendars() == {"night": cal}
