@@ -398,5 +398,11 @@ def _ticket(
         bug_ref=bug_ref,
     )
     due = engine.deadlines(severity, opened_at, status_history(ticket, events))
-    ticket = replace(ticket, response_due=due.response, resolution_due=due.resolution)
+    ticket = replace(
+        ticket,
+        response_due=due.response,
+        resolution_due=due.resolution,
+        response_warn_at=due.response_warn,
+        resolution_warn_at=due.resolution_warn,
+    )
     return DemoTicket(ticket, contract.name, events)

@@ -142,6 +142,8 @@ def open_ticket(
                 opened_at=opened_at,
                 response_due=due.response,
                 resolution_due=due.resolution,
+                response_warn_at=due.response_warn,
+                resolution_warn_at=due.resolution_warn,
             )
         )
         uow.events.append(
@@ -268,6 +270,8 @@ def change_status(
             bug_ref=bug or ticket.bug_ref,
             response_due=due.response,
             resolution_due=due.resolution,
+            response_warn_at=due.response_warn,
+            resolution_warn_at=due.resolution_warn,
         )
         stored = uow.tickets.update(changed, expected)
         before, after = _diff(
@@ -485,7 +489,13 @@ def _store_recomputed(
     due = _engine(uow, contract, customer, calendars).deadlines(
         ticket.severity, ticket.opened_at, history
     )
-    changed = replace(ticket, response_due=due.response, resolution_due=due.resolution)
+    changed = replace(
+        ticket,
+        response_due=due.response,
+        resolution_due=due.resolution,
+        response_warn_at=due.response_warn,
+        resolution_warn_at=due.resolution_warn,
+    )
     if changed == before_ticket:
         return before_ticket  # nothing moved: no write, no event
     stored = uow.tickets.update(changed, expected)

@@ -186,3 +186,48 @@ def test_calendars_round_trip(storage: Storage) -> None:
         uow.commit()
     with storage.reader() as uow:
         assert uow.directory.calendars() == {"night": cal}
+
+
+def test_upgrade_keeps_existing_tickets(db_url: str) -> None:
+    from importlib import resources
+
+    from alembic import command
+    from alembic.config import Config
+
+    from dispatch.store.db import make_engine, upgrade
+
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        config = Config()
+        config.set_main_option(
+            "script_location", str(resources.files("dispatch.store") / "migrations")
+        )
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0002")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO customers (id, name, timezone, country, address, contact) VALUES (1, 'C', 'UTC', 'DE', '', '')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO contracts (id, customer_id, name, kind, sla, calendar, currency, valid_from) "
+                "VALUES (1, 1, 'K', 'ad_hoc', '{}', '24/7', 'EUR', '2026-01-01')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO tickets (id, customer_id, contract_id, title, description, kind, channel, "
+                "severity, status, needs_onsite, skills, opened_at, is_open, priority_rank, queue_due, "
+                "severity_level, version) VALUES (1, 1, 1, 't', '', 'emergency', 'phone', 'P3', 'new', "
+                ":f, '[]', :at, :t, 3, :due, 3, 1)"
+            ),
+            {"f": False, "t": True, "at": NOW, "due": NOW + timedelta(hours=1)},
+        )
+    upgrade(engine)
+    with engine.connect() as conn:
+        due, warn = conn.execute(text("SELECT queue_due, queue_warn FROM tickets")).one()
+    assert due == warn
+    assert current_revision(engine) == head_revision()
+    engine.dispose()

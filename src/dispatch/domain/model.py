@@ -414,6 +414,8 @@ class Ticket:
         assignee: Login of the assigned technician.
         bug_ref: Reference of the development bug it was escalated to.
         version: Increases with every change; guards against lost updates.
+        response_warn_at: When the response clock reaches its warning share.
+        resolution_warn_at: When the resolution clock reaches its warning share.
     """
 
     id: int
@@ -437,6 +439,8 @@ class Ticket:
     assignee: str | None = None
     bug_ref: str | None = None
     version: int = 1
+    response_warn_at: datetime | None = None
+    resolution_warn_at: datetime | None = None
 
     @property
     def ref(self) -> str:
@@ -478,6 +482,28 @@ class Ticket:
         """The instant of the nearest running deadline."""
         nearest = self.next_deadline()
         return nearest[1] if nearest else None
+
+    @property
+    def next_warn(self) -> datetime | None:
+        """When the clock of the nearest running deadline reaches its warning share."""
+        nearest = self.next_deadline()
+        if nearest is None:
+            return None
+        return self.response_warn_at if nearest[0] is Target.RESPONSE else self.resolution_warn_at
+
+    def sla_flag(self, now: datetime) -> str:
+        """The queue's view of the nearest running deadline at ``now``.
+
+        ``breached``, ``warning``, ``ok``, ``paused`` (waiting on the customer)
+        or ``none`` (no running deadline: no guarantee, or all met).
+        """
+        due = self.next_due
+        if due is None:
+            return "paused" if self.status is TicketStatus.WAITING_CUSTOMER else "none"
+        if now > due:
+            return "breached"
+        warn = self.next_warn
+        return "warning" if warn is not None and now >= warn else "ok"
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,10 +74,14 @@ class Deadlines:
     Attributes:
         response: Deadline for the first reaction.
         resolution: Deadline for the resolution.
+        response_warn: When the response clock reaches the warning share.
+        resolution_warn: When the resolution clock reaches the warning share.
     """
 
     response: datetime | None
     resolution: datetime | None
+    response_warn: datetime | None = None
+    resolution_warn: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,9 +182,12 @@ class SlaEngine:
         if target is None:
             return Deadlines(None, None)
         line = _timeline(history or [StatusChange(opened_at, TicketStatus.NEW)])
+        share = self.contract.sla.warning_share
         return Deadlines(
             self.clock.add(opened_at, target.response, line.response_pauses),
             self.clock.add(opened_at, target.resolution, line.resolution_pauses),
+            self.clock.add(opened_at, target.response * share, line.response_pauses),
+            self.clock.add(opened_at, target.resolution * share, line.resolution_pauses),
         )
 
     def read(

@@ -297,6 +297,8 @@ def _synthetic_row(
         resolved_at=resolved,
         response_due=due.response,
         resolution_due=due.resolution,
+        response_warn_at=due.response_warn,
+        resolution_warn_at=due.resolution_warn,
     )
     columns = convert.ticket_columns(ticket, assignee)
     columns["version"] = 1

@@ -148,6 +148,8 @@ def ticket_from_row(
         assignee=assignee,
         bug_ref=row.bug_ref,
         version=row.version,
+        response_warn_at=row.response_warn_at,
+        resolution_warn_at=row.resolution_warn_at,
     )
 
 
@@ -180,6 +182,9 @@ def ticket_columns(ticket: Ticket, assignee_id: int | None) -> dict[str, object]
         "is_open": ticket.is_open,
         "priority_rank": ticket.priority_rank,
         "queue_due": queue_due(ticket),
+        "queue_warn": ticket.next_warn or NO_DEADLINE,
+        "response_warn_at": ticket.response_warn_at,
+        "resolution_warn_at": ticket.resolution_warn_at,
         "severity_level": ticket.severity.level,
     }
 

@@ -113,9 +113,10 @@ class TechnicianRow(Base):
 class TicketRow(Base):
     """A ticket, with denormalised sort columns for the queue index.
 
-    ``priority_rank``, ``queue_due`` and ``severity_level`` repeat facts held
-    elsewhere (contract kind, the nearest running deadline, severity) so that
-    the queue order is one index walk. The repository sets them on every write.
+    ``priority_rank``, ``queue_due``, ``queue_warn`` and ``severity_level``
+    repeat facts held elsewhere (contract kind, the nearest running deadline
+    and the instant its clock reaches the warning share, severity) so that the
+    queue order is one index walk and "breached" or "at risk" are range scans. The repository sets them on every write.
     ``version`` is SQLAlchemy's version counter: an UPDATE that finds another
     version fails instead of overwriting.
     """
@@ -137,6 +138,8 @@ class TicketRow(Base):
         ),
         Index("ix_tickets_response_due", "is_open", "response_due"),
         Index("ix_tickets_resolution_due", "is_open", "resolution_due"),
+        Index("ix_tickets_open_due", "is_open", "queue_due"),
+        Index("ix_tickets_open_warn", "is_open", "queue_warn"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -160,6 +163,9 @@ class TicketRow(Base):
     is_open: Mapped[bool] = mapped_column(Boolean)
     priority_rank: Mapped[int] = mapped_column(Integer)
     queue_due: Mapped[datetime] = mapped_column(UTCDateTime)
+    queue_warn: Mapped[datetime] = mapped_column(UTCDateTime)
+    response_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     severity_level: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
 
