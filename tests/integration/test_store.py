@@ -218,10 +218,10 @@ def test_upgrade_keeps_existing_tickets(db_url: str) -> None:
         )
         conn.execute(
             text(
-                "INSERT INTO tickets (id, customer_id, contract_id, title, description, kind, channel, "
-                "severity, status, needs_onsite, skills, opened_at, is_open, priority_rank, queue_due, "
-                "severity_level, version) VALUES (1, 1, 1, 't', '', 'emergency', 'phone', 'P3', 'new', "
-                ":f, '[]', :at, :t, 3, :due, 3, 1)"
+                "INSERT INTO tickets (id, customer_id, contract_id, title, description, kind, "
+                "channel, severity, status, needs_onsite, skills, opened_at, is_open, "
+                "priority_rank, queue_due, severity_level, version) VALUES (1, 1, 1, 't', '', "
+                "'emergency', 'phone', 'P3', 'new', :f, '[]', :at, :t, 3, :due, 3, 1)"
             ),
             {"f": False, "t": True, "at": NOW, "due": NOW + timedelta(hours=1)},
         )

@@ -116,7 +116,8 @@ class TicketRow(Base):
     ``priority_rank``, ``queue_due``, ``queue_warn`` and ``severity_level``
     repeat facts held elsewhere (contract kind, the nearest running deadline
     and the instant its clock reaches the warning share, severity) so that the
-    queue order is one index walk and "breached" or "at risk" are range scans. The repository sets them on every write.
+    queue order is one index walk and "breached" or "at risk" are range scans.
+    The repository sets them on every write.
     ``version`` is SQLAlchemy's version counter: an UPDATE that finds another
     version fails instead of overwriting.
     """

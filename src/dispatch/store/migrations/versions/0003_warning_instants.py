@@ -32,7 +32,9 @@ def upgrade() -> None:
         )
     op.execute("UPDATE tickets SET queue_warn = queue_due")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
-        batch_op.alter_column("queue_warn", existing_type=sa.DateTime(timezone=True), nullable=False)
+        batch_op.alter_column(
+            "queue_warn", existing_type=sa.DateTime(timezone=True), nullable=False
+        )
         batch_op.create_index("ix_tickets_open_due", ["is_open", "queue_due"], unique=False)
         batch_op.create_index("ix_tickets_open_warn", ["is_open", "queue_warn"], unique=False)
 
