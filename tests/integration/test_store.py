@@ -207,13 +207,14 @@ def test_upgrade_keeps_existing_tickets(db_url: str) -> None:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO customers (id, name, timezone, country, address, contact) VALUES (1, 'C', 'UTC', 'DE', '', '')"
+                "INSERT INTO customers (id, name, timezone, country, address, contact) "
+                "VALUES (1, 'C', 'UTC', 'DE', '', '')"
             )
         )
         conn.execute(
             text(
-                "INSERT INTO contracts (id, customer_id, name, kind, sla, calendar, currency, valid_from) "
-                "VALUES (1, 1, 'K', 'ad_hoc', '{}', '24/7', 'EUR', '2026-01-01')"
+                "INSERT INTO contracts (id, customer_id, name, kind, sla, calendar, currency, "
+                "valid_from) VALUES (1, 1, 'K', 'ad_hoc', '{}', '24/7', 'EUR', '2026-01-01')"
             )
         )
         conn.execute(
