@@ -13,8 +13,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from dispatch.domain.assign import Candidate, rank_technicians
 from dispatch.domain.calendar import BUILTIN_CALENDARS, BusinessClock, Calendar, DayPlan
 from dispatch.domain.errors import InvalidInputError, NotFoundError
+from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import (
     ALLOWED_TRANSITIONS,
     Contract,
@@ -623,3 +625,87 @@ def save_calendars(
             recomputed += stored is not ticket
         uow.commit()
     return len(new), recomputed
+
+
+# --- the console's queries ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QueueWindow:
+    """A slice of the filtered queue, with what the console needs around it.
+
+    Attributes:
+        total: How many open tickets match the filter.
+        offset: The row of ``tickets[0]``.
+        tickets: The tickets, in queue order.
+        focus_row: The row of the focused ticket, if it still matches.
+        counts: ``open``, ``unassigned``, ``at_risk``, ``breached`` (unfiltered).
+        at: The instant the window was read at.
+    """
+
+    total: int
+    offset: int
+    tickets: Sequence[Ticket]
+    focus_row: int | None
+    counts: Mapping[str, int]
+    at: datetime
+
+
+def queue_window(
+    uow: UnitOfWork,
+    where: QueueFilter,
+    now: datetime,
+    *,
+    offset: int,
+    limit: int,
+    focus_id: int | None = None,
+) -> QueueWindow:
+    """Read one window of the filtered queue in one short transaction.
+
+    With ``focus_id``, the window is centred on that ticket's new row (so a
+    refresh keeps the cursor on the same ticket, not the same row number)
+    unless it no longer matches, in which case ``offset`` is kept.
+    """
+    with uow:
+        total = uow.tickets.count(where, now)
+        focus_row = uow.tickets.position(where, now, focus_id) if focus_id is not None else None
+        if focus_row is not None and not offset <= focus_row < offset + limit:
+            offset = max(0, focus_row - limit // 2)
+        offset = max(0, min(offset, max(total - 1, 0)))
+        tickets = uow.tickets.window(where, now, offset, limit)
+        counts = uow.tickets.counts(now)
+    return QueueWindow(total, offset, tickets, focus_row, counts, now)
+
+
+def technician_ranking(uow: UnitOfWork, ticket_id: int) -> tuple[Ticket, list[Candidate]]:
+    """The technicians ranked for a ticket, best first, with their reasons."""
+    with uow:
+        ticket = uow.tickets.get(ticket_id)
+        ranked = rank_technicians(ticket, uow.directory.technicians(), uow.tickets.loads())
+    return ticket, ranked
+
+
+def take_ticket(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: str,
+    ticket_id: int,
+    *,
+    if_version: int | None = None,
+) -> Ticket:
+    """Assign the ticket to the acting user, who must be a technician.
+
+    The version check makes two dispatchers taking the same ticket at once
+    unable to both get it: the second is refused with a conflict.
+
+    Raises:
+        InvalidInputError: If the acting user is not a technician.
+    """
+    try:
+        return assign_technician(uow, clock, actor, ticket_id, actor, if_version=if_version)
+    except NotFoundError as exc:
+        if "technician" in str(exc):
+            raise InvalidInputError(
+                f"you ({actor}) are not a technician: ask an administrator to add your login"
+            ) from None
+        raise

@@ -10,6 +10,7 @@ from typing import Any, Self
 
 from dispatch.domain.calendar import Calendar
 from dispatch.domain.errors import ConflictError, NotFoundError
+from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
 from dispatch.domain.queue import order_queue
 
@@ -43,6 +44,35 @@ class FakeTicketStore:
 
     def count_open(self) -> int:
         return sum(1 for t in self.rows.values() if t.is_open)
+
+    def _matching(self, where: QueueFilter, now: datetime) -> list[Ticket]:
+        return order_queue(t for t in self.rows.values() if where.matches(t, now))
+
+    def window(self, where: QueueFilter, now: datetime, offset: int, limit: int) -> list[Ticket]:
+        return self._matching(where, now)[offset : offset + limit]
+
+    def count(self, where: QueueFilter, now: datetime) -> int:
+        return len(self._matching(where, now))
+
+    def position(self, where: QueueFilter, now: datetime, ticket_id: int) -> int | None:
+        ids = [t.id for t in self._matching(where, now)]
+        return ids.index(ticket_id) if ticket_id in ids else None
+
+    def counts(self, now: datetime) -> dict[str, int]:
+        live = [t for t in self.rows.values() if t.is_open]
+        return {
+            "open": len(live),
+            "unassigned": sum(t.assignee is None for t in live),
+            "at_risk": sum(t.sla_flag(now) == "warning" for t in live),
+            "breached": sum(t.sla_flag(now) == "breached" for t in live),
+        }
+
+    def loads(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for t in self.rows.values():
+            if t.is_open and t.assignee:
+                out[t.assignee] = out.get(t.assignee, 0) + 1
+        return out
 
 
 class FakeDirectory:

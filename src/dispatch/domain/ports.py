@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from dispatch.domain.calendar import Calendar
+from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
 
 
@@ -77,6 +78,26 @@ class TicketStore(Protocol):
 
     def count_open(self) -> int:
         """How many tickets stand in the queue."""
+        ...
+
+    def window(self, where: QueueFilter, now: datetime, offset: int, limit: int) -> list[Ticket]:
+        """Open tickets matching ``where`` in queue order, ``limit`` from ``offset``."""
+        ...
+
+    def count(self, where: QueueFilter, now: datetime) -> int:
+        """How many open tickets match ``where``."""
+        ...
+
+    def position(self, where: QueueFilter, now: datetime, ticket_id: int) -> int | None:
+        """The 0-based row of a ticket in the filtered queue, or ``None``."""
+        ...
+
+    def counts(self, now: datetime) -> dict[str, int]:
+        """``open``, ``unassigned``, ``at_risk`` and ``breached`` counts at ``now``."""
+        ...
+
+    def loads(self) -> dict[str, int]:
+        """Open tickets per assigned technician's login."""
         ...
 
 

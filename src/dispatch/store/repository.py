@@ -6,15 +6,17 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from dispatch.domain.calendar import Calendar
 from dispatch.domain.errors import ConflictError, NotFoundError
-from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
+from dispatch.domain.filter import UNASSIGNED, QueueFilter
+from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket, TicketStatus
 from dispatch.store import convert
 from dispatch.store.schema import (
+    NO_DEADLINE,
     CalendarRow,
     ContractRow,
     CustomerRow,
@@ -101,6 +103,82 @@ class SqlTicketStore:
             for row, customer_name, contract_kind, assignee in self._session.execute(query)
         ]
 
+    def window(self, where: QueueFilter, now: datetime, offset: int, limit: int) -> list[Ticket]:
+        """Open tickets matching ``where``, in queue order, ``limit`` from ``offset``.
+
+        Only ids are paged (an index-only walk of ``ix_tickets_queue`` when no
+        filter applies); the rows are then read by primary key.
+        """
+        ids = list(
+            self._session.scalars(
+                _filtered(select(TicketRow.id), where, now)
+                .order_by(*QUEUE_ORDER)
+                .offset(max(offset, 0))
+                .limit(limit)
+            )
+        )
+        if not ids:
+            return []
+        found = {
+            row.id: convert.ticket_from_row(row, name, kind, login)
+            for row, name, kind, login in self._session.execute(
+                _ticket_select().where(TicketRow.id.in_(ids))
+            )
+        }
+        return [found[i] for i in ids if i in found]
+
+    def count(self, where: QueueFilter, now: datetime) -> int:
+        """How many open tickets match ``where``."""
+        query = _filtered(select(func.count()).select_from(TicketRow), where, now)
+        return int(self._session.scalar(query) or 0)
+
+    def position(self, where: QueueFilter, now: datetime, ticket_id: int) -> int | None:
+        """The 0-based row of ticket ``ticket_id`` in the filtered queue, or ``None``."""
+        row = self._session.get(TicketRow, ticket_id)
+        if row is None or not row.is_open:
+            return None
+        if not self._session.scalar(
+            _filtered(select(func.count()).select_from(TicketRow), where, now).where(
+                TicketRow.id == ticket_id
+            )
+        ):
+            return None
+        key = (row.priority_rank, row.queue_due, row.severity_level, row.opened_at, row.id)
+        before = _filtered(select(func.count()).select_from(TicketRow), where, now).where(
+            tuple_(*QUEUE_ORDER)
+            < tuple_(*[literal(v, type_=c.type) for v, c in zip(key, QUEUE_ORDER, strict=True)])
+        )
+        return int(self._session.scalar(before) or 0)
+
+    def counts(self, now: datetime) -> dict[str, int]:
+        """Open, unassigned, at-risk and breached tickets at ``now`` (range scans)."""
+        open_ = TicketRow.is_open == true()
+
+        def count(*clauses: ColumnElement[bool]) -> int:
+            return int(
+                self._session.scalar(
+                    select(func.count()).select_from(TicketRow).where(open_, *clauses)
+                )
+                or 0
+            )
+
+        return {
+            "open": count(),
+            "unassigned": count(TicketRow.assignee_id.is_(None)),
+            "at_risk": count(TicketRow.queue_warn <= now, TicketRow.queue_due >= now),
+            "breached": count(TicketRow.queue_due < now),
+        }
+
+    def loads(self) -> dict[str, int]:
+        """Open tickets per assigned technician's login."""
+        rows = self._session.execute(
+            select(TechnicianRow.login, func.count(TicketRow.id))
+            .join(TicketRow, TicketRow.assignee_id == TechnicianRow.id)
+            .where(TicketRow.is_open == true())
+            .group_by(TechnicianRow.login)
+        )
+        return {login: int(n) for login, n in rows}
+
     def count_open(self) -> int:
         """Number of open tickets."""
         count = self._session.scalar(
@@ -133,6 +211,49 @@ class SqlTicketStore:
             changed_at=last.at.strftime("%Y-%m-%d %H:%M UTC"),
             summary=_summarise(last),
         )
+
+
+def _filtered(query: Select[Any], where: QueueFilter, now: datetime) -> Select[Any]:
+    """``query`` narrowed to the open tickets that ``where`` lets through."""
+    query = query.where(TicketRow.is_open == true())
+    needs_customer = bool(where.words) or where.customer is not None
+    if needs_customer:
+        query = query.join(CustomerRow, CustomerRow.id == TicketRow.customer_id)
+    for word in where.words:
+        query = query.where(
+            or_(
+                TicketRow.title.icontains(word, autoescape=True),
+                CustomerRow.name.icontains(word, autoescape=True),
+            )
+        )
+    if where.customer is not None:
+        query = query.where(CustomerRow.name.icontains(where.customer, autoescape=True))
+    if where.statuses:
+        query = query.where(TicketRow.status.in_(sorted(s.value for s in where.statuses)))
+    if where.kinds:
+        kinds = sorted(k.value for k in where.kinds)
+        query = query.where(
+            TicketRow.contract_id.in_(select(ContractRow.id).where(ContractRow.kind.in_(kinds)))
+        )
+    if where.assignee == UNASSIGNED:
+        query = query.where(TicketRow.assignee_id.is_(None))
+    elif where.assignee is not None:
+        query = query.where(
+            TicketRow.assignee_id.in_(
+                select(TechnicianRow.id).where(TechnicianRow.login == where.assignee)
+            )
+        )
+    if where.sla:
+        waiting = TicketRow.status == TicketStatus.WAITING_CUSTOMER.value
+        flags = {
+            "breached": TicketRow.queue_due < now,
+            "warning": and_(TicketRow.queue_warn <= now, TicketRow.queue_due >= now),
+            "ok": and_(TicketRow.queue_warn > now, TicketRow.queue_due < NO_DEADLINE),
+            "paused": waiting,
+            "none": and_(TicketRow.queue_due == NO_DEADLINE, ~waiting),
+        }
+        query = query.where(or_(*(flags[f] for f in sorted(where.sla))))
+    return query
 
 
 def _summarise(event: EventRow) -> str:

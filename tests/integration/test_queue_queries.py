@@ -1,0 +1,93 @@
+"""The console's queue queries: windows, positions, counts and filters, SQL against the domain."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from dispatch import services
+from dispatch.bootstrap import Storage
+from dispatch.domain.filter import QueueFilter
+from dispatch.domain.queue import order_queue
+from tests.conftest import NOW
+
+FILTERS = [
+    "",
+    "printer",
+    "sla:breached",
+    "sla:warning sla:breached",
+    "sla:ok",
+    "sla:paused",
+    "sla:none",
+    "status:new",
+    "status:assigned status:in_progress kind:sub",
+    "assignee:-",
+    "assignee:ana",
+    'customer:"rhein"',
+    "kind:blk",
+    "disk sla:breached",
+]
+
+
+def _all_open(storage: Storage) -> list[object]:
+    return list(services.load_queue(storage.reader()))
+
+
+@pytest.mark.parametrize("text", FILTERS)
+def test_sql_filter_matches_the_domain_rule(seeded: Storage, text: str) -> None:
+    where = QueueFilter.parse(text)
+    everything = services.load_queue(seeded.reader())
+    expected = [t.id for t in order_queue(t for t in everything if where.matches(t, NOW))]
+    window = services.queue_window(seeded.reader(), where, NOW, offset=0, limit=500)
+    assert [t.id for t in window.tickets] == expected
+    assert window.total == len(expected)
+
+
+def test_windows_page_through_the_queue(seeded: Storage) -> None:
+    where = QueueFilter()
+    full = [t.id for t in services.load_queue(seeded.reader())]
+    seen: list[int] = []
+    for offset in range(0, len(full), 7):
+        window = services.queue_window(seeded.reader(), where, NOW, offset=offset, limit=7)
+        assert window.offset == offset
+        seen.extend(t.id for t in window.tickets)
+    assert seen == full
+
+
+def test_focus_keeps_the_ticket_not_the_row(seeded: Storage) -> None:
+    where = QueueFilter()
+    full = [t.id for t in services.load_queue(seeded.reader())]
+    target = full[40]
+    window = services.queue_window(seeded.reader(), where, NOW, offset=0, limit=10, focus_id=target)
+    assert window.focus_row == 40
+    assert target in [t.id for t in window.tickets]
+    assert window.tickets[40 - window.offset].id == target
+    gone = services.queue_window(
+        seeded.reader(), QueueFilter.parse("sla:paused"), NOW, offset=0, limit=10, focus_id=target
+    )
+    assert gone.focus_row is None or gone.tickets[gone.focus_row - gone.offset].id == target
+
+
+def test_counts_agree_with_the_domain(seeded: Storage) -> None:
+    everything = services.load_queue(seeded.reader())
+    later = NOW + timedelta(minutes=20)
+    for now in (NOW, later):
+        window = services.queue_window(seeded.reader(), QueueFilter(), now, offset=0, limit=1)
+        assert window.counts == {
+            "open": len(everything),
+            "unassigned": sum(t.assignee is None for t in everything),
+            "at_risk": sum(t.sla_flag(now) == "warning" for t in everything),
+            "breached": sum(t.sla_flag(now) == "breached" for t in everything),
+        }
+    assert window.counts["breached"] > 0
+
+
+def test_ranking_prefers_skills_load_and_availability(seeded: Storage) -> None:
+    ticket = next(t for t in services.load_queue(seeded.reader()) if "network" in t.skills)
+    _, ranked = services.technician_ranking(seeded.reader(), ticket.id)
+    assert ranked[0].eligible
+    assert ranked[0].tech.skills & ticket.skills
+    assert all(c.eligible for c in ranked[: sum(c.eligible for c in ranked)])
+    assert not ranked[-1].eligible  # off-duty technicians come last
+    assert {"off duty", "cannot go on site"} & set(ranked[-1].reasons)
