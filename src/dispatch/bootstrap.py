@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -70,6 +72,7 @@ def build_app(
     *,
     clock: Clock | None = None,
     storage: Storage | None = None,
+    zone: ZoneInfo | None = None,
 ) -> DispatchApp:
     """The only way to make the console, for the command line and tests alike.
 
@@ -77,6 +80,22 @@ def build_app(
         settings: Resolved settings.
         clock: The clock (a ``FixedClock`` in snapshots).
         storage: An open storage; opened from ``settings`` when ``None``.
+        zone: The dispatcher's time zone (default: the system's).
     """
     storage = storage or open_storage(settings.db_url)
-    return DispatchApp(build_runtime(settings, storage, clock=clock))
+    return DispatchApp(build_runtime(settings, storage, clock=clock), zone=zone or local_zone())
+
+
+def local_zone() -> ZoneInfo:
+    """The dispatcher's time zone: ``TZ`` if set and known, else the system's, else UTC."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if not name:
+        try:
+            target = os.readlink("/etc/localtime")
+            name = target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else ""
+        except OSError:
+            name = ""
+    try:
+        return ZoneInfo(name) if name else ZoneInfo("UTC")
+    except (ValueError, ZoneInfoNotFoundError):
+        return ZoneInfo("UTC")

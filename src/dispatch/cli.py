@@ -263,7 +263,7 @@ def demo(ctx: click.Context, reset: bool, seed: int, no_open: bool) -> None:
                 )
             if not existing or reset:
                 bulk.reset(uow.session)
-                data = demo_data.build(seed=seed, now=now)
+                data = demo_data.build(seed=seed, now=now, user=settings.user)
                 counts = bulk.load(
                     uow.session,
                     customers=data.customers,

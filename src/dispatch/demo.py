@@ -141,13 +141,15 @@ _DONE_PLAN: tuple[tuple[TicketStatus, int], ...] = (
 )
 
 
-def build(*, seed: int, now: datetime, tickets: bool = True) -> DemoData:
+def build(*, seed: int, now: datetime, tickets: bool = True, user: str | None = None) -> DemoData:
     """Build the demo data set around ``now``.
 
     Args:
         seed: Random seed; the same seed and instant give the same data.
         now: The current instant (aware).
         tickets: Generate tickets (``False``: directory only, for ``seed``).
+        user: The OS login running the demo; it joins the technicians (if not
+            one of them already) so that "take" works in the console.
     """
     now = require_utc(now, "now")
     catalogue = read_catalogue()
@@ -178,6 +180,19 @@ def build(*, seed: int, now: datetime, tickets: bool = True) -> DemoData:
         )
         for t in catalogue["technicians"]
     ]
+    if user and all(t.login != user for t in technicians):
+        technicians.append(
+            Technician(
+                id=0,
+                login=user,
+                name=f"{user} (you)",
+                skills=frozenset({"network", "windows", "printers", "email"}),
+                on_call=True,
+                onsite_capable=False,
+                home_region="",
+                max_tickets=5,
+            )
+        )
     problems: list[Mapping[str, Any]] = list(catalogue["problems"])
     calendars = [
         Calendar.from_json(entry, name=entry.get("name", ""), where=f"demo calendar {i}")

@@ -709,3 +709,20 @@ def take_ticket(
                 f"you ({actor}) are not a technician: ask an administrator to add your login"
             ) from None
         raise
+
+
+def customers_with_contracts(
+    uow: UnitOfWork, now: datetime
+) -> list[tuple[Customer, Contract | None]]:
+    """Every customer with the contract new work would fall under today (or ``None``)."""
+    with uow:
+        customers = uow.directory.customers()
+        contracts = uow.directory.contracts()
+    out: list[tuple[Customer, Contract | None]] = []
+    for customer in customers:
+        own = [c for c in contracts if c.customer_id == customer.id]
+        try:
+            out.append((customer, active_contract(own, customer, now)))
+        except NotFoundError:
+            out.append((customer, None))
+    return out

@@ -1,0 +1,65 @@
+"""Choose the technician for a ticket from the ranked list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
+
+from dispatch.domain.assign import Candidate
+from dispatch.domain.model import Ticket
+from dispatch.ui.safe import safe
+from dispatch.ui.widgets.tech_panel import candidate_line
+
+
+class AssignModal(ModalScreen[str | None]):
+    """Technicians best first, with reasons; ``enter`` assigns, ``escape`` cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Cancel", id="assign.cancel", tooltip="Assign nobody"),
+    ]
+
+    def __init__(self, ticket: Ticket, ranked: Sequence[Candidate]) -> None:
+        super().__init__()
+        self._ticket = ticket
+        self._ranked = list(ranked)
+
+    def compose(self) -> ComposeResult:
+        """Title, the ranked list, a hint."""
+        with Vertical(id="assign-dialog", classes="dialog"):
+            yield Label(
+                Content.assemble(
+                    ("Assign ", "bold"), self._ticket.ref, " ", safe(self._ticket.title)
+                ),
+                id="assign-title",
+            )
+            yield OptionList(
+                *[
+                    Option(candidate_line(c, i + 1), id=c.tech.login)
+                    for i, c in enumerate(self._ranked)
+                ],
+                id="assign-list",
+            )
+            yield Label(
+                Content.styled(
+                    "enter: assign · escape: cancel · dimmed: off duty or cannot visit", "dim"
+                )
+            )
+
+    def on_mount(self) -> None:
+        """Start on the best candidate."""
+        options = self.query_one("#assign-list", OptionList)
+        options.highlighted = 0 if self._ranked else None
+        options.focus()
+
+    @on(OptionList.OptionSelected, "#assign-list")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)

@@ -1,0 +1,433 @@
+"""The dispatcher's screen: live queue, ticket detail, SLA countdown, assignment.
+
+All database work runs in thread workers that open their own unit of work and
+post messages carrying domain objects; widgets are only touched on the event
+loop. The queue view asks for windows of rows; the screen reads them. A
+one-second tick redraws countdowns from loaded data; every few seconds the
+window, counts and detail are read again so that changes made elsewhere
+appear and the queue re-orders as deadlines approach.
+
+At 80 columns the queue fills the screen and ``enter`` switches to the detail
+(``escape`` comes back); from 130 columns on everything is side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import ClassVar
+from zoneinfo import ZoneInfo
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerState
+
+from dispatch import services
+from dispatch.domain.assign import Candidate
+from dispatch.domain.errors import ConflictError, DispatchError
+from dispatch.domain.filter import QueueFilter
+from dispatch.domain.model import Contract, Customer, NewTicket, Ticket
+from dispatch.domain.queue import explain_place
+from dispatch.services import QueueWindow, Runtime, TicketDetail
+from dispatch.ui.safe import safe
+from dispatch.ui.screens.assign import AssignModal
+from dispatch.ui.screens.confirm import ConfirmModal
+from dispatch.ui.screens.explain import ExplainModal
+from dispatch.ui.screens.new_ticket import NewTicketModal
+from dispatch.ui.screens.status import StatusModal, StatusRequest
+from dispatch.ui.widgets.app_header import AppHeader
+from dispatch.ui.widgets.queue_view import QueueView
+from dispatch.ui.widgets.sla_countdown import SlaCountdown
+from dispatch.ui.widgets.tech_panel import TechPanel
+from dispatch.ui.widgets.ticket_detail import TicketDetailPane
+
+WINDOW_ROWS = 200
+"""Rows read per window: a few screens around the cursor."""
+
+REFRESH_SECONDS = 5.0
+"""How often the queue, counts and detail are read again."""
+
+
+class DispatchScreen(Screen[None]):
+    """Queue on the left, the selected ticket on the right (or one at a time when narrow)."""
+
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 - Textual's own attribute
+        (0, "-narrow"),
+        (130, "-wide"),
+    ]
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_detail", "Detail", id="open-detail", tooltip="Show the ticket"),
+        Binding("a", "assign", "Assign", id="assign-technician", tooltip="Choose a technician"),
+        Binding("t", "take", "Take", id="take-ticket", tooltip="Assign the ticket to me"),
+        Binding("s", "change_status", "Status", id="change-status", tooltip="Move the ticket"),
+        Binding("n", "new_ticket", "New", id="new-ticket", tooltip="Open a ticket for a caller"),
+        Binding("w", "explain", "Why", id="explain-sla", tooltip="Why here; how deadlines came"),
+        Binding("slash", "filter", "Filter", id="filter-queue", tooltip="Filter the queue"),
+        Binding("tab", "switch_pane", "Pane", id="switch-pane", tooltip="Queue or detail"),
+        Binding("escape", "back", "Back", show=False, id="back", tooltip="Back to the queue"),
+        Binding("r", "reload", "Reload", show=False, id="reload", tooltip="Read everything again"),
+    ]
+    """The dispatcher's keys; each has an id so that ``set_keymap`` can remap it."""
+
+    class WindowLoaded(Message):
+        """A window of the queue was read."""
+
+        def __init__(self, window: QueueWindow) -> None:
+            self.window = window
+            super().__init__()
+
+    class DetailLoaded(Message):
+        """The selected ticket's detail and ranking were read."""
+
+        def __init__(self, detail: TicketDetail, ranked: Sequence[Candidate], at: datetime) -> None:
+            self.detail = detail
+            self.ranked = ranked
+            self.at = at
+            super().__init__()
+
+    class TicketChanged(Message):
+        """This console changed (or created) ``ticket``."""
+
+        def __init__(self, ticket: Ticket, what: str) -> None:
+            self.ticket = ticket
+            self.what = what
+            super().__init__()
+
+    class Conflicted(Message):
+        """A change was refused because someone else changed the ticket first."""
+
+        def __init__(self, error: ConflictError) -> None:
+            self.error = error
+            super().__init__()
+
+    def __init__(self, runtime: Runtime, zone: ZoneInfo) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.zone = zone
+        self.filter = QueueFilter()
+        self.detail: TicketDetail | None = None
+        self.ranked: Sequence[Candidate] = ()
+        self._detail_for: int | None = None
+
+    def compose(self) -> ComposeResult:
+        """Header, queue pane, side pane, footer."""
+        yield AppHeader(self.runtime.actor, self.runtime.db_label, self.zone, id="app-header")
+        with Horizontal(id="main"):
+            with Vertical(id="queue-pane"):
+                filter_input = Input(
+                    placeholder="filter: words, status:new, sla:breached, kind:sub, assignee:-",
+                    id="filter",
+                )
+                filter_input.display = False
+                yield filter_input
+                yield Static(id="filter-line")
+                yield Static(id="queue-header")
+                yield QueueView(id="queue")
+            with Vertical(id="side-pane"):
+                yield SlaCountdown(self.zone, id="countdown")
+                yield TicketDetailPane(self.zone, id="detail")
+                yield TechPanel(id="techs")
+        yield Footer()
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        """Start the clock, the live refresh and the first read."""
+        if self.app.is_headless:
+            self.query_one("#filter", Input).cursor_blink = False
+        self._show_filter_line()
+        self.query_one(QueueView).focus()
+        self.set_interval(1.0, self._tick)
+        self.set_interval(REFRESH_SECONDS, self._refresh)
+        self._tick()
+        self._load_window(0, None)
+
+    def on_resize(self) -> None:
+        """Re-align the column titles once the new layout is in place."""
+        self.call_after_refresh(self._align_header)
+
+    def _align_header(self) -> None:
+        queue = self.query_one(QueueView)
+        self.query_one("#queue-header", Static).update(
+            Content.styled(QueueView.header_text(queue.scrollable_content_region.width), "bold")
+        )
+
+    def _tick(self) -> None:
+        now = self.runtime.clock.now()
+        self.query_one(QueueView).tick(now)
+        self.query_one(SlaCountdown).tick(now)
+        self.query_one(AppHeader).show(now)
+
+    def _refresh(self) -> None:
+        queue = self.query_one(QueueView)
+        self._load_window(queue.cursor_row, queue.cursor_id)
+        if queue.cursor_id is not None:
+            self._load_detail(queue.cursor_id)
+
+    # --- workers ----------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="window", exit_on_error=False)
+    def _load_window(self, row: int, focus_id: int | None) -> None:
+        window = services.queue_window(
+            self.runtime.reader(),
+            self.filter,
+            self.runtime.clock.now(),
+            offset=max(row - WINDOW_ROWS // 2, 0),
+            limit=WINDOW_ROWS,
+            focus_id=focus_id,
+        )
+        self.post_message(self.WindowLoaded(window))
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def _load_detail(self, ticket_id: int) -> None:
+        now = self.runtime.clock.now()
+        detail = services.ticket_detail(
+            self.runtime.reader(), ticket_id, now, calendars=self.runtime.calendars
+        )
+        _, ranked = services.technician_ranking(self.runtime.reader(), ticket_id)
+        self.post_message(self.DetailLoaded(detail, ranked, now))
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def _write(self, change: Callable[[], Ticket], what: str) -> None:
+        try:
+            ticket = change()
+        except ConflictError as exc:
+            self.post_message(self.Conflicted(exc))
+            return
+        self.post_message(self.TicketChanged(ticket, what))
+
+    @work(thread=True, group="customers", exit_on_error=False)
+    def _open_new_ticket_form(self) -> None:
+        customers = services.customers_with_contracts(
+            self.runtime.reader(), self.runtime.clock.now()
+        )
+        self.app.call_from_thread(self._push_new_ticket, customers)
+
+    def _push_new_ticket(self, customers: Sequence[tuple[Customer, Contract | None]]) -> None:
+        self.app.push_screen(NewTicketModal(customers), self._create)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        text = str(error) if isinstance(error, DispatchError) else f"unexpected error: {error!r}"
+        self.notify(safe(text).plain, title="Not done", severity="error", markup=False)
+
+    # --- messages -------------------------------------------------------------------------
+
+    @on(WindowLoaded)
+    def _window_loaded(self, message: WindowLoaded) -> None:
+        self.query_one(QueueView).set_window(message.window)
+        self.query_one(AppHeader).show(message.window.at, message.window.counts)
+        self._align_header()
+        if message.window.total == 0:
+            self._show_detail(None, (), message.window.at)
+
+    @on(QueueView.WindowNeeded)
+    def _window_needed(self, message: QueueView.WindowNeeded) -> None:
+        self._load_window(message.row, None)
+
+    @on(QueueView.TicketHighlighted)
+    def _highlighted(self, message: QueueView.TicketHighlighted) -> None:
+        if message.ticket is None:
+            self._show_detail(None, (), self.runtime.clock.now())
+            return
+        self._load_detail(message.ticket.id)
+
+    @on(DetailLoaded)
+    def _detail_loaded(self, message: DetailLoaded) -> None:
+        current = self.query_one(QueueView).cursor_id
+        if current is not None and message.detail.ticket.id != current:
+            return  # the cursor moved on meanwhile
+        self._show_detail(message.detail, message.ranked, message.at)
+
+    def _show_detail(
+        self, detail: TicketDetail | None, ranked: Sequence[Candidate], at: datetime
+    ) -> None:
+        changed = detail is None or self.detail is None or self.detail != detail
+        self.detail = detail
+        self.ranked = ranked
+        self.query_one(SlaCountdown).show(detail, at)
+        if changed:
+            self.query_one(TicketDetailPane).show(detail)
+        self.query_one(TechPanel).show(ranked if detail else None)
+
+    @on(TicketChanged)
+    def _ticket_changed(self, message: TicketChanged) -> None:
+        ticket = message.ticket
+        self.notify(
+            f"{ticket.ref} {message.what}", title="Saved", severity="information", markup=False
+        )
+        self._load_window(self.query_one(QueueView).cursor_row, ticket.id)
+        self._load_detail(ticket.id)
+
+    @on(Conflicted)
+    def _conflicted(self, message: Conflicted) -> None:
+        question = Content.assemble(
+            ("Not saved. ", "bold $error"), safe(str(message.error)), "\n\nReload the ticket?"
+        )
+
+        def answered(reload: bool | None) -> None:
+            if reload:
+                self.action_reload()
+
+        self.app.push_screen(ConfirmModal(question), answered)
+
+    # --- filter -----------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        """Show the filter line and type into it."""
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        try:
+            parsed = QueueFilter.parse(event.value)
+        except DispatchError as exc:
+            self.notify(str(exc), title="Filter", severity="error", markup=False)
+            return
+        self.filter = parsed
+        field = self.query_one("#filter", Input)
+        field.display = bool(event.value.strip())
+        self._show_filter_line(event.value.strip())
+        queue = self.query_one(QueueView)
+        queue.focus()
+        self._load_window(0, queue.cursor_id)
+
+    def _show_filter_line(self, text: str = "") -> None:
+        line = self.query_one("#filter-line", Static)
+        line.display = bool(text)
+        line.update(Content.assemble(("filter: ", "bold"), safe(text), ("  (/ to change)", "dim")))
+
+    # --- actions --------------------------------------------------------------------------------
+
+    def _selected(self) -> Ticket | None:
+        ticket = self.query_one(QueueView).cursor_ticket
+        if ticket is None:
+            self.notify("No ticket selected.", severity="warning", markup=False)
+        return ticket
+
+    def action_open_detail(self) -> None:
+        """Show the selected ticket's detail (switching panes when narrow)."""
+        if self._selected() is None:
+            return
+        self.add_class("-show-detail")
+        self.query_one(TicketDetailPane).focus()
+
+    def action_back(self) -> None:
+        """Back to the queue (and clear the filter line if it is being edited)."""
+        field = self.query_one("#filter", Input)
+        if field.has_focus:
+            field.display = bool(self.filter != QueueFilter())
+        self.remove_class("-show-detail")
+        self.query_one(QueueView).focus()
+
+    def action_switch_pane(self) -> None:
+        """Toggle between the queue and the detail pane."""
+        if self.query_one(QueueView).has_focus:
+            self.action_open_detail()
+        else:
+            self.action_back()
+
+    def action_reload(self) -> None:
+        """Read the queue and the selected ticket again."""
+        self._refresh()
+
+    def action_assign(self) -> None:
+        """Choose a technician from the ranked list."""
+        ticket = self._selected()
+        if ticket is None:
+            return
+        ranked = self.ranked if self.detail and self.detail.ticket.id == ticket.id else ()
+        if not ranked:
+            self.notify("Still reading the technicians; try again.", markup=False)
+            return
+        rt = self.runtime
+
+        def chosen(login: str | None) -> None:
+            if login:
+                self._write(
+                    lambda: services.assign_technician(
+                        rt.writer(), rt.clock, rt.actor, ticket.id, login, if_version=ticket.version
+                    ),
+                    f"assigned to {login}",
+                )
+
+        self.app.push_screen(AssignModal(ticket, ranked), chosen)
+
+    def action_take(self) -> None:
+        """Assign the selected ticket to me."""
+        ticket = self._selected()
+        if ticket is None:
+            return
+        rt = self.runtime
+        self._write(
+            lambda: services.take_ticket(
+                rt.writer(), rt.clock, rt.actor, ticket.id, if_version=ticket.version
+            ),
+            f"taken by {rt.actor}",
+        )
+
+    def action_change_status(self) -> None:
+        """Move the selected ticket to another status."""
+        ticket = self._selected()
+        if ticket is None:
+            return
+        rt = self.runtime
+
+        def chosen(request: StatusRequest | None) -> None:
+            if request is None:
+                return
+            self._write(
+                lambda: services.change_status(
+                    rt.writer(),
+                    rt.clock,
+                    rt.actor,
+                    ticket.id,
+                    request.status,
+                    note=request.note,
+                    bug_ref=request.bug_ref,
+                    if_version=ticket.version,
+                    calendars=rt.calendars,
+                ),
+                f"is now {request.status.value}",
+            )
+
+        self.app.push_screen(StatusModal(ticket), chosen)
+
+    def action_new_ticket(self) -> None:
+        """Open a ticket for a caller."""
+        self._open_new_ticket_form()
+
+    def _create(self, request: NewTicket | None) -> None:
+        if request is None:
+            return
+        rt = self.runtime
+        self._write(
+            lambda: services.open_ticket(
+                rt.writer(), rt.clock, rt.actor, request, calendars=rt.calendars
+            ),
+            "opened",
+        )
+
+    def action_explain(self) -> None:
+        """Why the ticket stands where it does, and how its deadlines were derived."""
+        queue = self.query_one(QueueView)
+        ticket = self._selected()
+        if ticket is None:
+            return
+        ahead = queue._rows.get(queue.cursor_row - 1)  # noqa: SLF001 - the loaded window
+        lines = ["Queue position:", *explain_place(ticket, ahead, self.runtime.clock.now())]
+        if self.detail is not None and self.detail.ticket.id == ticket.id:
+            lines += ["", "Deadlines:", *self.detail.explanation]
+        self.app.push_screen(ExplainModal(f"{ticket.ref}: why here, and when due", lines))

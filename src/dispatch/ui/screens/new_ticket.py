@@ -1,0 +1,152 @@
+"""A new ticket from a phone call: a validated form.
+
+The customer is picked from a list; their active contract is shown as soon as
+one is picked, so the dispatcher sees what the caller is entitled to before
+saving. Problems are shown in the form, which stays open until they are fixed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, Input, Label, Select, TextArea
+
+from dispatch.domain.model import (
+    Channel,
+    Contract,
+    Customer,
+    NewTicket,
+    Severity,
+    TicketKind,
+)
+from dispatch.formats import sla_text
+from dispatch.services import MAX_TITLE
+from dispatch.ui.safe import safe
+
+SKILL_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+class NewTicketModal(ModalScreen[NewTicket | None]):
+    """Customer, contract (shown), title, description, severity, kind, channel, skills, on site."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="new-ticket.save", tooltip="Open the ticket"),
+        Binding("escape", "dismiss(None)", "Cancel", id="new-ticket.cancel"),
+    ]
+
+    def __init__(self, customers: Sequence[tuple[Customer, Contract | None]]) -> None:
+        super().__init__()
+        self._customers = {c.id: (c, k) for c, k in customers}
+
+    def compose(self) -> ComposeResult:
+        """The form."""
+        with VerticalScroll(id="new-ticket-dialog", classes="dialog") as form:
+            form.border_title = "New ticket (ctrl+s: save · escape: cancel)"
+            yield Label("Customer")
+            yield Select(
+                [(safe(c.name), c.id) for c, _ in self._customers.values()],
+                prompt="pick the caller's customer",
+                id="new-customer",
+            )
+            yield Label(Content.styled("no customer picked", "dim"), id="new-contract")
+            yield Label("Title")
+            yield Input(
+                placeholder="one line: what is broken", id="new-title", max_length=MAX_TITLE
+            )
+            yield Label("Description")
+            yield TextArea(id="new-description", soft_wrap=True)
+            with Horizontal(classes="row"):
+                yield Select(
+                    [(s.value, s.value) for s in Severity],
+                    value="P3",
+                    allow_blank=False,
+                    id="new-severity",
+                )
+                yield Select(
+                    [(k.value, k.value) for k in TicketKind],
+                    value="emergency",
+                    allow_blank=False,
+                    id="new-kind",
+                )
+                yield Select(
+                    [(c.value, c.value) for c in Channel],
+                    value="phone",
+                    allow_blank=False,
+                    id="new-channel",
+                )
+            yield Label("Skills (comma-separated, e.g. network, printers)")
+            yield Input(placeholder="network, printers", id="new-skills")
+            yield Checkbox("Needs someone on site", id="new-onsite")
+            yield Label("", id="new-error", classes="error")
+
+    def on_mount(self) -> None:
+        """Start in the customer picker; no blinking cursors in tests."""
+        if self.app.is_headless:
+            for field in self.query(Input):
+                field.cursor_blink = False
+            self.query_one(TextArea).cursor_blink = False
+        self.query_one("#new-customer", Select).focus()
+
+    @on(Select.Changed, "#new-customer")
+    def _customer_picked(self, event: Select.Changed) -> None:
+        label = self.query_one("#new-contract", Label)
+        if not isinstance(event.value, int):
+            label.update(Content.styled("no customer picked", "dim"))
+            return
+        customer, contract = self._customers[event.value]
+        if contract is None:
+            label.update(
+                Content.styled("no contract valid today: the ticket cannot be opened", "$error")
+            )
+            return
+        label.update(
+            Content.assemble(
+                ("Contract ", "bold"),
+                safe(contract.name),
+                f": {contract.kind.label}, ",
+                safe(sla_text(contract)),
+                (f"  ({customer.timezone})", "dim"),
+            )
+        )
+
+    def action_save(self) -> None:
+        """Validate and return the new ticket, or show what is wrong."""
+        problems: list[str] = []
+        customer_id = self.query_one("#new-customer", Select).value
+        if not isinstance(customer_id, int):
+            problems.append("pick a customer")
+        elif self._customers[customer_id][1] is None:
+            problems.append("the customer has no contract valid today")
+        title = self.query_one("#new-title", Input).value.strip()
+        if not title:
+            problems.append("the title is empty")
+        skills_text = self.query_one("#new-skills", Input).value
+        skills = frozenset(s.strip().lower() for s in skills_text.split(",") if s.strip())
+        bad = sorted(s for s in skills if not set(s) <= SKILL_CHARS)
+        if bad:
+            problems.append(f"skills may use letters, digits, - and _ only: {', '.join(bad)}")
+        if problems:
+            self.query_one("#new-error", Label).update(
+                Content.styled("Cannot save: " + "; ".join(problems), "bold $error")
+            )
+            return
+        assert isinstance(customer_id, int)
+        self.dismiss(
+            NewTicket(
+                customer=self._customers[customer_id][0].name,
+                title=title,
+                description=self.query_one("#new-description", TextArea).text,
+                severity=Severity(str(self.query_one("#new-severity", Select).value)),
+                kind=TicketKind(str(self.query_one("#new-kind", Select).value)),
+                channel=Channel(str(self.query_one("#new-channel", Select).value)),
+                skills=skills,
+                needs_onsite=self.query_one("#new-onsite", Checkbox).value,
+            )
+        )

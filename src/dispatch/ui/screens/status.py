@@ -1,0 +1,115 @@
+"""Move a ticket to another status: waiting on the customer, escalate with a bug, resolve."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from dispatch.domain.model import ALLOWED_TRANSITIONS, Ticket, TicketStatus
+from dispatch.ui.safe import safe
+
+STATUS_HELP = {
+    TicketStatus.ASSIGNED: "assigned: a technician has it, not started",
+    TicketStatus.IN_PROGRESS: "in progress: working on it (counts as the first response)",
+    TicketStatus.WAITING_CUSTOMER: "waiting on the customer: pauses the SLA clocks",
+    TicketStatus.ESCALATED_DEV: "escalate to development: needs a bug reference",
+    TicketStatus.RESOLVED: "resolved: stops the resolution clock",
+    TicketStatus.CLOSED: "closed: final",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRequest:
+    """What the dialog returns.
+
+    Attributes:
+        status: The new status.
+        bug_ref: The bug reference (escalation).
+        note: Why, for the history.
+    """
+
+    status: TicketStatus
+    bug_ref: str | None
+    note: str | None
+
+
+class StatusModal(ModalScreen[StatusRequest | None]):
+    """The statuses the workflow allows next, a bug reference and a note."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Cancel", id="status.cancel", tooltip="Change nothing"),
+    ]
+
+    def __init__(self, ticket: Ticket) -> None:
+        super().__init__()
+        self._ticket = ticket
+        order = list(TicketStatus)
+        self._choices = sorted(ALLOWED_TRANSITIONS[ticket.status], key=order.index)
+
+    def compose(self) -> ComposeResult:
+        """Title, statuses, bug reference, note, error line."""
+        with Vertical(id="status-dialog", classes="dialog"):
+            yield Label(
+                Content.assemble(
+                    ("Status of ", "bold"),
+                    self._ticket.ref,
+                    f" (now {self._ticket.status.value}) ",
+                    safe(self._ticket.title),
+                )
+            )
+            yield OptionList(
+                *[Option(Content(STATUS_HELP[s]), id=s.value) for s in self._choices],
+                id="status-list",
+            )
+            yield Input(placeholder="bug reference (escalation), e.g. DEV-1234", id="status-bug")
+            yield Input(placeholder="note for the history (optional)", id="status-note")
+            yield Label("", id="status-error", classes="error")
+            yield Label(Content.styled("enter: apply · tab: next field · escape: cancel", "dim"))
+
+    def on_mount(self) -> None:
+        """Start on the first choice."""
+        if self.app.is_headless:
+            for field in self.query(Input):
+                field.cursor_blink = False
+        options = self.query_one("#status-list", OptionList)
+        options.highlighted = 0 if self._choices else None
+        options.focus()
+        if not self._choices:
+            self._error(f"{self._ticket.ref} is closed: no status may follow")
+
+    @on(OptionList.OptionSelected, "#status-list")
+    def _chosen(self, _event: OptionList.OptionSelected) -> None:
+        self._submit()
+
+    @on(Input.Submitted)
+    def _entered(self, _event: Input.Submitted) -> None:
+        self._submit()
+
+    def _submit(self) -> None:
+        options = self.query_one("#status-list", OptionList)
+        if options.highlighted is None:
+            self._error("choose a status")
+            return
+        status = self._choices[options.highlighted]
+        bug = self.query_one("#status-bug", Input).value.strip() or None
+        note = self.query_one("#status-note", Input).value.strip() or None
+        if status is TicketStatus.ESCALATED_DEV and not bug:
+            self._error("escalating to development needs a bug reference")
+            self.query_one("#status-bug", Input).focus()
+            return
+        if bug and status is not TicketStatus.ESCALATED_DEV:
+            self._error("a bug reference goes with 'escalate to development' only")
+            return
+        self.dismiss(StatusRequest(status, bug, note))
+
+    def _error(self, text: str) -> None:
+        self.query_one("#status-error", Label).update(Content.styled(text, "bold $error"))

@@ -1,0 +1,1 @@
+"""The console's widgets; each takes domain objects and posts past-tense messages."""

@@ -1,0 +1,251 @@
+"""The live queue: a virtual list that draws only the visible rows.
+
+The queue may hold 100,000 open tickets, so no widget (and no row object)
+exists per ticket. The view knows the total and holds one window of tickets
+read from the database; ``render_line`` draws a row from that window, and a
+scroll or cursor move outside it posts ``WindowNeeded`` so the screen reads
+the next window in a worker. The cursor follows a ticket id, so a refresh
+that reorders the queue keeps it on the same ticket.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from rich.segment import Segment
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from dispatch.domain.model import Ticket, TicketStatus
+from dispatch.domain.queue import describe_wait
+from dispatch.services import QueueWindow
+from dispatch.ui.safe import clip
+
+FLAG_SYMBOL = {"breached": "✖", "warning": "▲", "ok": "●", "paused": "‖", "none": "·"}
+"""A symbol per SLA flag, so that states read without colour."""
+
+STATUS_SHORT = {
+    TicketStatus.NEW: "new",
+    TicketStatus.ASSIGNED: "assigned",
+    TicketStatus.IN_PROGRESS: "working",
+    TicketStatus.WAITING_CUSTOMER: "waiting",
+    TicketStatus.ESCALATED_DEV: "escalated",
+    TicketStatus.RESOLVED: "resolved",
+    TicketStatus.CLOSED: "closed",
+}
+
+
+def due_cell(ticket: Ticket, now: datetime) -> str:
+    """Time to the nearest running deadline: ``1h 12m``, ``-5m``; or why there is none."""
+    due = ticket.next_due
+    if due is not None:
+        return describe_wait(due - now)
+    if ticket.status is TicketStatus.WAITING_CUSTOMER:
+        return "paused"
+    return "no SLA"
+
+
+class QueueView(ScrollView, can_focus=True):
+    """Open tickets in queue order, one line each, coloured and marked by SLA state."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="queue.up", tooltip="Previous ticket"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="queue.down", tooltip="Next ticket"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="queue.page-up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="queue.page-down"),
+        Binding("home", "jump(0)", "First", show=False, id="queue.first"),
+        Binding("end", "jump(-1)", "Last", show=False, id="queue.last"),
+    ]
+    """Cursor movement; ``enter`` belongs to the screen (open the detail)."""
+
+    COMPONENT_CLASSES = {
+        "queue--breached",
+        "queue--warning",
+        "queue--ok",
+        "queue--paused",
+        "queue--none",
+        "queue--cursor",
+        "queue--loading",
+    }
+
+    DEFAULT_CSS = """
+    QueueView {
+        height: 1fr;
+        & > .queue--breached { color: $error; text-style: bold; }
+        & > .queue--warning { color: $warning; }
+        & > .queue--ok { color: $foreground; }
+        & > .queue--paused { color: $foreground 60%; }
+        & > .queue--none { color: $foreground 60%; }
+        & > .queue--cursor { background: $accent 40%; }
+        &:focus > .queue--cursor { background: $accent; color: $text; }
+        & > .queue--loading { color: $foreground 40%; }
+    }
+    """
+
+    cursor_row: reactive[int] = reactive(0, always_update=True)
+    """The row of the cursor (0-based, in the filtered queue)."""
+
+    class WindowNeeded(Message):
+        """Rows around ``row`` are needed that the view does not hold."""
+
+        def __init__(self, row: int) -> None:
+            self.row = row
+            super().__init__()
+
+        def can_replace(self, message: Message) -> bool:
+            """Only the newest request matters."""
+            return isinstance(message, QueueView.WindowNeeded)
+
+    class TicketHighlighted(Message):
+        """The cursor rests on ``ticket`` (``None``: the queue is empty)."""
+
+        def __init__(self, ticket: Ticket | None) -> None:
+            self.ticket = ticket
+            super().__init__()
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__(id=id)
+        self.total = 0
+        self.now = datetime.now(UTC)
+        self._rows: dict[int, Ticket] = {}
+        self._window: tuple[int, int] = (0, 0)
+        self._cursor_id: int | None = None
+        self._requested: int | None = None
+        self._announced: tuple[int, int] | None = None
+
+    # --- public: the screen sets the data ---------------------------------------
+
+    @property
+    def cursor_ticket(self) -> Ticket | None:
+        """The ticket under the cursor, if loaded."""
+        return self._rows.get(self.cursor_row)
+
+    @property
+    def cursor_id(self) -> int | None:
+        """The id of the ticket the cursor follows."""
+        return self._cursor_id
+
+    def set_window(self, window: QueueWindow) -> None:
+        """Show a freshly read window; keep the cursor on its ticket if it is still there."""
+        self.total = window.total
+        self.now = window.at
+        self._rows = {window.offset + i: t for i, t in enumerate(window.tickets)}
+        self._window = (window.offset, window.offset + len(window.tickets))
+        self._requested = None
+        self.virtual_size = Size(self.scrollable_content_region.width, self.total)
+        if window.focus_row is not None:
+            row = window.focus_row
+        elif self._cursor_id is not None:
+            row = min(self.cursor_row, max(self.total - 1, 0))
+        else:
+            row = 0
+        self.cursor_row = max(0, min(row, max(self.total - 1, 0)))
+        self.refresh()
+
+    def tick(self, now: datetime) -> None:
+        """Redraw the visible rows for a new instant (countdowns); no database access."""
+        self.now = now
+        self.refresh()
+
+    # --- actions -----------------------------------------------------------------
+
+    def action_cursor(self, delta: int) -> None:
+        """Move the cursor by ``delta`` rows."""
+        self.cursor_row = max(0, min(self.cursor_row + delta, max(self.total - 1, 0)))
+
+    def action_page(self, direction: int) -> None:
+        """Move the cursor by one screenful."""
+        self.action_cursor(direction * max(1, self.scrollable_content_region.height - 1))
+
+    def action_jump(self, where: int) -> None:
+        """Go to the first (0) or last (-1) ticket."""
+        self.cursor_row = 0 if where == 0 else max(self.total - 1, 0)
+
+    # --- watchers ------------------------------------------------------------------
+
+    def watch_cursor_row(self, row: int) -> None:
+        """Scroll to the cursor, fetch rows if needed, announce the ticket."""
+        self.scroll_to_region(
+            Region(0, row, 1, 1), animate=False, force=True, immediate=True, x_axis=False
+        )
+        self._ensure_window(row)
+        ticket = self._rows.get(row)
+        if ticket is not None:
+            self._cursor_id = ticket.id
+        self.refresh()
+        key = (ticket.id, ticket.version) if ticket else None
+        if key != self._announced and (ticket is not None or self.total == 0):
+            self._announced = key
+            self.post_message(self.TicketHighlighted(ticket))
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        """Fetch rows that scrolled into view."""
+        super().watch_scroll_y(old, new)
+        self._ensure_window(int(new) + self.scrollable_content_region.height // 2)
+
+    # --- drawing -------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        """Draw one visible row from the window (or a placeholder while it loads)."""
+        scroll_x, scroll_y = self.scroll_offset
+        row = scroll_y + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if row >= self.total:
+            return Strip.blank(width, base)
+        ticket = self._rows.get(row)
+        if ticket is None:
+            self._ensure_window(row)
+            style = self.get_component_rich_style("queue--loading")
+            return Strip([Segment("  …", style)]).crop_extend(scroll_x, scroll_x + width, base)
+        flag = ticket.sla_flag(self.now)
+        style = self.get_component_rich_style(f"queue--{flag}")
+        if row == self.cursor_row:
+            style = style + self.get_component_rich_style("queue--cursor")
+        text = self._format(ticket, flag, width)
+        return Strip([Segment(text, style)]).crop_extend(scroll_x, scroll_x + width, base)
+
+    def _format(self, ticket: Ticket, flag: str, width: int) -> str:
+        fixed = [
+            FLAG_SYMBOL[flag],
+            ticket.ref.ljust(7),
+            ticket.contract_kind.badge.ljust(4),
+            ticket.severity.value.ljust(3),
+            due_cell(ticket, self.now).rjust(8),
+            STATUS_SHORT[ticket.status].ljust(9),
+            clip(ticket.assignee or "—", 9).ljust(9),
+        ]
+        head = " ".join(fixed)
+        rest = max(width - len(head) - 2, 0)
+        customer_width = max(min(26, rest // 3), 8) if rest > 20 else 0
+        title_width = max(rest - customer_width - (1 if customer_width else 0), 0)
+        customer = clip(ticket.customer_name, customer_width).ljust(customer_width)
+        title = clip(ticket.title, title_width)
+        return f"{head} {customer} {title}" if customer_width else f"{head} {title}"
+
+    @staticmethod
+    def header_text(width: int) -> str:
+        """The column titles, aligned with ``_format``."""
+        head = " ".join(["S", "Ticket ", "Kind", "Sev", "     Due", "Status   ", "Assignee "])
+        rest = max(width - len(head) - 2, 0)
+        customer_width = max(min(26, rest // 3), 8) if rest > 20 else 0
+        if customer_width:
+            return f"{head} {'Customer'.ljust(customer_width)} Title"
+        return f"{head} Title"
+
+    def _ensure_window(self, row: int) -> None:
+        start, end = self._window
+        height = max(self.scrollable_content_region.height, 1)
+        top = max(row - height, 0)
+        bottom = min(row + height, self.total)
+        if start <= top and bottom <= end:
+            return
+        if self._requested == row:
+            return
+        self._requested = row
+        self.post_message(self.WindowNeeded(row))

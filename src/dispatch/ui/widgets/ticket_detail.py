@@ -1,0 +1,154 @@
+"""Every field of the selected ticket, its contract and its history.
+
+Customer text is shown literally and safely; a huge description is cut for
+display (the full text stays in the database and ``dispatch ticket show``),
+so no body can freeze the console.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from dispatch.domain.model import ContractKind
+from dispatch.formats import sla_text
+from dispatch.services import TicketDetail
+from dispatch.ui.safe import safe
+
+MAX_DESCRIPTION_CHARS = 20_000
+MAX_DESCRIPTION_LINES = 400
+MAX_EVENTS = 50
+
+
+class TicketDetailPane(VerticalScroll, can_focus=True):
+    """The selected ticket in full; scrolls with the arrow keys when focused."""
+
+    DEFAULT_CSS = """
+    TicketDetailPane {
+        height: 1fr;
+        border: round $foreground 30%;
+        border-title-color: $foreground;
+        padding: 0 1;
+        &:focus { border: round $accent; }
+        #detail-body { height: auto; }
+    }
+    """
+
+    def __init__(self, zone: ZoneInfo, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.border_title = "Ticket"
+        self._zone = zone
+
+    def compose(self) -> ComposeResult:
+        """One static body."""
+        yield Static(Content("No ticket selected."), id="detail-body")
+
+    def show(self, detail: TicketDetail | None) -> None:
+        """Show ``detail`` (``None``: nothing selected)."""
+        body = self.query_one("#detail-body", Static)
+        if detail is None:
+            self.border_title = "Ticket"
+            body.update(Content("No ticket selected."))
+            return
+        self.border_title = f"{detail.ticket.ref}"
+        body.update(self._content(detail))
+        self.scroll_home(animate=False)
+
+    def _when(self, value: datetime | None) -> str:
+        if value is None:
+            return "—"
+        return value.astimezone(self._zone).strftime("%Y-%m-%d %H:%M %Z")
+
+    def _content(self, detail: TicketDetail) -> Content:
+        t, c, cu = detail.ticket, detail.contract, detail.customer
+        field = "bold"
+        lines: list[Content] = [
+            safe(t.title, "bold"),
+            Content.assemble(("Customer  ", field), safe(cu.name), f"  ({cu.timezone})"),
+            Content.assemble(("Contact   ", field), safe(cu.contact or "—")),
+            Content.assemble(("Site      ", field), safe(cu.address or "—")),
+            Content.assemble(
+                ("Contract  ", field), safe(c.name), f"  {c.kind.label}, priority {c.priority_rank}"
+            ),
+            Content.assemble(("Terms     ", field), self._terms(detail)),
+            Content.assemble(
+                ("Work      ", field),
+                f"{t.severity.value}  {t.kind.value}  via {t.channel.value}"
+                + ("  on site" if t.needs_onsite else ""),
+            ),
+            Content.assemble(
+                ("Status    ", field),
+                t.status.value,
+                Content.assemble(("  bug ", "dim"), safe(t.bug_ref)) if t.bug_ref else "",
+            ),
+            Content.assemble(("Assignee  ", field), safe(t.assignee or "— (unassigned)")),
+            Content.assemble(("Skills    ", field), safe(", ".join(sorted(t.skills)) or "—")),
+            Content.assemble(("Opened    ", field), self._when(t.opened_at)),
+            Content.assemble(("Responded ", field), self._when(t.first_response_at)),
+            Content.assemble(("Resolved  ", field), self._when(t.resolved_at)),
+            Content.assemble(("Version   ", field), str(t.version)),
+            Content(""),
+            Content.styled("Description", "bold underline"),
+            self._description(t.description),
+            Content(""),
+            Content.styled("History", "bold underline"),
+        ]
+        for event in list(detail.events)[-MAX_EVENTS:]:
+            change = ", ".join(
+                f"{k} {event.before.get(k) or '—'}→{event.after[k] or '—'}"
+                for k in sorted(event.after)
+                if k in event.before
+            )
+            lines.append(
+                Content.assemble(
+                    (self._when(event.at), "dim"),
+                    "  ",
+                    safe(event.actor),
+                    "  ",
+                    event.action.removeprefix("ticket."),
+                    "  ",
+                    safe(change),
+                    Content.assemble(("  — ", "dim"), safe(event.note)) if event.note else "",
+                )
+            )
+        return Content("\n").join(lines)
+
+    def _terms(self, detail: TicketDetail) -> Content:
+        c = detail.contract
+        parts = [sla_text(c)]
+        if c.kind is ContractKind.BLOCK_HOURS and c.prepaid_hours is not None:
+            period = c.period.value if c.period else "period"
+            parts.append(
+                f"{c.prepaid_hours:g} h prepaid per {period}; balance {c.prepaid_hours:g} h "
+                "(no time logged yet)"
+            )
+        if c.fixed_fee is not None:
+            parts.append(f"fixed fee {c.fixed_fee:g} {c.currency}")
+        if c.hourly_rate is not None:
+            parts.append(f"{c.hourly_rate:g} {c.currency}/h")
+        parts.append(f"calendar {detail.calendar.name}")
+        return safe("; ".join(parts))
+
+    def _description(self, text: str) -> Content:
+        if not text.strip():
+            return Content.styled("(no description)", "dim")
+        shown = text[:MAX_DESCRIPTION_CHARS]
+        lines = shown.split("\n")
+        cut = len(text) > MAX_DESCRIPTION_CHARS or len(lines) > MAX_DESCRIPTION_LINES
+        shown = "\n".join(lines[:MAX_DESCRIPTION_LINES])
+        body = safe(shown, multiline=True)
+        if cut:
+            body = Content.assemble(
+                body,
+                (
+                    f"\n… {len(text) - len(shown):,} more characters not shown "
+                    "(dispatch ticket show prints all)",
+                    "dim italic",
+                ),
+            )
+        return body
