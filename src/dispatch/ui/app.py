@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.widgets import HelpPanel
 
 from dispatch.services import Runtime
@@ -36,9 +37,9 @@ class DispatchApp(App[None]):
         # Snapshots must not depend on the developer's TEXTUAL_THEME.
         self.theme = "textual-dark"
 
-    def on_mount(self) -> None:
-        """Open the dispatcher's screen."""
-        self.push_screen(DispatchScreen(self.runtime, self.zone))
+    def get_default_screen(self) -> Screen[None]:
+        """The dispatcher's screen is the console's base screen; dialogs go on top."""
+        return DispatchScreen(self.runtime, self.zone)
 
     def action_toggle_help(self) -> None:
         """Show or hide the key help beside the focused widget."""

@@ -1,0 +1,363 @@
+"""Pilot tests: every key path of the dispatcher's screen, against the seeded demo data."""
+
+from __future__ import annotations
+
+import contextlib
+
+from datetime import timedelta
+
+from textual.pilot import Pilot
+from textual.widgets import HelpPanel, Input, OptionList
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from dispatch import services
+from dispatch.bootstrap import Storage
+from dispatch.domain.model import TicketStatus
+from dispatch.domain.ports import FixedClock
+from dispatch.domain.queue import order_queue
+from dispatch.ui.app import DispatchApp
+from dispatch.ui.screens.assign import AssignModal
+from dispatch.ui.screens.confirm import ConfirmModal
+from dispatch.ui.screens.dispatch import DispatchScreen
+from dispatch.ui.screens.explain import ExplainModal
+from dispatch.ui.screens.new_ticket import NewTicketModal
+from dispatch.ui.screens.status import StatusModal
+from dispatch.ui.widgets.queue_view import QueueView
+from dispatch.ui.widgets.sla_countdown import SlaCountdown
+from tests.conftest import NOW
+from tests.ui.conftest import AppFactory
+
+
+async def settle(pilot: Pilot[None], rounds: int = 3) -> None:
+    """Let workers finish and their messages be handled (a window load starts a detail load)."""
+    for _ in range(rounds):
+        with contextlib.suppress(WorkerCancelled, WorkerFailed):
+            await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def screen(app: DispatchApp) -> DispatchScreen:
+    base = app.screen_stack[0]
+    assert isinstance(base, DispatchScreen)
+    return base
+
+
+def queue(app: DispatchApp) -> QueueView:
+    return screen(app).query_one(QueueView)
+
+
+def open_queue(storage: Storage) -> list[int]:
+    return [t.id for t in order_queue(services.load_queue(storage.reader()))]
+
+
+async def test_queue_loads_in_queue_order_with_counts(
+    make_app: AppFactory, storage: Storage
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        view = queue(app)
+        expected = open_queue(storage)
+        assert view.total == len(expected)
+        assert [view._rows[i].id for i in range(len(expected))] == expected  # noqa: SLF001
+        assert view.cursor_row == 0
+        detail = screen(app).detail
+        assert detail is not None
+        assert detail.ticket.id == expected[0]
+        header = str(app.screen.query_one("#app-header").render())
+        assert f"open {len(expected)}" in header
+        assert "breached" in header
+
+
+async def test_cursor_keys(make_app: AppFactory, storage: Storage) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        view = queue(app)
+        await pilot.press("j", "j", "down")
+        assert view.cursor_row == 3
+        await pilot.press("k", "up")
+        assert view.cursor_row == 1
+        await pilot.press("pagedown")
+        assert view.cursor_row > 10
+        await pilot.press("end")
+        assert view.cursor_row == view.total - 1
+        await pilot.press("home")
+        assert view.cursor_row == 0
+        await pilot.press("down")
+        await settle(pilot)
+        detail = screen(app).detail
+        assert detail is not None
+        assert detail.ticket.id == open_queue(storage)[1]
+
+
+async def test_assign_the_best_technician(make_app: AppFactory, storage: Storage) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        target = queue(app).cursor_ticket
+        assert target is not None
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, AssignModal)
+        best = screen_stack_ranked(app)[0]
+        await pilot.press("enter")
+        await settle(pilot)
+        stored = services.ticket_detail(storage.reader(), target.id, NOW).ticket
+        assert stored.assignee == best
+        assert stored.version == target.version + 1
+
+
+def screen_stack_ranked(app: DispatchApp) -> list[str]:
+    options = app.screen.query_one("#assign-list", OptionList)
+    return [str(options.get_option_at_index(i).id) for i in range(options.option_count)]
+
+
+async def test_take_assigns_to_me(make_app: AppFactory, storage: Storage) -> None:
+    app = make_app(user="ana")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        target = queue(app).cursor_ticket
+        assert target is not None
+        await pilot.press("t")
+        await settle(pilot)
+        assert services.ticket_detail(storage.reader(), target.id, NOW).ticket.assignee == "ana"
+        assert queue(app).cursor_id == target.id  # the cursor stays on the ticket
+
+
+async def test_take_by_someone_who_is_not_a_technician(make_app: AppFactory) -> None:
+    app = make_app(user="visitor")
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]  # noqa: SLF001
+        assert any("not a technician" in m for m in messages)
+
+
+async def _choose_status(pilot: Pilot[None], app: DispatchApp, status: TicketStatus) -> None:
+    await pilot.press("s")
+    await pilot.pause()
+    assert isinstance(app.screen, StatusModal)
+    options = app.screen.query_one("#status-list", OptionList)
+    index = [options.get_option_at_index(i).id for i in range(options.option_count)].index(
+        status.value
+    )
+    options.highlighted = index
+
+
+async def test_status_change(make_app: AppFactory, storage: Storage) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        target = queue(app).cursor_ticket
+        assert target is not None
+        await _choose_status(pilot, app, TicketStatus.IN_PROGRESS)
+        await pilot.press("enter")
+        await settle(pilot)
+        stored = services.ticket_detail(storage.reader(), target.id, NOW).ticket
+        assert stored.status is TicketStatus.IN_PROGRESS
+        assert stored.first_response_at == NOW
+
+
+async def test_waiting_on_the_customer_pauses_the_countdown(
+    make_app: AppFactory, storage: Storage
+) -> None:
+    clock = FixedClock(NOW)
+    app = make_app(clock=clock)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        target = queue(app).cursor_ticket
+        assert target is not None
+        await _choose_status(pilot, app, TicketStatus.WAITING_CUSTOMER)
+        await pilot.press("enter")
+        await settle(pilot)
+        view = queue(app)
+        paused_row = next(r for r, t in view._rows.items() if t.id == target.id)  # noqa: SLF001
+        assert view._rows[paused_row].sla_flag(NOW) == "paused"  # noqa: SLF001
+        countdown = app.screen.query_one(SlaCountdown)
+        before = str(countdown.render())
+        assert "paused" in before
+        clock.advance(timedelta(minutes=30))
+        screen(app)._tick()  # noqa: SLF001 - the one-second timer's work
+        assert str(countdown.render()) == before  # nothing ticks while paused
+
+
+async def test_escalation_needs_a_bug_reference(make_app: AppFactory, storage: Storage) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        target = queue(app).cursor_ticket
+        assert target is not None
+        await _choose_status(pilot, app, TicketStatus.ESCALATED_DEV)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, StatusModal)  # refused: no bug reference
+        assert "needs a bug reference" in str(app.screen.query_one("#status-error").render())
+        assert app.screen.query_one("#status-bug", Input).has_focus
+        await pilot.press(*"DEV-4711")
+        await pilot.press("enter")
+        await settle(pilot)
+        stored = services.ticket_detail(storage.reader(), target.id, NOW).ticket
+        assert stored.status is TicketStatus.ESCALATED_DEV
+        assert stored.bug_ref == "DEV-4711"
+
+
+async def test_new_ticket_form_refuses_invalid_input_then_saves(
+    make_app: AppFactory, storage: Storage
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        before = len(open_queue(storage))
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, NewTicketModal)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        error = str(app.screen.query_one("#new-error").render())
+        assert "pick a customer" in error
+        assert "the title is empty" in error
+        assert isinstance(app.screen, NewTicketModal)
+        form = app.screen
+        customer = form.query_one("#new-customer")
+        carpathia = next(
+            c.id
+            for c, _ in form._customers.values()
+            if c.name == "Carpathia Logistics SRL"  # noqa: SLF001
+        )
+        customer.value = carpathia  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert "SUB-2026-001" in str(form.query_one("#new-contract").render())
+        form.query_one("#new-title", Input).value = "Router on fire"
+        form.query_one("#new-skills", Input).value = "network, bad skill!"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "skills may use" in str(form.query_one("#new-error").render())
+        form.query_one("#new-skills", Input).value = "network"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert len(open_queue(storage)) == before + 1
+        created = [t for t in services.load_queue(storage.reader()) if t.title == "Router on fire"]
+        assert len(created) == 1
+        assert created[0].skills == frozenset({"network"})
+        assert queue(app).cursor_id == created[0].id
+
+
+async def test_filter(make_app: AppFactory, storage: Storage) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await pilot.press(*"sla:breached")
+        await pilot.press("enter")
+        await settle(pilot)
+        view = queue(app)
+        assert 0 < view.total < len(open_queue(storage))
+        assert all(t.sla_flag(NOW) == "breached" for t in view._rows.values())  # noqa: SLF001
+        await pilot.press("slash")
+        app.screen.query_one("#filter", Input).value = "sla:sometimes"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert any("sla:sometimes" in n.message for n in app._notifications)  # noqa: SLF001
+        app.screen.query_one("#filter", Input).value = ""
+        await pilot.press("enter")
+        await settle(pilot)
+        assert view.total == len(open_queue(storage))
+
+
+async def test_a_stale_write_is_refused_and_offers_reload(
+    make_app: AppFactory, storage: Storage
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        target = queue(app).cursor_ticket
+        assert target is not None
+        # Another dispatcher assigns it after this console read it.
+        services.assign_technician(storage.writer(), FixedClock(NOW), "bob", target.id, "ivan")
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        question = str(app.screen.query_one("Label").render())
+        assert "changed by bob" in question
+        assert "assigned to ivan" in question
+        await pilot.press("y")
+        await settle(pilot)
+        stored = services.ticket_detail(storage.reader(), target.id, NOW).ticket
+        assert stored.assignee == "ivan"  # nothing was overwritten
+        detail = screen(app).detail
+        assert detail is not None
+        assert detail.ticket.assignee == "ivan"
+
+
+async def test_cursor_follows_its_ticket_when_the_order_changes(
+    make_app: AppFactory, storage: Storage
+) -> None:
+    clock = FixedClock(NOW)
+    app = make_app(clock=clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "down")
+        await settle(pilot)
+        view = queue(app)
+        followed = view.cursor_id
+        assert followed is not None
+        # A change elsewhere moves the ticket: it is resolved and reopened as P4.
+        first = open_queue(storage)[0]
+        services.change_status(storage.writer(), clock, "bob", first, TicketStatus.WAITING_CUSTOMER)
+        screen(app).action_reload()
+        await settle(pilot)
+        assert view.cursor_id == followed
+        assert view.cursor_ticket is not None
+        assert view.cursor_ticket.id == followed
+        assert view.cursor_row == open_queue(storage).index(followed)
+
+
+async def test_explain_help_and_palette(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await pilot.pause()
+        assert isinstance(app.screen, ExplainModal)
+        text = "\n".join(app.screen._lines)  # noqa: SLF001
+        assert "It is first in the queue." in text
+        assert "calendar 24/7" in text
+        await pilot.press("escape")
+        await pilot.press("f1")
+        await pilot.pause()
+        assert app.screen.query(HelpPanel)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert not app.screen.query(HelpPanel)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"take")
+        await pilot.pause(0.5)
+        await pilot.press("escape")
+
+
+async def test_narrow_terminal_switches_panes(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        side = app.screen.query_one("#side-pane")
+        assert not side.display or side.region.width == 0
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.has_class("-show-detail")
+        assert app.screen.query_one("#side-pane").region.width > 0
+        assert app.screen.query_one("#queue-pane").region.width == 0
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.query_one("#queue-pane").region.width > 0
+        assert queue(app).has_focus
+
+
+async def test_quit(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+    assert app.return_code == 0
