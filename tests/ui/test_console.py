@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-
 from datetime import timedelta
 
 from textual.pilot import Pilot
