@@ -83,7 +83,10 @@ def build_app(
         zone: The dispatcher's time zone (default: the system's).
     """
     storage = storage or open_storage(settings.db_url)
-    return DispatchApp(build_runtime(settings, storage, clock=clock), zone=zone or local_zone())
+    app = DispatchApp(build_runtime(settings, storage, clock=clock), zone=zone or local_zone())
+    if settings.keymap:
+        app.set_keymap(dict(settings.keymap))
+    return app
 
 
 def local_zone() -> ZoneInfo:

@@ -64,6 +64,8 @@ class Settings:
         config_path: The configuration file consulted, if it exists.
         user: The OS login acting.
         calendars: Calendars defined in the file's ``[calendars.NAME]`` tables.
+        keymap: Console key bindings remapped by id (``[keys]`` table), e.g.
+            ``{"take-ticket": "ctrl+t"}``.
     """
 
     db_url: str
@@ -71,6 +73,7 @@ class Settings:
     config_path: Path | None
     user: str
     calendars: Mapping[str, Calendar] = field(default_factory=dict)
+    keymap: Mapping[str, str] = field(default_factory=dict)
 
 
 def _read_toml(path: Path) -> Mapping[str, Any]:
@@ -120,7 +123,19 @@ def load_settings(*, db: str | None = None, environ: Mapping[str, str] | None = 
         config_path=path if path.is_file() else None,
         user=current_user(),
         calendars=_calendars(data.get("calendars", {}), path),
+        keymap=_keymap(data.get("keys", {}), path),
     )
+
+
+def _keymap(raw: Any, path: Path) -> dict[str, str]:
+    if not isinstance(raw, Mapping):
+        raise InvalidInputError(f"{path}: [keys] must map binding ids to keys")
+    for binding_id, keys in raw.items():
+        if not isinstance(keys, str) or not keys.strip():
+            raise InvalidInputError(
+                f"{path}: [keys] {binding_id} must be a key or comma-separated keys"
+            )
+    return {str(k): str(v) for k, v in raw.items()}
 
 
 def _calendars(raw: Any, path: Path) -> dict[str, Calendar]:

@@ -360,3 +360,41 @@ async def test_quit(make_app: AppFactory) -> None:
         await settle(pilot)
         await pilot.press("q")
     assert app.return_code == 0
+
+
+async def test_keys_can_be_remapped_by_binding_id(make_app: AppFactory, storage: Storage) -> None:
+    app = make_app()
+    app.set_keymap({"take-ticket": "ctrl+t"})
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        target = queue(app).cursor_ticket
+        assert target is not None
+        await pilot.press("t")
+        await settle(pilot)
+        assert services.ticket_detail(storage.reader(), target.id, NOW).ticket.assignee != "ana"
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert services.ticket_detail(storage.reader(), target.id, NOW).ticket.assignee == "ana"
+
+
+async def test_a_huge_description_is_cut_for_display(
+    make_app: AppFactory, storage: Storage
+) -> None:
+    from dispatch.domain.model import NewTicket, Severity
+
+    body = "\n".join(f"line {i} of a pasted log" for i in range(30_000))
+    ticket = services.open_ticket(
+        storage.writer(),
+        FixedClock(NOW - timedelta(days=3)),
+        "ana",
+        NewTicket(
+            customer="Carpathia Logistics SRL", title="huge", description=body, severity=Severity.P1
+        ),
+    )
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert queue(app).cursor_id == ticket.id  # breached three days ago: first in line
+        shown = str(app.screen.query_one("#detail-body").render())
+        assert "more characters not shown" in shown
+        assert len(shown) < 40_000

@@ -58,3 +58,13 @@ def test_user_comes_from_the_uid_not_the_environment(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("LOGNAME", "mallory")
     assert current_user() == pwd.getpwuid(os.getuid()).pw_name
     assert load_settings(environ={}).user == current_user()
+
+
+def test_keymap_from_the_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "dispatch.toml"
+    config.write_text('[keys]\ntake-ticket = "ctrl+t"\nquit = "ctrl+q,q"\n')
+    settings = load_settings(environ={"DISPATCH_CONFIG": str(config)})
+    assert settings.keymap == {"take-ticket": "ctrl+t", "quit": "ctrl+q,q"}
+    config.write_text("[keys]\ntake-ticket = 5\n")
+    with pytest.raises(InvalidInputError, match="take-ticket must be a key"):
+        load_settings(environ={"DISPATCH_CONFIG": str(config)})
