@@ -227,7 +227,7 @@ class DispatchScreen(Screen[None]):
     def _window_loaded(self, message: WindowLoaded) -> None:
         self.query_one(QueueView).set_window(message.window)
         self.query_one(AppHeader).show(message.window.at, message.window.counts)
-        self._align_header()
+        self.call_after_refresh(self._align_header)
         if message.window.total == 0:
             self._show_detail(None, (), message.window.at)
 

@@ -76,6 +76,7 @@ class QueueView(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     QueueView {
         height: 1fr;
+        overflow-x: hidden;
         & > .queue--breached { color: $error; text-style: bold; }
         & > .queue--warning { color: $warning; }
         & > .queue--ok { color: $foreground; }
