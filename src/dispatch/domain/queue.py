@@ -101,7 +101,7 @@ def explain_place(ticket: Ticket, ahead: Ticket | None, now: datetime) -> list[s
         target, due = nearest
         lines.append(
             f"Deadline: {target.value} due {due:%Y-%m-%d %H:%M} UTC "
-            f"({describe_wait(due - now)} {'left' if due >= now else 'overdue'})."
+            f"({describe_wait(abs(due - now))} {'left' if due >= now else 'overdue'})."
         )
     lines.append(f"Severity: {ticket.severity.value}.")
     lines.append(f"Age: opened {describe_wait(now - ticket.opened_at)} ago.")
