@@ -264,7 +264,10 @@ class DispatchScreen(Screen[None]):
     def _ticket_changed(self, message: TicketChanged) -> None:
         ticket = message.ticket
         self.notify(
-            f"{ticket.ref} {message.what}", title="Saved", severity="information", markup=False
+            safe(f"{ticket.ref} {message.what}").plain,
+            title="Saved",
+            severity="information",
+            markup=False,
         )
         self._load_window(self.query_one(QueueView).cursor_row, ticket.id)
         self._load_detail(ticket.id)
@@ -294,7 +297,7 @@ class DispatchScreen(Screen[None]):
         try:
             parsed = QueueFilter.parse(event.value)
         except DispatchError as exc:
-            self.notify(str(exc), title="Filter", severity="error", markup=False)
+            self.notify(safe(str(exc)).plain, title="Filter", severity="error", markup=False)
             return
         self.filter = parsed
         field = self.query_one("#filter", Input)
