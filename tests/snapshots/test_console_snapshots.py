@@ -1,0 +1,109 @@
+"""Snapshots of the console on the seeded demo data at ``NOW`` (Europe/Bucharest, user ana).
+
+Every test drives the app inside ``run_before`` (which runs before the
+plugin's own key presses), letting the thread workers finish between steps so
+that the picture shows loaded data, not "loading". Review the SVGs in
+``__snapshots__/`` as pictures before accepting an update.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from tests.snapshots.conftest import AppFactory, SnapCompare
+
+RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
+
+NARROW = (80, 24)
+WIDE = (160, 48)
+DIALOG = (120, 36)
+
+
+async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
+    """Let workers finish and their messages be handled (a window load starts a detail load)."""
+    for _ in range(rounds):
+        with contextlib.suppress(WorkerCancelled, WorkerFailed):
+            await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def after(*keys: str) -> RunBefore:
+    """Wait for the first load, then press ``keys`` one by one, settling after each."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+
+    return run_before
+
+
+def test_main_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """80x24: header with counts, the queue alone (no side pane), footer keys.
+
+    Breached rows are red with ✖, at-risk rows yellow with ▲; the cursor is on
+    the first (most urgent) row. Known: the footer is cut after "/ Fil" (no f1 Help,
+    no q Quit) and the header drops "ana @ database" at this width.
+    """
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=after())
+
+
+def test_main_wide(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """160x48: the queue on the left; on the right the SLA countdown, the detail
+    of the first ticket and the ranked technicians, side by side.
+    """
+    assert snap_compare(make_app(), terminal_size=WIDE, run_before=after())
+
+
+def test_narrow_detail(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """80x24 after ``enter``: the detail pane (countdown, ticket, technicians)
+    replaces the queue; the footer still shows the keys.
+    """
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=after("enter"))
+
+
+def test_assign_dialog(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """120x36 after ``a``: a centred dialog "Assign <ref> <title>" listing the
+    technicians best first with reasons, the first highlighted, and the hint line.
+    """
+    assert snap_compare(make_app(), terminal_size=DIALOG, run_before=after("a"))
+
+
+def test_new_ticket_validation_error(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """120x36 after ``n`` then ``ctrl+s`` on the empty form: the new-ticket form
+    stays open and shows in red "Cannot save: pick a customer; the title is empty".
+    """
+    assert snap_compare(make_app(), terminal_size=DIALOG, run_before=after("n", "ctrl+s"))
+
+
+def test_help_panel(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """120x36 after ``f1``: the key help panel docked on the right, listing the
+    dispatcher's keys with their descriptions; the queue still visible, narrower.
+
+    Known bug in this baseline: the column titles keep the 120-column layout
+    ("Title" sits over the customer column) because they are only re-aligned when
+    the screen, not the queue, is resized.
+    """
+    assert snap_compare(make_app(), terminal_size=DIALOG, run_before=after("f1"))
+
+
+def test_status_dialog(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """120x36 after ``s``: a centred dialog for the selected ticket with the
+    statuses it may move to, the bug-reference and note inputs.
+    """
+    assert snap_compare(make_app(), terminal_size=DIALOG, run_before=after("s"))
+
+
+def test_filtered_breached(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """120x36 after ``/`` ``sla:breached`` ``enter``: the filter input (still shown)
+    and the line "filter: sla:breached  (/ to change)" above a queue holding only
+    the nine red ✖ breached tickets; the header counts stay those of the whole queue.
+    """
+    keys = ["slash", *"sla:breached", "enter"]
+    assert snap_compare(make_app(), terminal_size=DIALOG, run_before=after(*keys))
