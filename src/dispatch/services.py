@@ -639,7 +639,6 @@ class QueueWindow:
         offset: The row of ``tickets[0]``.
         tickets: The tickets, in queue order.
         focus_row: The row of the focused ticket, if it still matches.
-        counts: ``open``, ``unassigned``, ``at_risk``, ``breached`` (unfiltered).
         at: The instant the window was read at.
     """
 
@@ -647,7 +646,6 @@ class QueueWindow:
     offset: int
     tickets: Sequence[Ticket]
     focus_row: int | None
-    counts: Mapping[str, int]
     at: datetime
 
 
@@ -659,29 +657,61 @@ def queue_window(
     offset: int,
     limit: int,
     focus_id: int | None = None,
+    total: int | None = None,
 ) -> QueueWindow:
     """Read one window of the filtered queue in one short transaction.
 
     With ``focus_id``, the window is centred on that ticket's new row (so a
     refresh keeps the cursor on the same ticket, not the same row number)
-    unless it no longer matches, in which case ``offset`` is kept.
+    unless it no longer matches, in which case ``offset`` is kept. A caller
+    that only scrolls passes the ``total`` it already knows, which spares the
+    count (a scan of every matching ticket).
     """
     with uow:
-        total = uow.tickets.count(where, now)
+        if total is None:
+            total = uow.tickets.count(where, now)
         focus_row = uow.tickets.position(where, now, focus_id) if focus_id is not None else None
         if focus_row is not None and not offset <= focus_row < offset + limit:
             offset = max(0, focus_row - limit // 2)
         offset = max(0, min(offset, max(total - 1, 0)))
         tickets = uow.tickets.window(where, now, offset, limit)
-        counts = uow.tickets.counts(now)
-    return QueueWindow(total, offset, tickets, focus_row, counts, now)
+    return QueueWindow(total, offset, tickets, focus_row, now)
 
 
-def technician_ranking(uow: UnitOfWork, ticket_id: int) -> tuple[Ticket, list[Candidate]]:
-    """The technicians ranked for a ticket, best first, with their reasons."""
+@dataclass(frozen=True, slots=True)
+class QueueStats:
+    """The whole queue's figures, read once per refresh rather than per window.
+
+    Attributes:
+        counts: ``open``, ``unassigned``, ``at_risk``, ``breached`` (unfiltered).
+        loads: Open tickets per assigned technician's login.
+        at: The instant they were read at.
+    """
+
+    counts: Mapping[str, int]
+    loads: Mapping[str, int]
+    at: datetime
+
+
+def queue_stats(uow: UnitOfWork, now: datetime) -> QueueStats:
+    """Count the queue and the technicians' loads in one short transaction."""
+    with uow:
+        return QueueStats(uow.tickets.counts(now), uow.tickets.loads(), now)
+
+
+def technician_ranking(
+    uow: UnitOfWork, ticket_id: int, loads: Mapping[str, int] | None = None
+) -> tuple[Ticket, list[Candidate]]:
+    """The technicians ranked for a ticket, best first, with their reasons.
+
+    ``loads`` (from :func:`queue_stats`) spares counting every open ticket
+    again; without it they are counted here.
+    """
     with uow:
         ticket = uow.tickets.get(ticket_id)
-        ranked = rank_technicians(ticket, uow.directory.technicians(), uow.tickets.loads())
+        if loads is None:
+            loads = uow.tickets.loads()
+        ranked = rank_technicians(ticket, uow.directory.technicians(), loads)
     return ticket, ranked
 
 

@@ -11,13 +11,14 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from dispatch import services
 from dispatch.bootstrap import Storage
+from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import TicketStatus
 from dispatch.domain.ports import FixedClock
 from dispatch.domain.queue import order_queue
 from dispatch.ui.app import DispatchApp
 from dispatch.ui.screens.assign import AssignModal
 from dispatch.ui.screens.confirm import ConfirmModal
-from dispatch.ui.screens.dispatch import DispatchScreen
+from dispatch.ui.screens.dispatch import DispatchScreen, WindowRequest
 from dispatch.ui.screens.explain import ExplainModal
 from dispatch.ui.screens.new_ticket import NewTicketModal
 from dispatch.ui.screens.status import StatusModal
@@ -263,6 +264,53 @@ async def test_filter(make_app: AppFactory, storage: Storage) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert view.total == len(open_queue(storage))
+
+
+async def test_filter_line_counts_and_cursor_goes_to_top_when_its_ticket_is_left_out(
+    make_app: AppFactory, storage: Storage
+) -> None:
+    everything = services.load_queue(storage.reader())
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        view = queue(app)
+        # Put the cursor on a ticket that the filter will leave out, below the top.
+        row = next(i for i, t in enumerate(order_queue(everything)) if i > 3 and t.assignee)
+        for _ in range(row):
+            await pilot.press("down")
+        await settle(pilot)
+        assert view.cursor_row == row
+        await pilot.press("slash")
+        assert app.screen.query_one("#filter", Input).display
+        await pilot.press(*"assignee:-", "enter")
+        await settle(pilot)
+        unassigned = sum(t.assignee is None for t in everything)
+        assert view.total == unassigned
+        assert view.cursor_row == 0
+        assert view.cursor_ticket is not None
+        assert view.cursor_ticket.assignee is None
+        assert not app.screen.query_one("#filter", Input).display
+        line = app.screen.query_one("#filter-line")
+        assert line.display
+        assert f"{unassigned} of {len(everything)} open" in str(line.render())
+
+
+async def test_a_window_read_for_an_older_request_is_never_shown(
+    make_app: AppFactory, storage: Storage
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        view, base = queue(app), screen(app)
+        total = view.total
+        # A slow read made under an older filter arrives after the current one.
+        breached = QueueFilter.parse("sla:breached")
+        old = services.queue_window(storage.reader(), breached, NOW, offset=0, limit=50)
+        assert old.total != total
+        request = WindowRequest(base._requests - 1, breached, 0, None, None, False, None)  # noqa: SLF001
+        base.post_message(DispatchScreen.WindowLoaded(old, request))
+        await settle(pilot)
+        assert view.total == total
 
 
 async def test_a_stale_write_is_refused_and_offers_reload(

@@ -457,14 +457,6 @@ async def test_customer_picker_shows_every_hostile_customer_literally(
         assert_terminal_clean(app)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "src/dispatch/ui/screens/new_ticket.py: the customer Select gets Content prompts "
-        "(safe(c.name)); Textual 8.2.8 SelectOverlay._find_search_match only searches str and "
-        "rich Text prompts, so typing a customer's name in the open picker finds nothing"
-    ),
-    strict=True,
-)
 async def test_customer_picker_finds_a_customer_by_typing(
     make_app: AppFactory, storage: Storage
 ) -> None:

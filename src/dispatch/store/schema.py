@@ -140,7 +140,8 @@ class TicketRow(Base):
         Index("ix_tickets_response_due", "is_open", "response_due"),
         Index("ix_tickets_resolution_due", "is_open", "resolution_due"),
         Index("ix_tickets_open_due", "is_open", "queue_due"),
-        Index("ix_tickets_open_warn", "is_open", "queue_warn"),
+        Index("ix_tickets_open_warn_due", "is_open", "queue_warn", "queue_due"),
+        Index("ix_tickets_open_assignee", "is_open", "assignee_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

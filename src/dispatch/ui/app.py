@@ -26,7 +26,7 @@ class DispatchApp(App[None]):
     COMMANDS = App.COMMANDS | {DispatchCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit", tooltip="Leave the console", priority=True),
-        Binding("f1,question_mark", "toggle_help", "Help", id="help", tooltip="Keys and help"),
+        Binding("question_mark,f1", "toggle_help", "Help", id="help", tooltip="Keys and help"),
     ]
     """Global keys: quit and help (ctrl+p opens the command palette)."""
 

@@ -13,7 +13,8 @@ At 80 columns the queue fills the screen and ``enter`` switches to the detail
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 from zoneinfo import ZoneInfo
@@ -34,7 +35,7 @@ from dispatch.domain.errors import ConflictError, DispatchError
 from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import Contract, Customer, NewTicket, Ticket
 from dispatch.domain.queue import explain_place
-from dispatch.services import QueueWindow, Runtime, TicketDetail
+from dispatch.services import QueueStats, QueueWindow, Runtime, TicketDetail
 from dispatch.ui.safe import safe
 from dispatch.ui.screens.assign import AssignModal
 from dispatch.ui.screens.confirm import ConfirmModal
@@ -54,6 +55,20 @@ REFRESH_SECONDS = 5.0
 """How often the queue, counts and detail are read again."""
 
 
+@dataclass(frozen=True, slots=True)
+class WindowRequest:
+    """What a window read was asked for (answers to older requests are dropped)."""
+
+    seq: int
+    where: QueueFilter
+    row: int
+    focus_id: int | None
+    total: int | None
+    reset: bool
+    cursor_id: int | None
+    """The cursor's ticket when the request was made."""
+
+
 class DispatchScreen(Screen[None]):
     """Queue on the left, the selected ticket on the right (or one at a time when narrow)."""
 
@@ -63,24 +78,41 @@ class DispatchScreen(Screen[None]):
     ]
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open_detail", "Detail", id="open-detail", tooltip="Show the ticket"),
+        Binding(
+            "enter",
+            "open_detail",
+            "Detail",
+            show=False,
+            id="open-detail",
+            tooltip="Show the ticket",
+        ),
         Binding("a", "assign", "Assign", id="assign-technician", tooltip="Choose a technician"),
         Binding("t", "take", "Take", id="take-ticket", tooltip="Assign the ticket to me"),
         Binding("s", "change_status", "Status", id="change-status", tooltip="Move the ticket"),
         Binding("n", "new_ticket", "New", id="new-ticket", tooltip="Open a ticket for a caller"),
         Binding("w", "explain", "Why", id="explain-sla", tooltip="Why here; how deadlines came"),
         Binding("slash", "filter", "Filter", id="filter-queue", tooltip="Filter the queue"),
-        Binding("tab", "switch_pane", "Pane", id="switch-pane", tooltip="Queue or detail"),
+        Binding(
+            "tab", "switch_pane", "Pane", show=False, id="switch-pane", tooltip="Queue or detail"
+        ),
         Binding("escape", "back", "Back", show=False, id="back", tooltip="Back to the queue"),
         Binding("r", "reload", "Reload", show=False, id="reload", tooltip="Read everything again"),
     ]
     """The dispatcher's keys; each has an id so that ``set_keymap`` can remap it."""
 
     class WindowLoaded(Message):
-        """A window of the queue was read."""
+        """A window of the queue was read for request number ``seq``."""
 
-        def __init__(self, window: QueueWindow) -> None:
+        def __init__(self, window: QueueWindow, request: WindowRequest) -> None:
             self.window = window
+            self.request = request
+            super().__init__()
+
+    class StatsLoaded(Message):
+        """The queue's counts and the technicians' loads were read."""
+
+        def __init__(self, stats: QueueStats) -> None:
+            self.stats = stats
             super().__init__()
 
     class DetailLoaded(Message):
@@ -112,9 +144,12 @@ class DispatchScreen(Screen[None]):
         self.runtime = runtime
         self.zone = zone
         self.filter = QueueFilter()
+        self._filter_text = ""
         self.detail: TicketDetail | None = None
         self.ranked: Sequence[Candidate] = ()
         self._detail_for: int | None = None
+        self._requests = 0
+        self._loads: Mapping[str, int] | None = None
 
     def compose(self) -> ComposeResult:
         """Header, queue pane, side pane, footer."""
@@ -134,7 +169,7 @@ class DispatchScreen(Screen[None]):
                 yield SlaCountdown(self.zone, id="countdown")
                 yield TicketDetailPane(self.zone, id="detail")
                 yield TechPanel(id="techs")
-        yield Footer()
+        yield Footer(compact=True)
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -142,16 +177,18 @@ class DispatchScreen(Screen[None]):
         """Start the clock, the live refresh and the first read."""
         if self.app.is_headless:
             self.query_one("#filter", Input).cursor_blink = False
-        self._show_filter_line()
+        self.query_one("#filter-line", Static).display = False
         self.query_one(QueueView).focus()
         self.set_interval(1.0, self._tick)
         self.set_interval(REFRESH_SECONDS, self._refresh)
         self._tick()
-        self._load_window(0, None)
+        self._request_window(0, None)
+        self._load_stats()
 
-    def on_resize(self) -> None:
-        """Re-align the column titles once the new layout is in place."""
-        self.call_after_refresh(self._align_header)
+    @on(QueueView.Resized)
+    def _queue_resized(self) -> None:
+        """Re-align the column titles with the queue's new width."""
+        self._align_header()
 
     def _align_header(self) -> None:
         queue = self.query_one(QueueView)
@@ -167,23 +204,53 @@ class DispatchScreen(Screen[None]):
 
     def _refresh(self) -> None:
         queue = self.query_one(QueueView)
-        self._load_window(queue.cursor_row, queue.cursor_id)
+        self._request_window(queue.cursor_row, queue.cursor_id)
+        self._load_stats()
         if queue.cursor_id is not None:
             self._load_detail(queue.cursor_id)
 
     # --- workers ----------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="window", exit_on_error=False)
-    def _load_window(self, row: int, focus_id: int | None) -> None:
+    def _request_window(
+        self, row: int, focus_id: int | None, *, recount: bool = True, reset: bool = False
+    ) -> None:
+        """Read the window around ``row`` (or around ticket ``focus_id`` if it still matches).
+
+        Requests are numbered and only the newest one's answer is shown, so a
+        slow read (or one made under an older filter) never replaces a newer
+        window. ``recount=False`` (scrolling) reuses the known total;
+        ``reset`` puts the cursor on the first row if ``focus_id`` is gone.
+        """
+        self._requests += 1
+        queue = self.query_one(QueueView)
+        request = WindowRequest(
+            self._requests,
+            self.filter,
+            row,
+            focus_id,
+            None if recount else queue.total,
+            reset,
+            queue.cursor_id,
+        )
+        self._load_window(request)
+
+    @work(thread=True, group="window", exit_on_error=False)
+    def _load_window(self, request: WindowRequest) -> None:
         window = services.queue_window(
             self.runtime.reader(),
-            self.filter,
+            request.where,
             self.runtime.clock.now(),
-            offset=max(row - WINDOW_ROWS // 2, 0),
+            offset=max(request.row - WINDOW_ROWS // 2, 0),
             limit=WINDOW_ROWS,
-            focus_id=focus_id,
+            focus_id=request.focus_id,
+            total=request.total,
         )
-        self.post_message(self.WindowLoaded(window))
+        self.post_message(self.WindowLoaded(window, request))
+
+    @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
+    def _load_stats(self) -> None:
+        stats = services.queue_stats(self.runtime.reader(), self.runtime.clock.now())
+        self.post_message(self.StatsLoaded(stats))
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _load_detail(self, ticket_id: int) -> None:
@@ -191,7 +258,7 @@ class DispatchScreen(Screen[None]):
         detail = services.ticket_detail(
             self.runtime.reader(), ticket_id, now, calendars=self.runtime.calendars
         )
-        _, ranked = services.technician_ranking(self.runtime.reader(), ticket_id)
+        _, ranked = services.technician_ranking(self.runtime.reader(), ticket_id, self._loads)
         self.post_message(self.DetailLoaded(detail, ranked, now))
 
     @work(thread=True, group="write", exit_on_error=False)
@@ -225,15 +292,28 @@ class DispatchScreen(Screen[None]):
 
     @on(WindowLoaded)
     def _window_loaded(self, message: WindowLoaded) -> None:
-        self.query_one(QueueView).set_window(message.window)
-        self.query_one(AppHeader).show(message.window.at, message.window.counts)
-        self.call_after_refresh(self._align_header)
-        if message.window.total == 0:
-            self._show_detail(None, (), message.window.at)
+        request = message.request
+        if request.seq != self._requests:
+            return  # a newer request is on its way
+        queue = self.query_one(QueueView)
+        if request.focus_id is not None and queue.cursor_id != request.cursor_id:
+            # The cursor moved to another ticket while this was read: follow that one.
+            self._request_window(queue.cursor_row, queue.cursor_id)
+            return
+        window = message.window
+        queue.set_window(window, lost_row=0 if request.reset else None)
+        self._show_filter_line()
+        if window.total == 0:
+            self._show_detail(None, (), window.at)
+
+    @on(StatsLoaded)
+    def _stats_loaded(self, message: StatsLoaded) -> None:
+        self._loads = message.stats.loads
+        self.query_one(AppHeader).show(message.stats.at, message.stats.counts)
 
     @on(QueueView.WindowNeeded)
     def _window_needed(self, message: QueueView.WindowNeeded) -> None:
-        self._load_window(message.row, None)
+        self._request_window(message.row, None, recount=False)
 
     @on(QueueView.TicketHighlighted)
     def _highlighted(self, message: QueueView.TicketHighlighted) -> None:
@@ -269,7 +349,8 @@ class DispatchScreen(Screen[None]):
             severity="information",
             markup=False,
         )
-        self._load_window(self.query_one(QueueView).cursor_row, ticket.id)
+        self._request_window(self.query_one(QueueView).cursor_row, ticket.id)
+        self._load_stats()
         self._load_detail(ticket.id)
 
     @on(Conflicted)
@@ -287,9 +368,10 @@ class DispatchScreen(Screen[None]):
     # --- filter -----------------------------------------------------------------------------
 
     def action_filter(self) -> None:
-        """Show the filter line and type into it."""
+        """Show the filter field (in place of the filter line) and type into it."""
         field = self.query_one("#filter", Input)
         field.display = True
+        self.query_one("#filter-line", Static).display = False
         field.focus()
 
     @on(Input.Submitted, "#filter")
@@ -300,17 +382,23 @@ class DispatchScreen(Screen[None]):
             self.notify(safe(str(exc)).plain, title="Filter", severity="error", markup=False)
             return
         self.filter = parsed
-        field = self.query_one("#filter", Input)
-        field.display = bool(event.value.strip())
-        self._show_filter_line(event.value.strip())
+        self._filter_text = event.value.strip()
+        self.query_one("#filter", Input).display = False
         queue = self.query_one(QueueView)
         queue.focus()
-        self._load_window(0, queue.cursor_id)
+        self._request_window(0, queue.cursor_id, reset=True)
 
-    def _show_filter_line(self, text: str = "") -> None:
+    def _show_filter_line(self) -> None:
+        """``filter: disk · 12 of 340 open (/ to change)`` while a filter is set."""
         line = self.query_one("#filter-line", Static)
-        line.display = bool(text)
-        line.update(Content.assemble(("filter: ", "bold"), safe(text), ("  (/ to change)", "dim")))
+        text = self._filter_text
+        line.display = bool(text) and not self.query_one("#filter", Input).display
+        matching = self.query_one(QueueView).total
+        open_ = self.query_one(AppHeader).counts.get("open")
+        of = f" · {matching} of {open_} open" if open_ is not None else f" · {matching} match"
+        line.update(
+            Content.assemble(("filter: ", "bold"), safe(text), of, ("  (/ to change)", "dim"))
+        )
 
     # --- actions --------------------------------------------------------------------------------
 
@@ -331,7 +419,8 @@ class DispatchScreen(Screen[None]):
         """Back to the queue (and clear the filter line if it is being edited)."""
         field = self.query_one("#filter", Input)
         if field.has_focus:
-            field.display = bool(self.filter != QueueFilter())
+            field.display = False
+            self._show_filter_line()
         self.remove_class("-show-detail")
         self.query_one(QueueView).focus()
 

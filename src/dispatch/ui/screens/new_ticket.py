@@ -28,7 +28,7 @@ from dispatch.domain.model import (
 )
 from dispatch.formats import sla_text
 from dispatch.services import MAX_TITLE
-from dispatch.ui.safe import safe
+from dispatch.ui.safe import literal, safe
 
 SKILL_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
@@ -51,7 +51,7 @@ class NewTicketModal(ModalScreen[NewTicket | None]):
             form.border_title = "New ticket (ctrl+s: save · escape: cancel)"
             yield Label("Customer")
             yield Select(
-                [(safe(c.name), c.id) for c, _ in self._customers.values()],
+                [(literal(c.name), c.id) for c, _ in self._customers.values()],
                 prompt="pick the caller's customer",
                 id="new-customer",
             )

@@ -31,6 +31,11 @@ class AppHeader(Static):
         self._counts: Mapping[str, int] = {}
         self._now: datetime | None = None
 
+    @property
+    def counts(self) -> Mapping[str, int]:
+        """The counts last shown (empty until the first are read)."""
+        return self._counts
+
     def show(self, now: datetime, counts: Mapping[str, int] | None = None) -> None:
         """Redraw for ``now`` (and new counts, when given)."""
         self._now = now
@@ -38,7 +43,18 @@ class AppHeader(Static):
             self._counts = counts
         self.update(self._content())
 
+    def on_resize(self) -> None:
+        """Choose the long or the short form for the new width."""
+        self.update(self._content())
+
     def _content(self) -> Content:
+        """The long form if it fits, else the short one (which still names user and database)."""
+        long = self._long()
+        if long.cell_length <= self.content_region.width or not self.content_region.width:
+            return long
+        return self._short()
+
+    def _long(self) -> Content:
         counts = self._counts
         clock = self._now.astimezone(self._zone).strftime("%a %H:%M:%S %Z") if self._now else ""
         breached = counts.get("breached", 0)
@@ -57,5 +73,26 @@ class AppHeader(Static):
             "  ",
             safe(self._user, "dim"),
             (" @ ", "dim"),
+            safe(self._database, "dim"),
+        )
+
+    def _short(self) -> Content:
+        counts = self._counts
+        clock = self._now.astimezone(self._zone).strftime("%H:%M:%S") if self._now else ""
+        breached = counts.get("breached", 0)
+        risk = counts.get("at_risk", 0)
+        return Content.assemble(
+            (clock, "bold"),
+            " ",
+            f"open {counts.get('open', 0)}",
+            " ",
+            f"unasg {counts.get('unassigned', 0)}",
+            " ",
+            (f"▲{risk}", "$warning" if risk else ""),
+            " ",
+            (f"✖{breached}", "bold $error" if breached else ""),
+            " ",
+            safe(self._user, "dim"),
+            ("@", "dim"),
             safe(self._database, "dim"),
         )

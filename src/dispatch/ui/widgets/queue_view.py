@@ -102,6 +102,9 @@ class QueueView(ScrollView, can_focus=True):
             """Only the newest request matters."""
             return isinstance(message, QueueView.WindowNeeded)
 
+    class Resized(Message):
+        """The view's width changed (the column titles must follow)."""
+
     class TicketHighlighted(Message):
         """The cursor rests on ``ticket`` (``None``: the queue is empty)."""
 
@@ -131,8 +134,13 @@ class QueueView(ScrollView, can_focus=True):
         """The id of the ticket the cursor follows."""
         return self._cursor_id
 
-    def set_window(self, window: QueueWindow) -> None:
-        """Show a freshly read window; keep the cursor on its ticket if it is still there."""
+    def set_window(self, window: QueueWindow, *, lost_row: int | None = None) -> None:
+        """Show a freshly read window; keep the cursor on its ticket if it is still there.
+
+        If the window was read around the cursor's ticket and that ticket is
+        gone (closed, or filtered out), the cursor goes to ``lost_row`` when
+        given, else it keeps its row number (the next ticket moves up to it).
+        """
         self.total = window.total
         self.now = window.at
         self._rows = {window.offset + i: t for i, t in enumerate(window.tickets)}
@@ -141,6 +149,8 @@ class QueueView(ScrollView, can_focus=True):
         self.virtual_size = Size(self.scrollable_content_region.width, self.total)
         if window.focus_row is not None:
             row = window.focus_row
+        elif lost_row is not None:
+            row = lost_row
         elif self._cursor_id is not None:
             row = min(self.cursor_row, max(self.total - 1, 0))
         else:
@@ -152,6 +162,10 @@ class QueueView(ScrollView, can_focus=True):
         """Redraw the visible rows for a new instant (countdowns); no database access."""
         self.now = now
         self.refresh()
+
+    def on_resize(self) -> None:
+        """Tell the screen, which aligns the column titles."""
+        self.post_message(self.Resized())
 
     # --- actions -----------------------------------------------------------------
 
@@ -208,6 +222,7 @@ class QueueView(ScrollView, can_focus=True):
         style = self.get_component_rich_style(f"queue--{flag}")
         if row == self.cursor_row:
             style = style + self.get_component_rich_style("queue--cursor")
+            base = style  # the cursor bar spans the whole row
         text = self._format(ticket, flag, width)
         return Strip([Segment(text, style)]).crop_extend(scroll_x, scroll_x + width, base)
 

@@ -113,8 +113,11 @@ class SlaCountdown(Static):
         )
         if reading.stopped_at is not None:
             left = f"stopped at {reading.stopped_at.astimezone(self._zone):%H:%M %Z}"
-        due_customer = reading.due.astimezone(customer_zone).strftime("%a %d %b %H:%M %Z")
-        due_here = reading.due.astimezone(self._zone).strftime("%H:%M %Z")
+        theirs = reading.due.astimezone(customer_zone)
+        mine = reading.due.astimezone(self._zone)
+        due_customer = theirs.strftime("%a %d %b %H:%M %Z")
+        # The dispatcher's day is named too when it is not the customer's.
+        due_here = mine.strftime("%H:%M %Z" if mine.date() == theirs.date() else "%a %H:%M %Z")
         return Content.assemble(
             (label, "bold"),
             (f"{_STATE_WORD[state]:<13}", style),

@@ -33,6 +33,8 @@ class TechPanel(Static):
         padding: 0 1;
         border: round $foreground 30%;
         border-title-color: $foreground;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     """
 
