@@ -696,7 +696,8 @@ class QueueStats:
 def queue_stats(uow: UnitOfWork, now: datetime) -> QueueStats:
     """Count the queue and the technicians' loads in one short transaction."""
     with uow:
-        return QueueStats(uow.tickets.counts(now), uow.tickets.loads(), now)
+        counts, loads = uow.tickets.counts_and_loads(now)
+        return QueueStats(counts, loads, now)
 
 
 def technician_ranking(

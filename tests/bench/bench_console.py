@@ -52,8 +52,9 @@ loop, as in a fresh process. Measured, as medians:
 
 Keys are pressed on a settled console (the cursor's detail loaded, no frame
 for 50 ms). The five-second refresh runs during moves and pages; a refresh
-read before a key and shown after it puts the cursor back (a console bug, see
-the report): such moves are counted and repeated. It is paused for the
+read before a key and shown after it must not put the cursor back (the
+console drops such windows): any move it undoes anyway is counted, and
+repeated. It is paused for the
 filter and refresh measurements, whose windows it could be mistaken for.
 
 It prints the medians, their ratios to the base size, and the targets: start

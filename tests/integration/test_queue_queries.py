@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from dispatch import services
 from dispatch.bootstrap import Storage
 from dispatch.domain.filter import QueueFilter
+from dispatch.domain.model import NewTicket, TicketStatus
+from dispatch.domain.ports import FixedClock
 from dispatch.domain.queue import order_queue
+from dispatch.store.schema import CustomerRow
 from tests.conftest import NOW
 
 FILTERS = [
@@ -27,6 +31,12 @@ FILTERS = [
     'customer:"rhein"',
     "kind:blk",
     "disk sla:breached",
+    "DISK",
+    "vitosha",
+    "it",
+    "100%",
+    "a_b",
+    "wi-fi warehouse",
 ]
 
 
@@ -93,3 +103,32 @@ def test_ranking_prefers_skills_load_and_availability(seeded: Storage) -> None:
     assert all(c.eligible for c in ranked[: sum(c.eligible for c in ranked)])
     assert not ranked[-1].eligible  # off-duty technicians come last
     assert {"off duty", "cannot go on site"} & set(ranked[-1].reasons)
+
+
+def test_word_filter_follows_new_closed_and_renamed(seeded: Storage) -> None:
+    """The word index (a trigram index on SQLite) follows every kind of write."""
+    clock = FixedClock(NOW)
+    customer = services.list_customers(seeded.reader())[0]
+    created = services.open_ticket(
+        seeded.writer(), clock, "ana", NewTicket(customer.name, "Zebrafish tank pump [b]")
+    )
+
+    def found(text: str) -> list[int]:
+        window = services.queue_window(
+            seeded.reader(), QueueFilter.parse(text), NOW, offset=0, limit=500
+        )
+        return [t.id for t in window.tickets]
+
+    assert found("zebrafish") == [created.id]
+    assert found("pump [b]") == [created.id]
+    services.change_status(seeded.writer(), clock, "ana", created.id, TicketStatus.RESOLVED)
+    assert found("zebrafish") == []
+    # A customer renamed behind the application's back is found by its new name.
+    with seeded.engine.begin() as conn:
+        conn.execute(
+            update(CustomerRow).where(CustomerRow.id == customer.id).values(name="Quokka Ltd")
+        )
+    still_open = [t.id for t in order_queue(services.load_queue(seeded.reader()))
+                  if t.customer_id == customer.id]  # fmt: skip
+    assert still_open
+    assert found("quokka") == still_open

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select, text
+from sqlalchemy import create_engine, inspect, select, text
 
 from dispatch import services
 from dispatch.bootstrap import Storage, open_storage
-from dispatch.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from dispatch.domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    StorageUnavailableError,
+)
 from dispatch.domain.model import NewTicket, Severity, TicketStatus
 from dispatch.domain.ports import FixedClock
 from dispatch.domain.queue import order_queue
 from dispatch.store.db import current_revision, head_revision
-from dispatch.store.schema import Base, TicketRow
+from dispatch.store.schema import Base, TicketRow, include_name
 from tests.conftest import NOW, load_demo
 
 
@@ -36,7 +42,8 @@ def test_new_database_is_migrated_to_head(storage: Storage) -> None:
 
 def test_migrations_match_the_mapped_schema(storage: Storage) -> None:
     with storage.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": include_name})
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
 
 
@@ -232,3 +239,14 @@ def test_upgrade_keeps_existing_tickets(db_url: str) -> None:
     assert due == warn
     assert current_revision(engine) == head_revision()
     engine.dispose()
+
+
+def test_a_database_from_a_newer_dispatch_is_refused_clearly(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    open_storage(url).dispose()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0099'")
+    engine.dispose()
+    with pytest.raises(StorageUnavailableError, match="revision 0099, newer than"):
+        open_storage(url)

@@ -47,9 +47,10 @@ def after(*keys: str) -> RunBefore:
 def test_main_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> None:
     """80x24: header with counts, the queue alone (no side pane), footer keys.
 
-    Breached rows are red with ✖, at-risk rows yellow with ▲; the cursor is on
-    the first (most urgent) row. Known: the footer is cut after "/ Fil" (no f1 Help,
-    no q Quit) and the header drops "ana @ database" at this width.
+    Breached rows are red with ✖, at-risk rows yellow with ▲; the cursor bar,
+    across the whole row, is on the first (most urgent) one. The header is in
+    its short form and still names the user and the database; the compact
+    footer shows every key through "? Help" and the palette.
     """
     assert snap_compare(make_app(), terminal_size=NARROW, run_before=after())
 

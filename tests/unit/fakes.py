@@ -74,6 +74,9 @@ class FakeTicketStore:
                 out[t.assignee] = out.get(t.assignee, 0) + 1
         return out
 
+    def counts_and_loads(self, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
+        return self.counts(now), self.loads()
+
 
 class FakeDirectory:
     def __init__(

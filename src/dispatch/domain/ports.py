@@ -100,6 +100,10 @@ class TicketStore(Protocol):
         """Open tickets per assigned technician's login."""
         ...
 
+    def counts_and_loads(self, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
+        """``counts(now)`` and ``loads()`` together, as cheaply as the store can."""
+        ...
+
 
 class DirectoryStore(Protocol):
     """Customers, contracts and technicians."""

@@ -21,6 +21,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError as AlembicError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -136,10 +137,13 @@ def _alembic_config(connection: Connection) -> Config:
     return config
 
 
+def _script() -> ScriptDirectory:
+    return ScriptDirectory(str(resources.files("dispatch.store") / "migrations"))
+
+
 def head_revision() -> str:
     """The newest migration shipped with this version of dispatch."""
-    script = ScriptDirectory(str(resources.files("dispatch.store") / "migrations"))
-    head = script.get_current_head()
+    head = _script().get_current_head()
     assert head is not None
     return head
 
@@ -180,5 +184,19 @@ def ensure_schema(engine: Engine) -> None:
             f"cannot open the database {safe_url(engine.url)}: "
             f"{str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}"
         ) from None
-    if current != head_revision():
-        upgrade(engine)
+    if current == head_revision():
+        return
+    if current is not None and not _known_revision(current):
+        raise StorageUnavailableError(
+            f"the database {safe_url(engine.url)} is at schema revision {current}, "
+            f"newer than this dispatch knows ({head_revision()}): upgrade dispatch"
+        )
+    upgrade(engine)
+
+
+def _known_revision(revision: str) -> bool:
+    """Whether this version's migrations include ``revision``."""
+    try:
+        return _script().get_revision(revision) is not None
+    except AlembicError:
+        return False

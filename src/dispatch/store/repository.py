@@ -6,7 +6,21 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    column,
+    func,
+    literal,
+    or_,
+    select,
+    table,
+    true,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -53,6 +67,7 @@ class SqlTicketStore:
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._dialect = session.get_bind().dialect.name
 
     def get(self, ticket_id: int) -> Ticket:
         """The ticket with this id; raises ``NotFoundError``."""
@@ -111,7 +126,7 @@ class SqlTicketStore:
         """
         ids = list(
             self._session.scalars(
-                _filtered(select(TicketRow.id), where, now)
+                _filtered(select(TicketRow.id), where, now, dialect=self._dialect)
                 .order_by(*QUEUE_ORDER)
                 .offset(max(offset, 0))
                 .limit(limit)
@@ -129,7 +144,9 @@ class SqlTicketStore:
 
     def count(self, where: QueueFilter, now: datetime) -> int:
         """How many open tickets match ``where``."""
-        query = _filtered(select(func.count()).select_from(TicketRow), where, now)
+        query = _filtered(
+            select(func.count()).select_from(TicketRow), where, now, dialect=self._dialect
+        )
         return int(self._session.scalar(query) or 0)
 
     def position(self, where: QueueFilter, now: datetime, ticket_id: int) -> int | None:
@@ -138,55 +155,67 @@ class SqlTicketStore:
         if row is None or not row.is_open:
             return None
         if not self._session.scalar(
-            _filtered(select(func.count()).select_from(TicketRow), where, now).where(
-                TicketRow.id == ticket_id
-            )
+            _filtered(
+                select(func.count()).select_from(TicketRow), where, now, dialect=self._dialect
+            ).where(TicketRow.id == ticket_id)
         ):
             return None
         key = (row.priority_rank, row.queue_due, row.severity_level, row.opened_at, row.id)
-        before = _filtered(select(func.count()).select_from(TicketRow), where, now).where(
+        before = _filtered(
+            select(func.count()).select_from(TicketRow), where, now, dialect=self._dialect
+        ).where(
             tuple_(*QUEUE_ORDER)
             < tuple_(*[literal(v, type_=c.type) for v, c in zip(key, QUEUE_ORDER, strict=True)])
         )
         return int(self._session.scalar(before) or 0)
 
     def counts(self, now: datetime) -> dict[str, int]:
-        """Open, unassigned, at-risk and breached tickets at ``now`` (range scans)."""
+        """Open, unassigned, at-risk and breached tickets at ``now``."""
+        return self.counts_and_loads(now)[0]
+
+    def loads(self) -> dict[str, int]:
+        """Open tickets per assigned technician's login."""
+        return self._name_loads(self._open_by_assignee())
+
+    def counts_and_loads(self, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
+        """The header's counts and the technicians' loads, from three index walks.
+
+        One pass over ``(is_open, assignee_id)`` gives the open count, the
+        unassigned count and every load; at risk and breached are ranges of the
+        ``(is_open, queue_warn, queue_due)`` and ``(is_open, queue_due)`` indexes.
+        No ticket row is read.
+        """
+        per_assignee = self._open_by_assignee()
         open_ = TicketRow.is_open == true()
 
         def count(*clauses: ColumnElement[bool]) -> int:
-            return int(
-                self._session.scalar(
-                    select(func.count()).select_from(TicketRow).where(open_, *clauses)
-                )
-                or 0
-            )
+            query = select(func.count()).select_from(TicketRow).where(open_, *clauses)
+            return int(self._session.scalar(query) or 0)
 
-        return {
-            "open": count(),
-            "unassigned": count(TicketRow.assignee_id.is_(None)),
+        counts = {
+            "open": sum(per_assignee.values()),
+            "unassigned": per_assignee.get(None, 0),
             "at_risk": count(TicketRow.queue_warn <= now, TicketRow.queue_due >= now),
             "breached": count(TicketRow.queue_due < now),
         }
+        return counts, self._name_loads(per_assignee)
 
-    def loads(self) -> dict[str, int]:
-        """Open tickets per assigned technician's login.
-
-        Counted per ``assignee_id`` on the covering index, then named: a join
-        first would read every open ticket's row.
-        """
+    def _open_by_assignee(self) -> dict[int | None, int]:
         counted = self._session.execute(
             select(TicketRow.assignee_id, func.count())
-            .where(TicketRow.is_open == true(), TicketRow.assignee_id.is_not(None))
+            .where(TicketRow.is_open == true())
             .group_by(TicketRow.assignee_id)
         )
-        per_id = {tech_id: int(n) for tech_id, n in counted}
-        if not per_id:
+        return {tech_id: int(n) for tech_id, n in counted}
+
+    def _name_loads(self, per_assignee: Mapping[int | None, int]) -> dict[str, int]:
+        ids = [i for i in per_assignee if i is not None]
+        if not ids:
             return {}
         logins = self._session.execute(
-            select(TechnicianRow.id, TechnicianRow.login).where(TechnicianRow.id.in_(per_id))
+            select(TechnicianRow.id, TechnicianRow.login).where(TechnicianRow.id.in_(ids))
         )
-        return {login: per_id[tech_id] for tech_id, login in logins}
+        return {login: per_assignee[tech_id] for tech_id, login in logins}
 
     def count_open(self) -> int:
         """Number of open tickets."""
@@ -222,13 +251,39 @@ class SqlTicketStore:
         )
 
 
-def _filtered(query: Select[Any], where: QueueFilter, now: datetime) -> Select[Any]:
+TICKET_SEARCH = table("ticket_search", column("rowid", Integer), column("text", String))
+"""SQLite's trigram index of open tickets' "title\\ncustomer" (migration 0005)."""
+
+
+def _search_like(word: str) -> ColumnElement[bool]:
+    """Open tickets whose title or customer contains ``word``, from the trigram index.
+
+    The index serves ``LIKE`` only without an ``ESCAPE`` clause, so a word with
+    a wildcard character in it is escaped and matched by a scan of the index
+    table instead (same answer, slower).
+    """
+    text = TICKET_SEARCH.c.text
+    if any(c in word for c in "%_/"):
+        escaped = word.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        match = text.like(f"%{escaped}%", escape="/")
+    else:
+        match = text.like(f"%{word}%")
+    return TicketRow.id.in_(select(TICKET_SEARCH.c.rowid).where(match))
+
+
+def _filtered(
+    query: Select[Any], where: QueueFilter, now: datetime, *, dialect: str = ""
+) -> Select[Any]:
     """``query`` narrowed to the open tickets that ``where`` lets through."""
     query = query.where(TicketRow.is_open == true())
-    needs_customer = bool(where.words) or where.customer is not None
+    indexed_words = dialect == "sqlite"
+    needs_customer = (bool(where.words) and not indexed_words) or where.customer is not None
     if needs_customer:
         query = query.join(CustomerRow, CustomerRow.id == TicketRow.customer_id)
     for word in where.words:
+        if indexed_words:
+            query = query.where(_search_like(word))
+            continue
         query = query.where(
             or_(
                 TicketRow.title.icontains(word, autoescape=True),

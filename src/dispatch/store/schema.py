@@ -40,6 +40,16 @@ index serves the queue order on every backend (SQLite sorts NULL first,
 PostgreSQL last). Never leaves the store."""
 
 
+UNMAPPED_TABLE_PREFIXES = ("ticket_search",)
+"""Tables the migrations make that no row class maps: SQLite's full-text index
+(``ticket_search`` and FTS5's shadow tables). Schema comparisons skip them."""
+
+
+def include_name(name: str | None, type_: str, _parent_names: Any) -> bool:
+    """For Alembic's comparisons: everything but the unmapped tables."""
+    return not (type_ == "table" and name is not None and name.startswith(UNMAPPED_TABLE_PREFIXES))
+
+
 def _in(column: str, values: type[Any]) -> str:
     return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
 
