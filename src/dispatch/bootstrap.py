@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
@@ -11,7 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.config import Settings
 from dispatch.domain.ports import Clock, SystemClock
-from dispatch.services import Runtime
+from dispatch.scheduler import SlaMonitor
+from dispatch.services import Runtime, SweepPolicy
 from dispatch.store.db import ensure_schema, make_engine, make_session_factory, safe_url
 from dispatch.store.uow import SqlUnitOfWork
 from dispatch.ui.app import DispatchApp
@@ -67,12 +69,31 @@ def build_runtime(settings: Settings, storage: Storage, *, clock: Clock | None =
     )
 
 
+def sweep_policy(settings: Settings, *, interval: float | None = None) -> SweepPolicy:
+    """The sweep's policy from the ``[alerts]`` table (``interval`` overrides it)."""
+    alerts = settings.alerts
+    every = interval if interval is not None else alerts.interval_seconds
+    return SweepPolicy(
+        interval=timedelta(seconds=every),
+        lease=timedelta(seconds=max(alerts.lease_seconds, 3 * every)),
+        late_after=timedelta(seconds=alerts.late_after_seconds),
+    )
+
+
+def build_monitor(
+    settings: Settings, runtime: Runtime, *, interval: float | None = None
+) -> SlaMonitor:
+    """The background watch over ``runtime``'s database."""
+    return SlaMonitor(runtime, sweep_policy(settings, interval=interval))
+
+
 def build_app(
     settings: Settings,
     *,
     clock: Clock | None = None,
     storage: Storage | None = None,
     zone: ZoneInfo | None = None,
+    start_scheduler: bool = True,
 ) -> DispatchApp:
     """The only way to make the console, for the command line and tests alike.
 
@@ -81,9 +102,17 @@ def build_app(
         clock: The clock (a ``FixedClock`` in snapshots).
         storage: An open storage; opened from ``settings`` when ``None``.
         zone: The dispatcher's time zone (default: the system's).
+        start_scheduler: Run the breach sweep in the console (off in tests
+            that drive sweeps themselves, and in snapshots).
     """
     storage = storage or open_storage(settings.db_url)
-    app = DispatchApp(build_runtime(settings, storage, clock=clock), zone=zone or local_zone())
+    runtime = build_runtime(settings, storage, clock=clock)
+    monitor = build_monitor(settings, runtime) if start_scheduler else None
+    app = DispatchApp(
+        runtime, zone=zone or local_zone(), monitor=monitor, bell=settings.alerts.bell
+    )
+    if monitor is not None:
+        monitor.on_raised = app.alerts_raised
     if settings.keymap:
         app.set_keymap(dict(settings.keymap))
     return app

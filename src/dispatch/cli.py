@@ -83,6 +83,22 @@ class TicketRef(click.ParamType[int, Any]):
         return int(digits)
 
 
+class AlertRef(click.ParamType[int, Any]):
+    """An alert given as ``7`` or ``A-7``."""
+
+    name = "ALERT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        """Parse the id."""
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        digits = text[2:] if text[:2].upper() == "A-" else text
+        if not digits.isdigit() or int(digits) <= 0:
+            self.fail(f"{value!r} is not an alert id (use 7 or A-7)", param, ctx)
+        return int(digits)
+
+
 class AwareTime(click.ParamType[datetime, Any]):
     """An ISO-8601 instant with a UTC offset (``Z`` allowed)."""
 
@@ -729,6 +745,86 @@ def tech_list(ctx: click.Context, as_json: bool) -> None:
     click.echo(
         formats.table(["LOGIN", "NAME", "STATUS", "ON CALL", "ON SITE", "MAX", "SKILLS"], rows)
     )
+
+
+@cli.group()
+def alerts() -> None:
+    """Breach and warning alerts raised by the scheduler."""
+
+
+@alerts.command("list")
+@db_option
+@click.option("--unacked", is_flag=True, help="Only alerts nobody acknowledged.")
+@click.option("--ticket", "ticket_id", type=TicketRef(), help="Only this ticket's alerts.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many (newest first).")
+@json_option
+@click.pass_context
+def alerts_list(
+    ctx: click.Context, unacked: bool, ticket_id: int | None, limit: int | None, as_json: bool
+) -> None:
+    """Alerts, newest first."""
+    from dispatch import formats, services
+
+    with _runtime(ctx) as rt:
+        found = services.list_alerts(rt.reader(), unacked=unacked, limit=limit, ticket_id=ticket_id)
+    if as_json:
+        _echo_json([formats.alert_json(a) for a in found])
+    else:
+        click.echo(formats.alerts_table(found))
+
+
+@alerts.command("ack")
+@db_option
+@click.argument("alert_id", type=AlertRef())
+@click.pass_context
+def alerts_ack(ctx: click.Context, alert_id: int) -> None:
+    """Acknowledge an alert (who and when are recorded)."""
+    from dispatch import services
+
+    with _runtime(ctx) as rt:
+        alert = services.acknowledge_alert(rt.writer(), rt.clock, rt.actor, alert_id)
+    click.echo(f"{alert.ref} ({alert.summary()}) acknowledged by {printable(rt.actor)}")
+
+
+@cli.command()
+@db_option
+@click.option("--once", is_flag=True, help="Run one sweep and exit.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    help="Seconds between sweeps (default: [alerts] interval_seconds, 15).",
+)
+@click.pass_context
+def scheduler(ctx: click.Context, once: bool, interval: float | None) -> None:
+    """Run the breach sweep headless (as a service), or --once."""
+    import logging
+
+    from dispatch import services
+    from dispatch.bootstrap import build_monitor
+
+    with _storage(ctx) as (settings, _storage_, rt):
+        monitor = build_monitor(settings, rt, interval=interval)
+        if once:
+            raised = monitor.run_once()
+            if not monitor.holds_lease:
+                holder = services.lease_holder(rt.reader())
+                who = f"{holder[0]} until {holder[1]:%H:%M:%S} UTC" if holder else "another process"
+                click.echo(f"not swept: the sweep lease is held by {printable(who)}")
+                return
+            late = sum(a.late for a in raised)
+            click.echo(f"swept: {len(raised)} alerts raised ({late} late)")
+            monitor.stop()
+            return
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+        )
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        click.echo(
+            f"dispatch scheduler: sweeping every {monitor.policy.interval.total_seconds():g} s "
+            f"as {monitor.holder} (ctrl+c stops)",
+            err=True,
+        )
+        monitor.run_forever()
 
 
 # --- entry point ---------------------------------------------------------------

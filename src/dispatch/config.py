@@ -53,6 +53,23 @@ def demo_db_url() -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertSettings:
+    """The ``[alerts]`` table: how the sweep runs and how the console signals.
+
+    Attributes:
+        interval_seconds: Time between sweeps.
+        lease_seconds: How long a sweeper's lease lasts unrenewed.
+        late_after_seconds: An alert raised this long after its threshold is late.
+        bell: Ring the terminal bell when the console shows a new alert.
+    """
+
+    interval_seconds: float = 15.0
+    lease_seconds: float = 45.0
+    late_after_seconds: float = 60.0
+    bell: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the application is configured with.
 
@@ -66,6 +83,7 @@ class Settings:
         calendars: Calendars defined in the file's ``[calendars.NAME]`` tables.
         keymap: Console key bindings remapped by id (``[keys]`` table), e.g.
             ``{"take-ticket": "ctrl+t"}``.
+        alerts: The ``[alerts]`` table.
     """
 
     db_url: str
@@ -74,6 +92,7 @@ class Settings:
     user: str
     calendars: Mapping[str, Calendar] = field(default_factory=dict)
     keymap: Mapping[str, str] = field(default_factory=dict)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
 
 def _read_toml(path: Path) -> Mapping[str, Any]:
@@ -124,6 +143,7 @@ def load_settings(*, db: str | None = None, environ: Mapping[str, str] | None = 
         user=current_user(),
         calendars=_calendars(data.get("calendars", {}), path),
         keymap=_keymap(data.get("keys", {}), path),
+        alerts=_alerts(data.get("alerts", {}), path),
     )
 
 
@@ -145,3 +165,24 @@ def _calendars(raw: Any, path: Path) -> dict[str, Calendar]:
         name: Calendar.from_json(spec, name=name, where=f"{path}: [calendars.{name}]")
         for name, spec in raw.items()
     }
+
+
+def _alerts(raw: Any, path: Path) -> AlertSettings:
+    if not isinstance(raw, Mapping):
+        raise InvalidInputError(f"{path}: [alerts] must be a table")
+    known = set(AlertSettings.__dataclass_fields__)
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise InvalidInputError(
+            f"{path}: [alerts] does not know {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(known))})"
+        )
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name == "bell":
+            if not isinstance(value, bool):
+                raise InvalidInputError(f"{path}: [alerts] bell must be true or false")
+        elif isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise InvalidInputError(f"{path}: [alerts] {name} must be a positive number")
+        values[name] = value
+    return AlertSettings(**values)

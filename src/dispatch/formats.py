@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dispatch.domain.alerts import Alert
 from dispatch.domain.calendar import WEEKDAYS, Calendar, DayPlan, format_clock, zone
 from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
 from dispatch.domain.queue import describe_wait
@@ -116,6 +117,42 @@ def event_json(event: Event) -> dict[str, Any]:
         "after": dict(event.after),
         "note": event.note,
     }
+
+
+def alert_json(alert: Alert) -> dict[str, Any]:
+    """An alert as ``dispatch alerts list --json`` prints it."""
+    return {
+        "id": alert.id,
+        "ticket_id": alert.ticket_id,
+        "target": alert.target.value,
+        "level": alert.level.value,
+        "due_at": iso(alert.due_at),
+        "raised_at": iso(alert.raised_at),
+        "late": alert.late,
+        "acked_by": alert.acked_by,
+        "acked_at": iso(alert.acked_at),
+        "ticket_title": alert.ticket_title,
+        "customer": alert.customer_name,
+    }
+
+
+def alerts_table(alerts: Sequence[Alert]) -> str:
+    """Alerts newest first, one line each."""
+    rows = [
+        [
+            a.ref,
+            a.ticket_ref,
+            a.target.value,
+            a.level.value,
+            a.raised_at.strftime("%Y-%m-%d %H:%M UTC"),
+            "late" if a.late else "",
+            clip(f"{a.acked_by} {a.acked_at:%H:%M}" if a.acked_at else "—", 20),
+            clip(f"{a.customer_name}: {a.ticket_title}", 50),
+        ]
+        for a in alerts
+    ]
+    headers = ["ALERT", "TICKET", "TARGET", "LEVEL", "RAISED", "LATE", "ACKED", "TICKET TITLE"]
+    return table(headers, rows)
 
 
 def reading_json(reading: ClockReading) -> dict[str, Any]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from dispatch.domain.alerts import Alert
 from dispatch.domain.assign import Candidate, rank_technicians
 from dispatch.domain.calendar import BUILTIN_CALENDARS, BusinessClock, Calendar, DayPlan
 from dispatch.domain.errors import InvalidInputError, NotFoundError
@@ -757,3 +758,130 @@ def customers_with_contracts(
         except NotFoundError:
             out.append((customer, None))
     return out
+
+
+# --- alerts ---------------------------------------------------------------------
+
+SWEEP_LEASE = "sweep"
+"""The lease the sweeping process holds (one sweeper per database at a time)."""
+
+SWEEP_ACTOR = "scheduler"
+"""Who the event log names for what the sweep does."""
+
+
+@dataclass(frozen=True, slots=True)
+class SweepPolicy:
+    """How the sweep runs.
+
+    Attributes:
+        interval: Time between sweeps.
+        lease: How long a sweeper's lease lasts without renewal (a few intervals,
+            so that a dead sweeper is replaced after about this long).
+        late_after: An alert raised more than this after its threshold is late.
+        batch: Thresholds read and raised per transaction.
+    """
+
+    interval: timedelta = timedelta(seconds=15)
+    lease: timedelta = timedelta(seconds=45)
+    late_after: timedelta = timedelta(seconds=60)
+    batch: int = 2000
+
+    def __post_init__(self) -> None:
+        if self.interval <= timedelta(0):
+            raise InvalidInputError("the sweep interval must be positive")
+        if self.lease <= self.interval:
+            raise InvalidInputError(
+                "the sweep lease must outlast the interval, or sweepers take turns"
+            )
+        if self.batch < 1:
+            raise InvalidInputError("the sweep batch must hold at least one alert")
+
+
+def hold_lease(
+    uow: UnitOfWork, clock: Clock, holder: str, ttl: timedelta, name: str = SWEEP_LEASE
+) -> bool:
+    """Take or renew the lease ``name`` for ``holder``; ``False`` if another holds it."""
+    with uow:
+        held = uow.alerts.take_lease(name, holder, clock.now(), ttl)
+        uow.commit()
+    return held
+
+
+def release_lease(uow: UnitOfWork, clock: Clock, holder: str, name: str = SWEEP_LEASE) -> None:
+    """Give the lease up (a clean shutdown), so that another sweeper takes over at once."""
+    with uow:
+        uow.alerts.release_lease(name, holder, clock.now())
+        uow.commit()
+
+
+def lease_holder(uow: UnitOfWork, name: str = SWEEP_LEASE) -> tuple[str, datetime] | None:
+    """Who holds the lease and until when (``None``: never taken)."""
+    with uow:
+        return uow.alerts.lease(name)
+
+
+def sweep_alerts(
+    reader: UnitOfWork, writer: UnitOfWork, clock: Clock, policy: SweepPolicy = SweepPolicy()
+) -> list[Alert]:
+    """Raise an alert for every threshold reached and not yet alerted; the ones raised.
+
+    Level-triggered: whatever was missed while nothing swept is raised now
+    (marked late). Thresholds are read without the write lock, then raised in
+    short writing transactions of at most ``policy.batch``; an alert another
+    sweeper raised meanwhile is not raised again (the alert key is unique), and
+    is not among the ones returned.
+    """
+    raised: list[Alert] = []
+    for _ in range(10_000):  # a bound, not a limit: each round raises or ends
+        now = clock.now()
+        with reader:
+            found = reader.alerts.reached(now, policy.batch)
+        if not found:
+            break
+        with writer:
+            new = writer.alerts.raise_alerts(found, now, policy.late_after)
+            writer.commit()
+        raised += new
+        if len(found) < policy.batch:
+            break
+    return raised
+
+
+def list_alerts(
+    uow: UnitOfWork,
+    *,
+    unacked: bool = False,
+    limit: int | None = None,
+    ticket_id: int | None = None,
+) -> list[Alert]:
+    """Alerts, newest first."""
+    with uow:
+        return uow.alerts.newest(unacked=unacked, limit=limit, ticket_id=ticket_id)
+
+
+def alerts_after(uow: UnitOfWork, alert_id: int) -> tuple[list[Alert], int]:
+    """Alerts raised after ``alert_id`` (oldest first) and the unacknowledged breaches."""
+    with uow:
+        return uow.alerts.after(alert_id), uow.alerts.unacked_breaches()
+
+
+def last_alert_id(uow: UnitOfWork) -> int:
+    """The newest alert's id (0 if none): where a console starts watching."""
+    with uow:
+        return uow.alerts.last_id()
+
+
+def acknowledge_alert(uow: UnitOfWork, clock: Clock, actor: str, alert_id: int) -> Alert:
+    """Record that ``actor`` has seen the alert (once; a second ack is refused)."""
+    with uow:
+        now = clock.now()
+        alert = uow.alerts.acknowledge(alert_id, actor, now)
+        uow.events.append(
+            at=now,
+            actor=actor,
+            action="alert.acknowledged",
+            ticket_id=alert.ticket_id,
+            after={"alert": alert.id, "target": alert.target.value, "level": alert.level.value},
+        )
+        uow.commit()
+    return alert

@@ -376,7 +376,11 @@ def make_console(storage: Storage) -> DispatchApp:
         db_url="sqlite:///bench.db", db_source="bench", config_path=None, user="ana"
     )
     app = build_app(
-        settings, clock=FixedClock(NOW), storage=storage, zone=ZoneInfo("Europe/Bucharest")
+        settings,
+        clock=FixedClock(NOW),
+        storage=storage,
+        zone=ZoneInfo("Europe/Bucharest"),
+        start_scheduler=False,  # the console alone; bench_sweep.py measures the sweep
     )
     app.driver_class = RecordingDriver
     return app

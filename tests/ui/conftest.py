@@ -24,14 +24,23 @@ def make_app(seeded_sqlite: Storage) -> AppFactory:
     """Make a console on the seeded demo data at ``NOW``.
 
     Keyword arguments: ``user`` (default ``ana``, a technician, so that "take"
-    works), ``clock`` (default a ``FixedClock`` at ``NOW``).
+    works), ``clock`` (default a ``FixedClock`` at ``NOW``), ``scheduler``
+    (default off: tests sweep through the app's monitor themselves).
     """
 
-    def make(*, user: str = "ana", clock: FixedClock | None = None) -> DispatchApp:
+    def make(
+        *, user: str = "ana", clock: FixedClock | None = None, scheduler: bool = False
+    ) -> DispatchApp:
         settings = Settings(
             db_url="sqlite:///dispatch-test.db", db_source="test", config_path=None, user=user
         )
-        return build_app(settings, clock=clock or FixedClock(NOW), storage=seeded_sqlite, zone=ZONE)
+        return build_app(
+            settings,
+            clock=clock or FixedClock(NOW),
+            storage=seeded_sqlite,
+            zone=ZONE,
+            start_scheduler=scheduler,
+        )
 
     return make
 

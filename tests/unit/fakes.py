@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
+from dispatch.domain.alerts import Alert, AlertLevel, Threshold, is_late, reached
 from dispatch.domain.calendar import Calendar
-from dispatch.domain.errors import ConflictError, NotFoundError
+from dispatch.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from dispatch.domain.filter import QueueFilter
-from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
+from dispatch.domain.model import Contract, Customer, Event, Target, Technician, Ticket
 from dispatch.domain.queue import order_queue
 
 
@@ -164,6 +165,90 @@ class FakeEventLog:
         return [e for e in self.events if e.ticket_id == ticket_id]
 
 
+class FakeAlertStore:
+    """Alerts by key over the fake tickets, using the domain's ``reached`` rule."""
+
+    def __init__(self, tickets: FakeTicketStore) -> None:
+        self._tickets = tickets
+        self.rows: dict[int, Alert] = {}
+        self.leases: dict[str, tuple[str, datetime]] = {}
+
+    def _keys(self) -> set[tuple[int, Target, AlertLevel]]:
+        return {(a.ticket_id, a.target, a.level) for a in self.rows.values()}
+
+    def reached(self, now: datetime, limit: int) -> list[Threshold]:
+        keys = self._keys()
+        out = [
+            t
+            for ticket in self._tickets.rows.values()
+            for t in reached(ticket, now)
+            if (t.ticket_id, t.target, t.level) not in keys
+        ]
+        return sorted(out, key=lambda t: t.at)[:limit]
+
+    def raise_alerts(
+        self, thresholds: Sequence[Threshold], now: datetime, grace: timedelta
+    ) -> list[Alert]:
+        created = []
+        for t in thresholds:
+            if (t.ticket_id, t.target, t.level) in self._keys():
+                continue
+            alert = Alert(
+                len(self.rows) + 1, t.ticket_id, t.target, t.level, t.at, now,
+                is_late(t.at, now, grace),
+            )  # fmt: skip
+            self.rows[alert.id] = alert
+            created.append(alert)
+        return created
+
+    def get(self, alert_id: int) -> Alert:
+        if alert_id not in self.rows:
+            raise NotFoundError(f"no alert with id {alert_id}")
+        return self.rows[alert_id]
+
+    def newest(
+        self, *, unacked: bool = False, limit: int | None = None, ticket_id: int | None = None
+    ) -> list[Alert]:
+        out = [
+            a
+            for a in sorted(self.rows.values(), key=lambda a: -a.id)
+            if not (unacked and a.acked) and ticket_id in (None, a.ticket_id)
+        ]
+        return out[:limit] if limit is not None else out
+
+    def after(self, alert_id: int, limit: int = 500) -> list[Alert]:
+        return [a for a in sorted(self.rows.values(), key=lambda a: a.id) if a.id > alert_id][
+            :limit
+        ]
+
+    def last_id(self) -> int:
+        return max(self.rows, default=0)
+
+    def unacked_breaches(self) -> int:
+        return sum(a.level is AlertLevel.BREACH and not a.acked for a in self.rows.values())
+
+    def acknowledge(self, alert_id: int, actor: str, at: datetime) -> Alert:
+        alert = self.get(alert_id)
+        if alert.acked:
+            raise InvalidInputError(f"{alert.ref} was already acknowledged by {alert.acked_by}")
+        self.rows[alert_id] = replace(alert, acked_by=actor, acked_at=at)
+        return self.rows[alert_id]
+
+    def take_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+        current = self.leases.get(name)
+        if current is not None and current[0] != holder and current[1] > now:
+            return False
+        self.leases[name] = (holder, now + ttl)
+        return True
+
+    def release_lease(self, name: str, holder: str, now: datetime) -> None:
+        if self.leases.get(name, ("", now))[0] == holder:
+            self.leases[name] = (holder, now)
+
+    def lease(self, name: str) -> tuple[str, datetime] | None:
+        return self.leases.get(name)
+
+
 class FakeUnitOfWork:
     """Commits are counted; leaving without commit restores the stores."""
 
@@ -171,6 +256,7 @@ class FakeUnitOfWork:
         self._tickets = FakeTicketStore()
         self._directory = directory
         self._events = FakeEventLog()
+        self._alerts = FakeAlertStore(self._tickets)
         self.commits = 0
         self._saved: tuple[dict[int, Ticket], list[Event]] | None = None
 
@@ -185,6 +271,10 @@ class FakeUnitOfWork:
     @property
     def events(self) -> FakeEventLog:
         return self._events
+
+    @property
+    def alerts(self) -> FakeAlertStore:
+        return self._alerts
 
     def __enter__(self) -> Self:
         self._saved = (dict(self._tickets.rows), list(self._events.events))

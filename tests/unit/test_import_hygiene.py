@@ -21,6 +21,8 @@ def _loaded_after(module: str) -> set[str]:
         ("dispatch.domain.model", {"textual", "sqlalchemy", "apscheduler", "click"}),
         ("dispatch.domain.queue", {"textual", "sqlalchemy", "apscheduler", "click"}),
         ("dispatch.services", {"textual", "sqlalchemy", "apscheduler", "click"}),
+        ("dispatch.scheduler", {"textual", "sqlalchemy", "click"}),
+        ("dispatch.domain.alerts", {"textual", "sqlalchemy", "apscheduler", "click"}),
         ("dispatch.store.repository", {"textual", "apscheduler", "click"}),
         ("dispatch.cli", {"textual", "sqlalchemy"}),
     ],

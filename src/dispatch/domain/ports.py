@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from dispatch.domain.alerts import Alert, Threshold
 from dispatch.domain.calendar import Calendar
 from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
@@ -167,6 +168,70 @@ class EventLog(Protocol):
         ...
 
 
+class AlertStore(Protocol):
+    """Raised alerts and the sweep's lease."""
+
+    def reached(self, now: datetime, limit: int) -> list[Threshold]:
+        """Up to ``limit`` thresholds reached by ``now`` that have no alert yet."""
+        ...
+
+    def raise_alerts(
+        self, thresholds: Sequence[Threshold], now: datetime, grace: timedelta
+    ) -> list[Alert]:
+        """Insert an alert per threshold unless one exists; the alerts this call created."""
+        ...
+
+    def get(self, alert_id: int) -> Alert:
+        """One alert."""
+        ...
+
+    def newest(
+        self, *, unacked: bool = False, limit: int | None = None, ticket_id: int | None = None
+    ) -> list[Alert]:
+        """Alerts, newest first."""
+        ...
+
+    def after(self, alert_id: int, limit: int = 500) -> list[Alert]:
+        """Alerts raised after ``alert_id``, oldest first."""
+        ...
+
+    def last_id(self) -> int:
+        """The newest alert's id (0 if none)."""
+        ...
+
+    def unacked_breaches(self) -> int:
+        """How many breach alerts nobody acknowledged."""
+        ...
+
+    def acknowledge(self, alert_id: int, actor: str, at: datetime) -> Alert:
+        """Record who acknowledged the alert and when (a second ack is refused)."""
+        ...
+
+    def take_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+        """Take or renew a lease; ``False`` if someone else holds it."""
+        ...
+
+    def release_lease(self, name: str, holder: str, now: datetime) -> None:
+        """Give the lease up now, if ``holder`` has it."""
+        ...
+
+    def lease(self, name: str) -> tuple[str, datetime] | None:
+        """The lease's holder and expiry."""
+        ...
+
+
+class Monitor(Protocol):
+    """The background watch, as the console sees it: started and stopped with it."""
+
+    def start(self) -> None:
+        """Start on the running event loop."""
+        ...
+
+    def stop(self) -> None:
+        """Stop, and let another process take the duty over."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One short transaction: enter, work on the stores, commit (or it rolls back)."""
 
@@ -183,6 +248,11 @@ class UnitOfWork(Protocol):
     @property
     def events(self) -> EventLog:
         """The event log."""
+        ...
+
+    @property
+    def alerts(self) -> AlertStore:
+        """Alerts and leases."""
         ...
 
     def __enter__(self) -> Self: ...

@@ -21,6 +21,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -152,6 +153,8 @@ class TicketRow(Base):
         Index("ix_tickets_open_due", "is_open", "queue_due"),
         Index("ix_tickets_open_warn_due", "is_open", "queue_warn", "queue_due"),
         Index("ix_tickets_open_assignee", "is_open", "assignee_id"),
+        Index("ix_tickets_open_response_warn", "is_open", "response_warn_at"),
+        Index("ix_tickets_open_resolution_warn", "is_open", "resolution_warn_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -209,3 +212,70 @@ class EventRow(Base):
     before: Mapped[dict[str, Any]] = mapped_column(JSON)
     after: Mapped[dict[str, Any]] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class AlertRow(Base):
+    """One raised alert; (ticket, target, level) is unique, so it is raised once."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "target", "level", name="uq_alerts_key"),
+        CheckConstraint("target IN ('response', 'resolution')", name="target"),
+        CheckConstraint("level IN ('warning', 'breach')", name="level"),
+        Index("ix_alerts_unacked", "acked_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    target: Mapped[str] = mapped_column(String(16))
+    level: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    late: Mapped[bool] = mapped_column(Boolean)
+    acked_by: Mapped[str | None] = mapped_column(String(64))
+    acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LeaseRow(Base):
+    """Who holds a named duty (the sweep) until when; taken over once expired."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DeliveryRow(Base):
+    """The outbox: one alert to one notification target at one escalation step."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "target", "step", name="uq_deliveries_key"),
+        CheckConstraint("state IN ('pending', 'sent', 'failed')", name="state"),
+        Index("ix_deliveries_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"))
+    target: Mapped[str] = mapped_column(String(100))
+    step: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class DeliveryAttemptRow(Base):
+    """Every attempt to deliver, successful or not. Append-only."""
+
+    __tablename__ = "delivery_attempts"
+    __table_args__ = (Index("ix_delivery_attempts_delivery", "delivery_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    detail: Mapped[str] = mapped_column(Text)

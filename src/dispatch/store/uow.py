@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.domain.errors import StorageUnavailableError
+from dispatch.store.alerts import SqlAlertStore
 from dispatch.store.db import WRITE_OPTION
 from dispatch.store.repository import SqlDirectoryStore, SqlEventLog, SqlTicketStore
 
@@ -30,6 +31,7 @@ class SqlUnitOfWork:
     tickets: SqlTicketStore
     directory: SqlDirectoryStore
     events: SqlEventLog
+    alerts: SqlAlertStore
 
     def __init__(self, session_factory: sessionmaker[Session], *, write: bool = True) -> None:
         self._factory = session_factory
@@ -48,6 +50,7 @@ class SqlUnitOfWork:
         self.tickets = SqlTicketStore(session)
         self.directory = SqlDirectoryStore(session)
         self.events = SqlEventLog(session)
+        self.alerts = SqlAlertStore(session)
         return self
 
     def __exit__(

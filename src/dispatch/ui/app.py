@@ -5,6 +5,7 @@ Behaviour lives in the screens; the App stays thin.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
@@ -13,8 +14,11 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import HelpPanel
 
+from dispatch.domain.alerts import Alert
+from dispatch.domain.ports import Monitor
 from dispatch.services import Runtime
 from dispatch.ui.commands import DispatchCommands
+from dispatch.ui.messages import AlertsRaised
 from dispatch.ui.screens.dispatch import DispatchScreen
 
 
@@ -30,12 +34,40 @@ class DispatchApp(App[None]):
     ]
     """Global keys: quit and help (ctrl+p opens the command palette)."""
 
-    def __init__(self, runtime: Runtime, *, zone: ZoneInfo | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        zone: ZoneInfo | None = None,
+        monitor: Monitor | None = None,
+        bell: bool = False,
+    ) -> None:
         super().__init__()
         self.runtime = runtime
         self.zone = zone or ZoneInfo("UTC")
+        self.monitor = monitor
+        self.ring_bell = bell
         # Snapshots must not depend on the developer's TEXTUAL_THEME.
         self.theme = "textual-dark"
+
+    def on_mount(self) -> None:
+        """Start the background watch (it needs the running loop) once the screen is up."""
+        if self.monitor is not None:
+            self.call_after_refresh(self.monitor.start)
+
+    def on_unmount(self) -> None:
+        """Stop the watch and give its lease up."""
+        if self.monitor is not None:
+            self.monitor.stop()
+
+    def alerts_raised(self, alerts: Sequence[Alert]) -> None:
+        """The watch raised ``alerts`` (called from its thread): let the screen show them."""
+        self.post_message(AlertsRaised(tuple(alerts)))
+
+    def on_alerts_raised(self, message: AlertsRaised) -> None:
+        """Hand the news to the dispatcher's screen (the base of the stack)."""
+        if self.screen_stack:  # not while starting up or shutting down
+            self.screen_stack[0].post_message(AlertsRaised(message.alerts))
 
     def get_default_screen(self) -> Screen[None]:
         """The dispatcher's screen is the console's base screen; dialogs go on top."""

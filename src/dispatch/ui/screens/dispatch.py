@@ -30,13 +30,16 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from dispatch import services
+from dispatch.domain.alerts import Alert, AlertLevel
 from dispatch.domain.assign import Candidate
 from dispatch.domain.errors import ConflictError, DispatchError
 from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import Contract, Customer, NewTicket, Ticket
 from dispatch.domain.queue import explain_place
 from dispatch.services import QueueStats, QueueWindow, Runtime, TicketDetail
+from dispatch.ui.messages import AlertsRaised
 from dispatch.ui.safe import safe
+from dispatch.ui.screens.alerts import AlertsScreen
 from dispatch.ui.screens.assign import AssignModal
 from dispatch.ui.screens.confirm import ConfirmModal
 from dispatch.ui.screens.explain import ExplainModal
@@ -47,6 +50,15 @@ from dispatch.ui.widgets.queue_view import QueueView
 from dispatch.ui.widgets.sla_countdown import SlaCountdown
 from dispatch.ui.widgets.tech_panel import TechPanel
 from dispatch.ui.widgets.ticket_detail import TicketDetailPane
+
+TOASTS_AT_ONCE = 5
+"""More new alerts than this at once get one summary toast."""
+
+BREACH_TOAST_SECONDS = 24 * 3600.0
+"""A breach toast stays until dismissed (``x``)."""
+
+WARNING_TOAST_SECONDS = 10.0
+"""A warning toast fades."""
 
 WINDOW_ROWS = 200
 """Rows read per window: a few screens around the cursor."""
@@ -67,6 +79,7 @@ class WindowRequest:
     reset: bool
     cursor_id: int | None
     """The cursor's ticket when the request was made."""
+    jump: bool = False
 
 
 class DispatchScreen(Screen[None]):
@@ -96,6 +109,15 @@ class DispatchScreen(Screen[None]):
             "tab", "switch_pane", "Pane", show=False, id="switch-pane", tooltip="Queue or detail"
         ),
         Binding("escape", "back", "Back", show=False, id="back", tooltip="Back to the queue"),
+        Binding("exclamation_mark", "alerts", "Alerts", id="show-alerts", tooltip="The alert log"),
+        Binding(
+            "x",
+            "dismiss_toasts",
+            "Dismiss",
+            show=False,
+            id="dismiss-toasts",
+            tooltip="Dismiss the alert toasts",
+        ),  # fmt: skip
         Binding("r", "reload", "Reload", show=False, id="reload", tooltip="Read everything again"),
     ]
     """The dispatcher's keys; each has an id so that ``set_keymap`` can remap it."""
@@ -113,6 +135,18 @@ class DispatchScreen(Screen[None]):
 
         def __init__(self, stats: QueueStats) -> None:
             self.stats = stats
+            super().__init__()
+
+    class AlertsLoaded(Message):
+        """Alerts raised since the last look, and how many breaches nobody acknowledged."""
+
+        def __init__(
+            self, alerts: Sequence[Alert], unacked_breaches: int, last_id: int, *, first: bool
+        ) -> None:
+            self.alerts = alerts
+            self.unacked_breaches = unacked_breaches
+            self.last_id = last_id
+            self.first = first
             super().__init__()
 
     class DetailLoaded(Message):
@@ -149,6 +183,8 @@ class DispatchScreen(Screen[None]):
         self.ranked: Sequence[Candidate] = ()
         self._detail_for: int | None = None
         self._requests = 0
+        self._alerts_seen: int | None = None
+        """The newest alert this console has shown (``None``: not read yet)."""
         self._loads: Mapping[str, int] | None = None
 
     def compose(self) -> ComposeResult:
@@ -184,6 +220,7 @@ class DispatchScreen(Screen[None]):
         self._tick()
         self._request_window(0, None)
         self._load_stats()
+        self._load_alerts(None)
 
     @on(QueueView.Resized)
     def _queue_resized(self) -> None:
@@ -206,20 +243,28 @@ class DispatchScreen(Screen[None]):
         queue = self.query_one(QueueView)
         self._request_window(queue.cursor_row, queue.cursor_id)
         self._load_stats()
+        self._load_alerts(self._alerts_seen)
         if queue.cursor_id is not None:
             self._load_detail(queue.cursor_id)
 
     # --- workers ----------------------------------------------------------------------
 
     def _request_window(
-        self, row: int, focus_id: int | None, *, recount: bool = True, reset: bool = False
+        self,
+        row: int,
+        focus_id: int | None,
+        *,
+        recount: bool = True,
+        reset: bool = False,
+        jump: bool = False,
     ) -> None:
         """Read the window around ``row`` (or around ticket ``focus_id`` if it still matches).
 
         Requests are numbered and only the newest one's answer is shown, so a
         slow read (or one made under an older filter) never replaces a newer
         window. ``recount=False`` (scrolling) reuses the known total;
-        ``reset`` puts the cursor on the first row if ``focus_id`` is gone.
+        ``reset`` puts the cursor on the first row if ``focus_id`` is gone;
+        ``jump`` says so when ``focus_id`` is not in the (filtered) queue.
         """
         self._requests += 1
         queue = self.query_one(QueueView)
@@ -231,6 +276,7 @@ class DispatchScreen(Screen[None]):
             None if recount else queue.total,
             reset,
             queue.cursor_id,
+            jump,
         )
         self._load_window(request)
 
@@ -251,6 +297,15 @@ class DispatchScreen(Screen[None]):
     def _load_stats(self) -> None:
         stats = services.queue_stats(self.runtime.reader(), self.runtime.clock.now())
         self.post_message(self.StatsLoaded(stats))
+
+    @work(thread=True, exclusive=True, group="alerts", exit_on_error=False)
+    def _load_alerts(self, after: int | None) -> None:
+        reader = self.runtime.reader
+        # On the first look, start from the newest alert: older ones are in the log (!).
+        start = services.last_alert_id(reader()) if after is None else after
+        alerts, unacked = services.alerts_after(reader(), start)
+        last = max((a.id for a in alerts), default=start)
+        self.post_message(self.AlertsLoaded(alerts, unacked, last, first=after is None))
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _load_detail(self, ticket_id: int) -> None:
@@ -301,10 +356,70 @@ class DispatchScreen(Screen[None]):
             self._request_window(queue.cursor_row, queue.cursor_id)
             return
         window = message.window
+        if request.jump and window.focus_row is None:
+            self.notify(
+                f"T-{request.focus_id} is not in the queue shown "
+                "(closed, or left out by the filter)",
+                severity="warning",
+                markup=False,
+            )
         queue.set_window(window, lost_row=0 if request.reset else None)
         self._show_filter_line()
         if window.total == 0:
             self._show_detail(None, (), window.at)
+
+    @on(AlertsRaised)
+    def _alerts_raised(self, message: AlertsRaised) -> None:
+        """This process's sweep raised alerts: show them, the count and the row states now."""
+        self._show_new_alerts(message.alerts)
+        self._load_alerts(self._alerts_seen)
+
+    @on(AlertsLoaded)
+    def _alerts_loaded(self, message: AlertsLoaded) -> None:
+        self.query_one(AppHeader).show_alerts(message.unacked_breaches)
+        if message.first:
+            # Older alerts are in the log (!); this console shows what comes from now on.
+            self._alerts_seen = max(self._alerts_seen or 0, message.last_id)
+            return
+        self._show_new_alerts(message.alerts)
+
+    def _show_new_alerts(self, alerts: Sequence[Alert]) -> None:
+        """Toast the alerts this console has not shown yet; ring; re-read the queue."""
+        seen = self._alerts_seen or 0
+        fresh = [a for a in alerts if a.id > seen]
+        self._alerts_seen = max([seen, *(a.id for a in fresh)])
+        if not fresh:
+            return
+        self._toast_alerts(fresh)
+        if getattr(self.app, "ring_bell", False):
+            self.app.bell()
+        queue = self.query_one(QueueView)
+        self._request_window(queue.cursor_row, queue.cursor_id)
+        self._load_stats()
+
+    def _toast_alerts(self, alerts: Sequence[Alert]) -> None:
+        """A toast per alert (a breach stays until ``x``; a warning fades), or one summary."""
+        breaches = [a for a in alerts if a.level is AlertLevel.BREACH]
+        if len(alerts) > TOASTS_AT_ONCE:
+            self.notify(
+                f"{len(alerts)} new alerts, {len(breaches)} of them breaches: ! shows them",
+                title="Alerts",
+                severity="error" if breaches else "warning",
+                timeout=BREACH_TOAST_SECONDS if breaches else WARNING_TOAST_SECONDS,
+                markup=False,
+            )
+            return
+        for alert in alerts:
+            breach = alert.level is AlertLevel.BREACH
+            text = f"{alert.summary()}{' (late)' if alert.late else ''}\n"
+            text += f"{alert.customer_name}: {alert.ticket_title}"
+            self.notify(
+                safe(text, multiline=True).plain,
+                title="SLA breached" if breach else "SLA at risk",
+                severity="error" if breach else "warning",
+                timeout=BREACH_TOAST_SECONDS if breach else WARNING_TOAST_SECONDS,
+                markup=False,
+            )
 
     @on(StatsLoaded)
     def _stats_loaded(self, message: StatsLoaded) -> None:
@@ -430,6 +545,22 @@ class DispatchScreen(Screen[None]):
             self.action_open_detail()
         else:
             self.action_back()
+
+    def action_alerts(self) -> None:
+        """The alert log: acknowledge, filter, jump to a ticket."""
+        self.app.push_screen(AlertsScreen(self.runtime, self.zone), self._jump_to)
+
+    def action_dismiss_toasts(self) -> None:
+        """Dismiss every toast (breach toasts stay until then)."""
+        self.app.clear_notifications()
+
+    def _jump_to(self, ticket_id: int | None) -> None:
+        self._load_alerts(self._alerts_seen)
+        if ticket_id is None:
+            return
+        self.remove_class("-show-detail")
+        self.query_one(QueueView).focus()
+        self._request_window(self.query_one(QueueView).cursor_row, ticket_id, jump=True)
 
     def action_reload(self) -> None:
         """Read the queue and the selected ticket again."""

@@ -30,11 +30,17 @@ class AppHeader(Static):
         self._zone = zone
         self._counts: Mapping[str, int] = {}
         self._now: datetime | None = None
+        self._unacked = 0
 
     @property
     def counts(self) -> Mapping[str, int]:
         """The counts last shown (empty until the first are read)."""
         return self._counts
+
+    def show_alerts(self, unacked_breaches: int) -> None:
+        """Show how many breach alerts nobody acknowledged."""
+        self._unacked = unacked_breaches
+        self.update(self._content())
 
     def show(self, now: datetime, counts: Mapping[str, int] | None = None) -> None:
         """Redraw for ``now`` (and new counts, when given)."""
@@ -71,6 +77,8 @@ class AppHeader(Static):
             "  ",
             (f"✖ breached {breached}", "bold $error" if breached else ""),
             "  ",
+            (f"! {self._unacked} unacked", "bold $error") if self._unacked else "",
+            "  " if self._unacked else "",
             safe(self._user, "dim"),
             (" @ ", "dim"),
             safe(self._database, "dim"),
@@ -92,6 +100,7 @@ class AppHeader(Static):
             " ",
             (f"✖{breached}", "bold $error" if breached else ""),
             " ",
+            (f"!{self._unacked} ", "bold $error") if self._unacked else "",
             safe(self._user, "dim"),
             ("@", "dim"),
             safe(self._database, "dim"),

@@ -1,0 +1,146 @@
+"""The background watch: APScheduler 3 runs the breach sweep on an interval.
+
+One interval job, never a job per ticket: APScheduler drops date jobs that
+fell due while the process was down, while a sweep of the database raises
+whatever was missed (``services.sweep_alerts``). Every console runs a monitor;
+only the holder of the database's sweep lease sweeps, and a dead holder's
+lease expires so that another takes over. Jobs are plain functions, so both
+schedulers run them in a thread pool, off the console's event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import socket
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from types import FrameType
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from dispatch import services
+from dispatch.domain.alerts import Alert
+from dispatch.domain.errors import DispatchError
+from dispatch.services import Runtime, SweepPolicy
+
+log = logging.getLogger("dispatch.scheduler")
+
+SWEEP_JOB = "sweep"
+
+
+def default_holder() -> str:
+    """``host:pid:random``: unique per process, readable in ``leases``."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class SlaMonitor:
+    """Sweeps for reached SLA thresholds while this process holds the lease.
+
+    Args:
+        runtime: Units of work, clock and actor.
+        policy: Interval, lease length, lateness, batch size.
+        holder: This process's name in the lease (default: host, pid, random).
+        on_raised: Called (in the job's thread) with the alerts a sweep raised.
+    """
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        policy: SweepPolicy | None = None,
+        *,
+        holder: str | None = None,
+        on_raised: Callable[[Sequence[Alert]], None] | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.policy = policy or SweepPolicy()
+        self.holder = holder or default_holder()
+        self.on_raised = on_raised
+        self.holds_lease = False
+        self._scheduler: BaseScheduler | None = None
+        self._sweeping = threading.Lock()
+
+    # --- running ----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start on the running asyncio loop (the console's ``on_mount``)."""
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        self._add_jobs(scheduler)
+        scheduler.start()
+        self._scheduler = scheduler
+
+    def run_forever(self) -> None:
+        """Block, sweeping until SIGINT or SIGTERM; then give the lease up."""
+        scheduler = BlockingScheduler(timezone=UTC)
+        self._add_jobs(scheduler)
+        self._scheduler = scheduler
+
+        def stop(_signum: int, _frame: FrameType | None) -> None:
+            scheduler.shutdown(wait=False)
+
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            scheduler.start()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self._release()
+
+    def stop(self) -> None:
+        """Stop the jobs and give the lease up, so that another process sweeps at once."""
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=False)
+        self._release()
+
+    def run_once(self) -> list[Alert]:
+        """One sweep, if this process holds (or can take) the lease; the alerts it raised."""
+        with self._sweeping:
+            rt = self.runtime
+            self.holds_lease = services.hold_lease(
+                rt.writer(), rt.clock, self.holder, self.policy.lease
+            )
+            if not self.holds_lease:
+                return []
+            raised = services.sweep_alerts(rt.reader(), rt.writer(), rt.clock, self.policy)
+        if raised:
+            late = sum(a.late for a in raised)
+            log.info("raised %d alerts (%d late)", len(raised), late)
+            if self.on_raised is not None:
+                self.on_raised(raised)
+        return raised
+
+    # --- private -------------------------------------------------------------------
+
+    def _add_jobs(self, scheduler: BaseScheduler) -> None:
+        scheduler.add_job(
+            self._sweep_job,
+            "interval",
+            seconds=self.policy.interval.total_seconds(),
+            id=SWEEP_JOB,
+            next_run_time=datetime.now(UTC),  # sweep at once: catch up after downtime
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
+
+    def _sweep_job(self) -> None:
+        try:
+            self.run_once()
+        except DispatchError as exc:
+            # The database may be busy or gone for a moment: the next sweep retries.
+            log.warning("sweep failed: %s", exc)
+
+    def _release(self) -> None:
+        if not self.holds_lease:
+            return
+        try:
+            services.release_lease(self.runtime.writer(), self.runtime.clock, self.holder)
+        except DispatchError as exc:
+            log.warning("could not give the sweep lease up: %s", exc)
+        self.holds_lease = False

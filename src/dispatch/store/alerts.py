@@ -1,0 +1,265 @@
+"""Alerts and the sweep lease in SQL.
+
+The sweep's questions are indexed range scans ("open tickets whose warning
+instant or deadline is before now, with no alert for it yet"); inserts use
+``ON CONFLICT DO NOTHING`` on the alert key, so sweepers running side by side
+(threads, processes, hosts) raise each alert exactly once, and ``RETURNING``
+tells each sweeper which alerts it raised itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Insert, and_, delete, exists, func, or_, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from dispatch.domain.alerts import Alert, AlertLevel, Threshold, is_late
+from dispatch.domain.errors import InvalidInputError, NotFoundError
+from dispatch.domain.model import Target, TicketStatus
+from dispatch.store.schema import AlertRow, CustomerRow, LeaseRow, TicketRow
+
+
+def _insert(session: Session, table: Any) -> Any:
+    """The backend's ``INSERT`` (both know ``ON CONFLICT DO NOTHING``)."""
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table)
+
+
+def _thresholds() -> list[tuple[Target, AlertLevel, Any, ColumnElement[bool]]]:
+    """Per (target, level): the instant column and the "clock still runs" condition."""
+    response_runs = TicketRow.first_response_at.is_(None)
+    resolution_runs = TicketRow.resolved_at.is_(None)
+    return [
+        (Target.RESPONSE, AlertLevel.WARNING, TicketRow.response_warn_at, response_runs),
+        (Target.RESPONSE, AlertLevel.BREACH, TicketRow.response_due, response_runs),
+        (Target.RESOLUTION, AlertLevel.WARNING, TicketRow.resolution_warn_at, resolution_runs),
+        (Target.RESOLUTION, AlertLevel.BREACH, TicketRow.resolution_due, resolution_runs),
+    ]
+
+
+class SqlAlertStore:
+    """Alerts and leases.
+
+    Args:
+        session: The unit of work's session.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    # --- the sweep ------------------------------------------------------------
+
+    def reached(self, now: datetime, limit: int) -> list[Threshold]:
+        """Up to ``limit`` thresholds reached by ``now`` that have no alert yet.
+
+        Paused tickets (waiting on the customer) and met targets reach nothing.
+        Each (target, level) is one range scan of an ``(is_open, instant)`` index.
+        """
+        out: list[Threshold] = []
+        for target, level, instant, runs in _thresholds():
+            if len(out) >= limit:
+                break
+            raised = exists().where(
+                AlertRow.ticket_id == TicketRow.id,
+                AlertRow.target == target.value,
+                AlertRow.level == level.value,
+            )
+            query = (
+                select(TicketRow.id, instant)
+                .where(
+                    TicketRow.is_open == true(),
+                    instant <= now,
+                    runs,
+                    TicketRow.status != TicketStatus.WAITING_CUSTOMER.value,
+                    ~raised,
+                )
+                .order_by(instant)
+                .limit(limit - len(out))
+            )
+            out += [Threshold(tid, target, level, at) for tid, at in self._session.execute(query)]
+        return out
+
+    def raise_alerts(
+        self, thresholds: Sequence[Threshold], now: datetime, grace: timedelta
+    ) -> list[Alert]:
+        """Insert an alert per threshold unless one exists; the alerts this call created.
+
+        The ticket must still be past the threshold: a ticket answered, paused or
+        closed between the read and this write raises nothing.
+        """
+        if not thresholds:
+            return []
+        rows = [
+            {
+                "ticket_id": t.ticket_id,
+                "target": t.target.value,
+                "level": t.level.value,
+                "due_at": t.at,
+                "raised_at": now,
+                "late": is_late(t.at, now, grace),
+            }
+            for t in thresholds
+        ]
+        stmt: Insert = (
+            _insert(self._session, AlertRow)
+            .on_conflict_do_nothing(index_elements=["ticket_id", "target", "level"])
+            .returning(AlertRow.id)
+        )
+        created = list(self._session.scalars(stmt, rows))
+        stale = self._no_longer_reached(created, now)
+        if stale:
+            self._session.execute(delete(AlertRow).where(AlertRow.id.in_(stale)))
+        return self.by_ids([i for i in created if i not in stale])
+
+    def _no_longer_reached(self, alert_ids: Sequence[int], now: datetime) -> set[int]:
+        """Alerts just inserted whose ticket changed since the read (answered, paused, closed)."""
+        if not alert_ids:
+            return set()
+        still = or_(
+            *(
+                and_(
+                    AlertRow.target == target.value,
+                    AlertRow.level == level.value,
+                    instant <= now,
+                    runs,
+                )
+                for target, level, instant, runs in _thresholds()
+            )
+        )
+        valid = select(AlertRow.id).join(TicketRow, TicketRow.id == AlertRow.ticket_id)
+        valid = valid.where(
+            AlertRow.id.in_(alert_ids),
+            TicketRow.is_open == true(),
+            TicketRow.status != TicketStatus.WAITING_CUSTOMER.value,
+            still,
+        )
+        return set(alert_ids) - set(self._session.scalars(valid))
+
+    # --- reading and acknowledging ----------------------------------------------
+
+    def _select(self) -> Any:
+        return (
+            select(AlertRow, TicketRow.title, CustomerRow.name)
+            .join(TicketRow, TicketRow.id == AlertRow.ticket_id)
+            .join(CustomerRow, CustomerRow.id == TicketRow.customer_id)
+        )
+
+    def by_ids(self, alert_ids: Sequence[int]) -> list[Alert]:
+        """These alerts, oldest first."""
+        if not alert_ids:
+            return []
+        query = self._select().where(AlertRow.id.in_(alert_ids)).order_by(AlertRow.id)
+        return [_alert(row, title, name) for row, title, name in self._session.execute(query)]
+
+    def get(self, alert_id: int) -> Alert:
+        """One alert."""
+        found = self.by_ids([alert_id])
+        if not found:
+            raise NotFoundError(f"no alert with id {alert_id}")
+        return found[0]
+
+    def newest(
+        self, *, unacked: bool = False, limit: int | None = None, ticket_id: int | None = None
+    ) -> list[Alert]:
+        """Alerts, newest first."""
+        query = self._select().order_by(AlertRow.id.desc())
+        if unacked:
+            query = query.where(AlertRow.acked_at.is_(None))
+        if ticket_id is not None:
+            query = query.where(AlertRow.ticket_id == ticket_id)
+        if limit is not None:
+            query = query.limit(limit)
+        return [_alert(row, title, name) for row, title, name in self._session.execute(query)]
+
+    def after(self, alert_id: int, limit: int = 500) -> list[Alert]:
+        """Alerts raised after ``alert_id``, oldest first (what a console has not shown)."""
+        query = self._select().where(AlertRow.id > alert_id).order_by(AlertRow.id).limit(limit)
+        return [_alert(row, title, name) for row, title, name in self._session.execute(query)]
+
+    def last_id(self) -> int:
+        """The newest alert's id (0 if none)."""
+        return int(self._session.scalar(select(func.max(AlertRow.id))) or 0)
+
+    def unacked_breaches(self) -> int:
+        """How many breach alerts nobody acknowledged."""
+        count = self._session.scalar(
+            select(func.count())
+            .select_from(AlertRow)
+            .where(AlertRow.acked_at.is_(None), AlertRow.level == AlertLevel.BREACH.value)
+        )
+        return int(count or 0)
+
+    def acknowledge(self, alert_id: int, actor: str, at: datetime) -> Alert:
+        """Record who acknowledged the alert and when (once: a second ack is refused)."""
+        done = self._session.execute(
+            update(AlertRow)
+            .where(AlertRow.id == alert_id, AlertRow.acked_at.is_(None))
+            .values(acked_by=actor, acked_at=at)
+        )
+        alert = self.get(alert_id)
+        if getattr(done, "rowcount", 0) != 1:
+            when = alert.acked_at.strftime("%Y-%m-%d %H:%M UTC") if alert.acked_at else "?"
+            raise InvalidInputError(
+                f"{alert.ref} was already acknowledged by {alert.acked_by} at {when}"
+            )
+        return alert
+
+    # --- the lease ------------------------------------------------------------------
+
+    def take_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+        """Take or renew the lease ``name`` for ``holder`` until ``now + ttl``.
+
+        It is taken only if free, expired, or already ``holder``'s; run in a
+        writing unit of work, so that two contenders cannot both win.
+        """
+        until = now + ttl
+        renewed = self._session.execute(
+            update(LeaseRow)
+            .where(
+                LeaseRow.name == name, or_(LeaseRow.holder == holder, LeaseRow.expires_at <= now)
+            )
+            .values(holder=holder, expires_at=until)
+        )
+        if getattr(renewed, "rowcount", 0) == 1:
+            return True
+        created = self._session.scalar(
+            _insert(self._session, LeaseRow)
+            .values(name=name, holder=holder, expires_at=until)
+            .on_conflict_do_nothing(index_elements=["name"])
+            .returning(LeaseRow.name)
+        )
+        return created is not None
+
+    def release_lease(self, name: str, holder: str, now: datetime) -> None:
+        """Give the lease up now (a clean shutdown), if ``holder`` has it."""
+        self._session.execute(
+            update(LeaseRow)
+            .where(LeaseRow.name == name, LeaseRow.holder == holder)
+            .values(expires_at=now)
+        )
+
+    def lease(self, name: str) -> tuple[str, datetime] | None:
+        """The lease's holder and expiry, if anyone ever took it."""
+        row = self._session.get(LeaseRow, name)
+        return (row.holder, row.expires_at) if row is not None else None
+
+
+def _alert(row: AlertRow, title: str, customer: str) -> Alert:
+    return Alert(
+        id=row.id,
+        ticket_id=row.ticket_id,
+        target=Target(row.target),
+        level=AlertLevel(row.level),
+        due_at=row.due_at,
+        raised_at=row.raised_at,
+        late=row.late,
+        acked_by=row.acked_by,
+        acked_at=row.acked_at,
+        ticket_title=title,
+        customer_name=customer,
+    )

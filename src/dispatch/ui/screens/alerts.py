@@ -1,0 +1,192 @@
+"""Every alert, newest first: acknowledge, filter the unacknowledged, jump to the ticket."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+from zoneinfo import ZoneInfo
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Label, OptionList
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from dispatch import services
+from dispatch.domain.alerts import Alert, AlertLevel
+from dispatch.domain.errors import DispatchError
+from dispatch.services import Runtime
+from dispatch.ui.safe import clip, safe
+
+SHOWN = 500
+"""Alerts listed at most (the newest); ``dispatch alerts list`` prints them all."""
+
+
+def alert_line(alert: Alert, zone: ZoneInfo) -> Content:
+    """``✖ A-7  T-42 response breached  Mon 10:02  late  Acme: Printer down  ack ana 10:05``."""
+    breach = alert.level is AlertLevel.BREACH
+    symbol, style = ("✖", "bold $error") if breach else ("▲", "$warning")
+    if alert.acked:
+        style = "$foreground 60%"
+    raised = alert.raised_at.astimezone(zone).strftime("%a %H:%M")
+    parts: list[Content | tuple[str, str] | str] = [
+        (f"{symbol} {alert.ref:<7}", style),
+        (f"{alert.summary():<36}", style),
+        f" {raised}",
+        ("  late" if alert.late else "      ", "$warning" if alert.late else ""),
+        "  ",
+        safe(clip(f"{alert.customer_name}: {alert.ticket_title}", 60)),
+    ]
+    if alert.acked and alert.acked_at is not None:
+        when = alert.acked_at.astimezone(zone).strftime("%H:%M")
+        parts += [("  ack ", "dim"), safe(alert.acked_by or "?", "dim"), (f" {when}", "dim")]
+    return Content.assemble(*parts)
+
+
+class AlertsScreen(Screen[int | None]):
+    """The alert log; dismisses with a ticket id to show it, or ``None``."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,exclamation_mark", "dismiss(None)", "Back", id="alerts.back"),
+        Binding("a", "acknowledge", "Acknowledge", id="alerts.ack", tooltip="I have seen it"),
+        Binding("u", "toggle_unacked", "Unacked only", id="alerts.unacked"),
+        Binding("enter", "open_ticket", "Ticket", id="alerts.ticket", tooltip="Show the ticket"),
+        Binding("r", "reload", "Reload", show=False, id="alerts.reload"),
+    ]
+
+    class Loaded(Message):
+        """The alerts were read."""
+
+        def __init__(self, alerts: Sequence[Alert]) -> None:
+            self.alerts = alerts
+            super().__init__()
+
+    class Acknowledged(Message):
+        """An alert was acknowledged (by this console)."""
+
+        def __init__(self, alert: Alert) -> None:
+            self.alert = alert
+            super().__init__()
+
+    def __init__(self, runtime: Runtime, zone: ZoneInfo) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.zone = zone
+        self.unacked_only = False
+        self.alerts: list[Alert] = []
+
+    def compose(self) -> ComposeResult:
+        """Title, the list, footer."""
+        with Vertical(id="alerts-pane"):
+            yield Label(id="alerts-title")
+            yield OptionList(id="alerts-list")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        """Read the alerts."""
+        self.query_one(OptionList).focus()
+        self._show_title()
+        self.action_reload()
+
+    # --- actions ---------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        """Read the alerts again."""
+        self._load(self.unacked_only)
+
+    def action_toggle_unacked(self) -> None:
+        """All alerts, or only those nobody acknowledged."""
+        self.unacked_only = not self.unacked_only
+        self._show_title()
+        self.action_reload()
+
+    def action_acknowledge(self) -> None:
+        """Acknowledge the highlighted alert."""
+        alert = self._highlighted()
+        if alert is None:
+            return
+        if alert.acked:
+            self.notify(
+                safe(f"{alert.ref} was already acknowledged by {alert.acked_by}").plain,
+                markup=False,
+            )
+            return
+        self._acknowledge(alert.id)
+
+    def action_open_ticket(self) -> None:
+        """Back to the queue, on the highlighted alert's ticket."""
+        alert = self._highlighted()
+        if alert is not None:
+            self.dismiss(alert.ticket_id)
+
+    # --- workers and messages ----------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="alerts", exit_on_error=False)
+    def _load(self, unacked: bool) -> None:
+        alerts = services.list_alerts(self.runtime.reader(), unacked=unacked, limit=SHOWN)
+        self.post_message(self.Loaded(alerts))
+
+    @work(thread=True, group="alerts-ack", exit_on_error=False)
+    def _acknowledge(self, alert_id: int) -> None:
+        rt = self.runtime
+        alert = services.acknowledge_alert(rt.writer(), rt.clock, rt.actor, alert_id)
+        self.post_message(self.Acknowledged(alert))
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        text = str(error) if isinstance(error, DispatchError) else f"unexpected error: {error!r}"
+        self.notify(safe(text).plain, title="Not done", severity="error", markup=False)
+        self.action_reload()
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        options = self.query_one(OptionList)
+        keep = self._highlighted()
+        self.alerts = list(message.alerts)
+        options.clear_options()
+        options.add_options(
+            [Option(alert_line(a, self.zone), id=str(a.id)) for a in self.alerts]
+            or [Option(Content.styled("No alerts.", "dim"), disabled=True)]
+        )
+        ids = [a.id for a in self.alerts]
+        if self.alerts:
+            options.highlighted = ids.index(keep.id) if keep and keep.id in ids else 0
+        self._show_title()
+
+    @on(OptionList.OptionSelected, "#alerts-list")
+    def _selected(self) -> None:
+        """``enter`` on an alert (the list takes the key first): show its ticket."""
+        self.action_open_ticket()
+
+    @on(Acknowledged)
+    def _acknowledged(self, message: Acknowledged) -> None:
+        self.notify(safe(f"{message.alert.ref} acknowledged").plain, title="Saved", markup=False)
+        self.action_reload()
+
+    # --- private ----------------------------------------------------------------------------
+
+    def _highlighted(self) -> Alert | None:
+        index = self.query_one(OptionList).highlighted
+        if index is None or not 0 <= index < len(self.alerts):
+            return None
+        return self.alerts[index]
+
+    def _show_title(self) -> None:
+        which = "unacknowledged alerts" if self.unacked_only else "all alerts"
+        shown = f" ({len(self.alerts)}, newest first)" if self.alerts else ""
+        self.query_one("#alerts-title", Label).update(
+            Content.assemble(
+                ("Alerts: ", "bold"),
+                which,
+                shown,
+                ("  a: acknowledge · u: unacked only · enter: ticket · escape: back", "dim"),
+            )
+        )
