@@ -28,18 +28,24 @@ SHOWN = 500
 
 
 def alert_line(alert: Alert, zone: ZoneInfo) -> Content:
-    """``✖ A-7  T-42 response breached  Mon 10:02  late  Acme: Printer down  ack ana 10:05``."""
+    """``✖ A-7  T-42  response breached Mon 10:02 late ✓ Acme: Printer down  ack ana 10:05``.
+
+    ``late``: raised well after its threshold; ``✓``: acknowledged (by whom, at the end).
+    """
     breach = alert.level is AlertLevel.BREACH
     symbol, style = ("✖", "bold $error") if breach else ("▲", "$warning")
     if alert.acked:
         style = "$foreground 60%"
     raised = alert.raised_at.astimezone(zone).strftime("%a %H:%M")
+    what = "breached" if breach else "warning"
     parts: list[Content | tuple[str, str] | str] = [
-        (f"{symbol} {alert.ref:<7}", style),
-        (f"{alert.summary():<36}", style),
+        (
+            f"{symbol} {alert.ref:<6} {alert.ticket_ref:<7} {alert.target.value:<10} {what:<8}",
+            style,
+        ),
         f" {raised}",
-        ("  late" if alert.late else "      ", "$warning" if alert.late else ""),
-        "  ",
+        (" late " if alert.late else "      ", "$warning" if alert.late else ""),
+        ("✓ " if alert.acked else "  ", "$success"),
         safe(clip(f"{alert.customer_name}: {alert.ticket_title}", 60)),
     ]
     if alert.acked and alert.acked_at is not None:
@@ -187,6 +193,5 @@ class AlertsScreen(Screen[int | None]):
                 ("Alerts: ", "bold"),
                 which,
                 shown,
-                ("  a: acknowledge · u: unacked only · enter: ticket · escape: back", "dim"),
             )
         )
