@@ -11,7 +11,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.config import Settings
+from dispatch.domain.errors import InvalidInputError
 from dispatch.domain.ports import Clock, SystemClock
+from dispatch.notify import EXTRA_HINT, AppriseNotifier, available
 from dispatch.scheduler import SlaMonitor
 from dispatch.services import Runtime, SweepPolicy
 from dispatch.store.db import ensure_schema, make_engine, make_session_factory, safe_url
@@ -83,8 +85,16 @@ def sweep_policy(settings: Settings, *, interval: float | None = None) -> SweepP
 def build_monitor(
     settings: Settings, runtime: Runtime, *, interval: float | None = None
 ) -> SlaMonitor:
-    """The background watch over ``runtime``'s database."""
-    return SlaMonitor(runtime, sweep_policy(settings, interval=interval))
+    """The background watch over ``runtime``'s database, with its notifications."""
+    notify = settings.notify
+    if notify.enabled and not available():
+        raise InvalidInputError(f"{settings.config_path}: [notify] has targets, but {EXTRA_HINT}")
+    return SlaMonitor(
+        runtime,
+        sweep_policy(settings, interval=interval),
+        notify=notify,
+        notifier=AppriseNotifier() if notify.enabled else None,
+    )
 
 
 def build_app(

@@ -813,6 +813,10 @@ def scheduler(ctx: click.Context, once: bool, interval: float | None) -> None:
                 return
             late = sum(a.late for a in raised)
             click.echo(f"swept: {len(raised)} alerts raised ({late} late)")
+            done = monitor.deliver_once()
+            if done:
+                sent = sum(d.state == "sent" for d in done)
+                click.echo(f"notifications: {sent} sent, {len(done) - sent} not (yet)")
             monitor.stop()
             return
         logging.basicConfig(

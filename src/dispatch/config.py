@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
+from dispatch.domain.alerts import AlertLevel
 from dispatch.domain.calendar import Calendar
 from dispatch.domain.errors import InvalidInputError
+from dispatch.domain.notify import NotifyPolicy, NotifyTarget, Secret
 
 APP_NAME = "dispatch"
 CONFIG_FILE = "dispatch.toml"
@@ -84,6 +88,8 @@ class Settings:
         keymap: Console key bindings remapped by id (``[keys]`` table), e.g.
             ``{"take-ticket": "ctrl+t"}``.
         alerts: The ``[alerts]`` table.
+        notify: The ``[notify]`` table: targets, technicians' addresses,
+            escalation (URLs are ``Secret``: they never print).
     """
 
     db_url: str
@@ -93,6 +99,7 @@ class Settings:
     calendars: Mapping[str, Calendar] = field(default_factory=dict)
     keymap: Mapping[str, str] = field(default_factory=dict)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    notify: NotifyPolicy = field(default_factory=NotifyPolicy)
 
 
 def _read_toml(path: Path) -> Mapping[str, Any]:
@@ -144,6 +151,7 @@ def load_settings(*, db: str | None = None, environ: Mapping[str, str] | None = 
         calendars=_calendars(data.get("calendars", {}), path),
         keymap=_keymap(data.get("keys", {}), path),
         alerts=_alerts(data.get("alerts", {}), path),
+        notify=_notify(data.get("notify", {}), path, env),
     )
 
 
@@ -186,3 +194,91 @@ def _alerts(raw: Any, path: Path) -> AlertSettings:
             raise InvalidInputError(f"{path}: [alerts] {name} must be a positive number")
         values[name] = value
     return AlertSettings(**values)
+
+
+NOTIFY_KEYS = {
+    "targets",
+    "technicians",
+    "escalation",
+    "escalate_after_minutes",
+    "retry_seconds",
+    "max_attempts",
+}
+
+
+def _secret_url(raw: Any, where: str, env: Mapping[str, str]) -> Secret:
+    """A URL, with ``${NAME}`` replaced from the environment; never echoed in errors."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidInputError(f"{where} must be an Apprise URL string")
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in env:
+            raise InvalidInputError(f"{where} names ${{{name}}}, which is not set")
+        return env[name]
+
+    return Secret(re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", substitute, raw.strip()))
+
+
+def _notify(raw: Any, path: Path, env: Mapping[str, str]) -> NotifyPolicy:
+    if not isinstance(raw, Mapping):
+        raise InvalidInputError(f"{path}: [notify] must be a table")
+    unknown = sorted(set(raw) - NOTIFY_KEYS)
+    if unknown:
+        raise InvalidInputError(
+            f"{path}: [notify] does not know {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(NOTIFY_KEYS))})"
+        )
+    targets: dict[str, NotifyTarget] = {}
+    raw_targets = raw.get("targets", {})
+    if not isinstance(raw_targets, Mapping):
+        raise InvalidInputError(f"{path}: [notify.targets] must hold one table per target")
+    for name, spec in raw_targets.items():
+        where = f"{path}: [notify.targets.{name}]"
+        if not isinstance(spec, Mapping) or "url" not in spec:
+            raise InvalidInputError(f"{where} needs a url")
+        levels = spec.get("levels", [level.value for level in AlertLevel])
+        contracts = spec.get("contracts", [])
+        known = {level.value for level in AlertLevel}
+        if not isinstance(levels, list) or not levels or not set(levels) <= known:
+            raise InvalidInputError(f"{where} levels must list some of: {', '.join(sorted(known))}")
+        if not isinstance(contracts, list) or not all(isinstance(c, str) for c in contracts):
+            raise InvalidInputError(f"{where} contracts must list contract names")
+        targets[str(name)] = NotifyTarget(
+            url=_secret_url(spec["url"], f"{where} url", env),
+            levels=frozenset(AlertLevel(level) for level in levels),
+            contracts=frozenset(contracts),
+        )
+    raw_techs = raw.get("technicians", {})
+    if not isinstance(raw_techs, Mapping):
+        raise InvalidInputError(f"{path}: [notify.technicians] must map logins to URLs")
+    technicians = {
+        str(login): _secret_url(url, f"{path}: [notify.technicians] {login}", env)
+        for login, url in raw_techs.items()
+    }
+    escalation = raw.get("escalation", [])
+    if not isinstance(escalation, list) or not all(e in targets for e in escalation):
+        raise InvalidInputError(
+            f"{path}: [notify] escalation must list names from [notify.targets]"
+        )
+    after = raw.get("escalate_after_minutes", 15)
+    retry = raw.get("retry_seconds", [30, 120, 600, 3600])
+    attempts = raw.get("max_attempts", 10)
+    if isinstance(after, bool) or not isinstance(after, int | float) or after <= 0:
+        raise InvalidInputError(f"{path}: [notify] escalate_after_minutes must be positive")
+    if (
+        not isinstance(retry, list)
+        or not retry
+        or not all(isinstance(r, int | float) and not isinstance(r, bool) and r > 0 for r in retry)
+    ):
+        raise InvalidInputError(f"{path}: [notify] retry_seconds must list positive numbers")
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+        raise InvalidInputError(f"{path}: [notify] max_attempts must be a positive integer")
+    return NotifyPolicy(
+        targets=targets,
+        technicians=technicians,
+        escalation=tuple(escalation),
+        escalate_after=timedelta(minutes=after),
+        retry=tuple(timedelta(seconds=r) for r in retry),
+        max_attempts=attempts,
+    )

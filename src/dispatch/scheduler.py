@@ -27,11 +27,16 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from dispatch import services
 from dispatch.domain.alerts import Alert
 from dispatch.domain.errors import DispatchError
+from dispatch.domain.notify import Delivery, NotifyPolicy
+from dispatch.domain.ports import Notifier
 from dispatch.services import Runtime, SweepPolicy
 
 log = logging.getLogger("dispatch.scheduler")
 
 SWEEP_JOB = "sweep"
+DELIVER_JOB = "deliver"
+DELIVER_SECONDS = 10.0
+"""How often due notifications are attempted and escalations checked."""
 
 
 def default_holder() -> str:
@@ -47,6 +52,8 @@ class SlaMonitor:
         policy: Interval, lease length, lateness, batch size.
         holder: This process's name in the lease (default: host, pid, random).
         on_raised: Called (in the job's thread) with the alerts a sweep raised.
+        notify: Who gets told (the outbox is filled and drained only if enabled).
+        notifier: What sends (``dispatch.notify.AppriseNotifier`` in production).
     """
 
     def __init__(
@@ -56,11 +63,15 @@ class SlaMonitor:
         *,
         holder: str | None = None,
         on_raised: Callable[[Sequence[Alert]], None] | None = None,
+        notify: NotifyPolicy | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         self.runtime = runtime
         self.policy = policy or SweepPolicy()
         self.holder = holder or default_holder()
         self.on_raised = on_raised
+        self.notify = notify or NotifyPolicy()
+        self.notifier = notifier
         self.holds_lease = False
         self._scheduler: BaseScheduler | None = None
         self._sweeping = threading.Lock()
@@ -107,13 +118,29 @@ class SlaMonitor:
             )
             if not self.holds_lease:
                 return []
-            raised = services.sweep_alerts(rt.reader(), rt.writer(), rt.clock, self.policy)
+            raised = services.sweep_alerts(
+                rt.reader(), rt.writer(), rt.clock, self.policy, self.notify
+            )
         if raised:
             late = sum(a.late for a in raised)
             log.info("raised %d alerts (%d late)", len(raised), late)
             if self.on_raised is not None:
                 self.on_raised(raised)
         return raised
+
+    def deliver_once(self) -> list[Delivery]:
+        """Escalate unacknowledged breaches and attempt due deliveries (lease holder only)."""
+        if not self.holds_lease or not self.notify.enabled or self.notifier is None:
+            return []
+        rt = self.runtime
+        services.escalate_alerts(rt.writer(), rt.clock, self.notify)
+        done = services.deliver_due(rt.reader(), rt.writer(), rt.clock, self.notifier, self.notify)
+        failed = [d for d in done if d.state != "sent"]
+        if done:
+            log.info(
+                "delivered %d notifications, %d not (yet)", len(done) - len(failed), len(failed)
+            )
+        return done
 
     # --- private -------------------------------------------------------------------
 
@@ -128,6 +155,16 @@ class SlaMonitor:
             coalesce=True,
             misfire_grace_time=None,
         )
+        if self.notify.enabled and self.notifier is not None:
+            scheduler.add_job(
+                self._deliver_job,
+                "interval",
+                seconds=DELIVER_SECONDS,
+                id=DELIVER_JOB,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
 
     def _sweep_job(self) -> None:
         try:
@@ -135,6 +172,12 @@ class SlaMonitor:
         except DispatchError as exc:
             # The database may be busy or gone for a moment: the next sweep retries.
             log.warning("sweep failed: %s", exc)
+
+    def _deliver_job(self) -> None:
+        try:
+            self.deliver_once()
+        except DispatchError as exc:
+            log.warning("deliveries failed: %s", exc)
 
     def _release(self) -> None:
         if not self.holds_lease:

@@ -13,6 +13,7 @@ from dispatch.domain.calendar import Calendar
 from dispatch.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import Contract, Customer, Event, Target, Technician, Ticket
+from dispatch.domain.notify import Delivery
 from dispatch.domain.queue import order_queue
 
 
@@ -249,6 +250,80 @@ class FakeAlertStore:
         return self.leases.get(name)
 
 
+class FakeOutbox:
+    """Deliveries in a dict; routing from the fake tickets."""
+
+    def __init__(self, tickets: FakeTicketStore, alerts: FakeAlertStore) -> None:
+        self._tickets = tickets
+        self._alerts = alerts
+        self.rows: dict[int, Delivery] = {}
+        self.tried: dict[int, list[tuple[datetime, bool, str]]] = {}
+
+    def enqueue(self, alert_id: int, targets: Sequence[str], step: int, now: datetime) -> int:
+        have = {(d.alert_id, d.target, d.step) for d in self.rows.values()}
+        added = 0
+        for target in targets:
+            if (alert_id, target, step) not in have:
+                new_id = len(self.rows) + 1
+                self.rows[new_id] = Delivery(new_id, alert_id, target, step, "pending", 0, now)
+                added += 1
+        return added
+
+    def due(self, now: datetime, limit: int) -> list[Delivery]:
+        due = [d for d in self.rows.values() if d.state == "pending" and d.next_attempt_at <= now]
+        return sorted(due, key=lambda d: (d.next_attempt_at, d.id))[:limit]
+
+    def claim(self, delivery_id: int, now: datetime, until: datetime) -> bool:
+        row = self.rows[delivery_id]
+        if row.state != "pending" or row.next_attempt_at > now:
+            return False
+        self.rows[delivery_id] = replace(row, next_attempt_at=until)
+        return True
+
+    def record(
+        self,
+        delivery_id: int,
+        now: datetime,
+        *,
+        ok: bool,
+        detail: str,
+        retry_at: datetime | None,
+    ) -> Delivery:
+        row = self.rows[delivery_id]
+        self.tried.setdefault(delivery_id, []).append((now, ok, detail))
+        row = replace(row, attempts=row.attempts + 1)
+        if ok:
+            row = replace(row, state="sent", sent_at=now, last_error=None)
+        elif retry_at is None:
+            row = replace(row, state="failed", last_error=detail)
+        else:
+            row = replace(row, next_attempt_at=retry_at, last_error=detail)
+        self.rows[delivery_id] = row
+        return row
+
+    def for_alert(self, alert_id: int) -> list[Delivery]:
+        return sorted(
+            (d for d in self.rows.values() if d.alert_id == alert_id),
+            key=lambda d: (d.step, d.target),
+        )
+
+    def attempts(self, delivery_id: int) -> list[tuple[datetime, bool, str]]:
+        return list(self.tried.get(delivery_id, []))
+
+    def unacked_breaches(self, raised_before: datetime, limit: int) -> list[tuple[Alert, int]]:
+        out = []
+        for alert in sorted(self._alerts.rows.values(), key=lambda a: a.id):
+            due = alert.raised_at <= raised_before
+            if alert.level is AlertLevel.BREACH and not alert.acked and due:
+                top = max((d.step for d in self.for_alert(alert.id)), default=0)
+                out.append((alert, top))
+        return out[:limit]
+
+    def routing(self, ticket_ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
+        rows = self._tickets.rows
+        return {i: (f"contract-{rows[i].contract_id}", rows[i].assignee) for i in ticket_ids}
+
+
 class FakeUnitOfWork:
     """Commits are counted; leaving without commit restores the stores."""
 
@@ -257,6 +332,7 @@ class FakeUnitOfWork:
         self._directory = directory
         self._events = FakeEventLog()
         self._alerts = FakeAlertStore(self._tickets)
+        self._outbox = FakeOutbox(self._tickets, self._alerts)
         self.commits = 0
         self._saved: tuple[dict[int, Ticket], list[Event]] | None = None
 
@@ -275,6 +351,10 @@ class FakeUnitOfWork:
     @property
     def alerts(self) -> FakeAlertStore:
         return self._alerts
+
+    @property
+    def outbox(self) -> FakeOutbox:
+        return self._outbox
 
     def __enter__(self) -> Self:
         self._saved = (dict(self._tickets.rows), list(self._events.events))

@@ -68,3 +68,75 @@ def test_keymap_from_the_config_file(tmp_path: Path) -> None:
     config.write_text("[keys]\ntake-ticket = 5\n")
     with pytest.raises(InvalidInputError, match="take-ticket must be a key"):
         load_settings(environ={"DISPATCH_CONFIG": str(config)})
+
+
+NOTIFY = """
+[alerts]
+interval_seconds = 5
+bell = true
+
+[notify]
+escalation = ["lead"]
+escalate_after_minutes = 10
+retry_seconds = [15, 60]
+max_attempts = 4
+
+[notify.targets.ops]
+url = "json://hooks.example.com/dispatch?token=${HOOK_TOKEN}"
+levels = ["breach"]
+contracts = ["SUB-2026-007"]
+
+[notify.targets.lead]
+url = "mailtos://alerts:${MAIL_PASSWORD}@smtp.example.com?to=lead@example.com"
+
+[notify.technicians]
+ivan = "mailtos://alerts:${MAIL_PASSWORD}@smtp.example.com?to=ivan@example.com"
+"""
+
+
+def test_alerts_and_notify_tables(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from dispatch.domain.alerts import AlertLevel
+
+    config = tmp_path / "dispatch.toml"
+    config.write_text(NOTIFY)
+    env = {"DISPATCH_CONFIG": str(config), "HOOK_TOKEN": "tok-123", "MAIL_PASSWORD": "pw-456"}
+    settings = load_settings(environ=env)
+    assert settings.alerts.interval_seconds == 5
+    assert settings.alerts.bell
+    notify = settings.notify
+    assert notify.targets["ops"].levels == frozenset({AlertLevel.BREACH})
+    assert notify.targets["ops"].contracts == frozenset({"SUB-2026-007"})
+    assert notify.targets["ops"].url.reveal().endswith("token=tok-123")
+    assert notify.technicians["ivan"].reveal().startswith("mailtos://alerts:pw-456@")
+    assert notify.escalation == ("lead",)
+    assert notify.escalate_after == timedelta(minutes=10)
+    assert notify.retry == (timedelta(seconds=15), timedelta(seconds=60))
+    assert notify.max_attempts == 4
+    # Secrets never print: not in the settings' repr, which tracebacks and logs show.
+    shown = repr(settings)
+    assert "tok-123" not in shown
+    assert "pw-456" not in shown
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[alerts]\nevery = 3\n", "does not know every"),
+        ("[alerts]\ninterval_seconds = -1\n", "interval_seconds must be a positive number"),
+        ("[alerts]\nbell = 'yes'\n", "bell must be true or false"),
+        ("[notify]\nescalation = ['nobody']\n", "escalation must list names"),
+        ("[notify.targets.ops]\nlevels = ['breach']\n", "needs a url"),
+        ("[notify.targets.ops]\nurl = 'json://x'\nlevels = ['loud']\n", "levels must list"),
+        ("[notify.targets.ops]\nurl = 'json://x/${UNSET_TOKEN}'\n", "UNSET_TOKEN}, which is not"),
+    ],
+)
+def test_bad_alerts_and_notify_tables_name_what_and_where(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    config = tmp_path / "dispatch.toml"
+    config.write_text(text)
+    with pytest.raises(InvalidInputError, match=message) as caught:
+        load_settings(environ={"DISPATCH_CONFIG": str(config)})
+    assert str(config) in str(caught.value)

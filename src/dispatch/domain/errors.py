@@ -58,3 +58,7 @@ class ConflictError(DispatchError):
 
 class StorageUnavailableError(DispatchError):
     """The database cannot be reached or is locked; the message names no secret."""
+
+
+class DeliveryFailedError(DispatchError):
+    """A notification could not be delivered (the message never holds the address)."""

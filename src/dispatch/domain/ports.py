@@ -15,6 +15,7 @@ from dispatch.domain.alerts import Alert, Threshold
 from dispatch.domain.calendar import Calendar
 from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
+from dispatch.domain.notify import Delivery, Secret
 
 
 class Clock(Protocol):
@@ -220,6 +221,58 @@ class AlertStore(Protocol):
         ...
 
 
+class Outbox(Protocol):
+    """Deliveries of alerts to notification targets, with every attempt."""
+
+    def enqueue(self, alert_id: int, targets: Sequence[str], step: int, now: datetime) -> int:
+        """A pending delivery per target unless one exists; how many were added."""
+        ...
+
+    def due(self, now: datetime, limit: int) -> list[Delivery]:
+        """Pending deliveries whose next attempt is due."""
+        ...
+
+    def claim(self, delivery_id: int, now: datetime, until: datetime) -> bool:
+        """Reserve a due delivery for one sender until ``until``."""
+        ...
+
+    def record(
+        self,
+        delivery_id: int,
+        now: datetime,
+        *,
+        ok: bool,
+        detail: str,
+        retry_at: datetime | None,
+    ) -> Delivery:
+        """Record an attempt: sent, retried at ``retry_at``, or given up (``None``)."""
+        ...
+
+    def for_alert(self, alert_id: int) -> list[Delivery]:
+        """An alert's deliveries."""
+        ...
+
+    def attempts(self, delivery_id: int) -> list[tuple[datetime, bool, str]]:
+        """Every attempt of a delivery."""
+        ...
+
+    def unacked_breaches(self, raised_before: datetime, limit: int) -> list[tuple[Alert, int]]:
+        """Unacknowledged breaches raised before ``raised_before``, with their top step."""
+        ...
+
+    def routing(self, ticket_ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
+        """Per ticket: contract name and assignee login."""
+        ...
+
+
+class Notifier(Protocol):
+    """Sends one message to one address."""
+
+    def send(self, url: Secret, title: str, body: str) -> None:
+        """Deliver, or raise ``DeliveryFailedError`` saying why (never the address)."""
+        ...
+
+
 class Monitor(Protocol):
     """The background watch, as the console sees it: started and stopped with it."""
 
@@ -253,6 +306,11 @@ class UnitOfWork(Protocol):
     @property
     def alerts(self) -> AlertStore:
         """Alerts and leases."""
+        ...
+
+    @property
+    def outbox(self) -> Outbox:
+        """Deliveries of alerts."""
         ...
 
     def __enter__(self) -> Self: ...

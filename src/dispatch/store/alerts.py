@@ -20,7 +20,17 @@ from sqlalchemy.orm import Session
 from dispatch.domain.alerts import Alert, AlertLevel, Threshold, is_late
 from dispatch.domain.errors import InvalidInputError, NotFoundError
 from dispatch.domain.model import Target, TicketStatus
-from dispatch.store.schema import AlertRow, CustomerRow, LeaseRow, TicketRow
+from dispatch.domain.notify import Delivery
+from dispatch.store.schema import (
+    AlertRow,
+    ContractRow,
+    CustomerRow,
+    DeliveryAttemptRow,
+    DeliveryRow,
+    LeaseRow,
+    TechnicianRow,
+    TicketRow,
+)
 
 
 def _insert(session: Session, table: Any) -> Any:
@@ -247,6 +257,155 @@ class SqlAlertStore:
         """The lease's holder and expiry, if anyone ever took it."""
         row = self._session.get(LeaseRow, name)
         return (row.holder, row.expires_at) if row is not None else None
+
+
+class SqlOutbox:
+    """Deliveries of alerts to notification targets, and every attempt.
+
+    Args:
+        session: The unit of work's session.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def enqueue(self, alert_id: int, targets: Sequence[str], step: int, now: datetime) -> int:
+        """A pending delivery per target unless one exists for (alert, target, step)."""
+        if not targets:
+            return 0
+        rows = [
+            {
+                "alert_id": alert_id,
+                "target": target,
+                "step": step,
+                "state": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for target in targets
+        ]
+        stmt = (
+            _insert(self._session, DeliveryRow)
+            .on_conflict_do_nothing(index_elements=["alert_id", "target", "step"])
+            .returning(DeliveryRow.id)
+        )
+        return len(list(self._session.scalars(stmt, rows)))
+
+    def due(self, now: datetime, limit: int) -> list[Delivery]:
+        """Pending deliveries whose next attempt is due, oldest first."""
+        rows = self._session.scalars(
+            select(DeliveryRow)
+            .where(DeliveryRow.state == "pending", DeliveryRow.next_attempt_at <= now)
+            .order_by(DeliveryRow.next_attempt_at, DeliveryRow.id)
+            .limit(limit)
+        )
+        return [_delivery(r) for r in rows]
+
+    def claim(self, delivery_id: int, now: datetime, until: datetime) -> bool:
+        """Reserve a due delivery for one sender until ``until`` (``False``: someone has it)."""
+        done = self._session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.id == delivery_id,
+                DeliveryRow.state == "pending",
+                DeliveryRow.next_attempt_at <= now,
+            )
+            .values(next_attempt_at=until)
+        )
+        return getattr(done, "rowcount", 0) == 1
+
+    def record(
+        self,
+        delivery_id: int,
+        now: datetime,
+        *,
+        ok: bool,
+        detail: str,
+        retry_at: datetime | None,
+    ) -> Delivery:
+        """Record an attempt: sent, to be retried at ``retry_at``, or given up (``None``)."""
+        row = self._session.get(DeliveryRow, delivery_id)
+        if row is None:
+            raise NotFoundError(f"no delivery with id {delivery_id}")
+        self._session.add(DeliveryAttemptRow(delivery_id=delivery_id, at=now, ok=ok, detail=detail))
+        row.attempts += 1
+        if ok:
+            row.state, row.sent_at, row.last_error = "sent", now, None
+        elif retry_at is None:
+            row.state, row.last_error = "failed", detail
+        else:
+            row.next_attempt_at, row.last_error = retry_at, detail
+        self._session.flush()
+        return _delivery(row)
+
+    def for_alert(self, alert_id: int) -> list[Delivery]:
+        """An alert's deliveries, by step and target."""
+        rows = self._session.scalars(
+            select(DeliveryRow)
+            .where(DeliveryRow.alert_id == alert_id)
+            .order_by(DeliveryRow.step, DeliveryRow.target)
+        )
+        return [_delivery(r) for r in rows]
+
+    def attempts(self, delivery_id: int) -> list[tuple[datetime, bool, str]]:
+        """Every attempt of a delivery: when, whether it worked, what was said."""
+        rows = self._session.execute(
+            select(DeliveryAttemptRow.at, DeliveryAttemptRow.ok, DeliveryAttemptRow.detail)
+            .where(DeliveryAttemptRow.delivery_id == delivery_id)
+            .order_by(DeliveryAttemptRow.id)
+        )
+        return [(at, ok, detail) for at, ok, detail in rows]
+
+    def unacked_breaches(self, raised_before: datetime, limit: int) -> list[tuple[Alert, int]]:
+        """Unacknowledged breach alerts raised before ``raised_before``, with their top step."""
+        top = (
+            select(func.coalesce(func.max(DeliveryRow.step), 0))
+            .where(DeliveryRow.alert_id == AlertRow.id)
+            .scalar_subquery()
+        )
+        query = (
+            select(AlertRow, TicketRow.title, CustomerRow.name, top)
+            .join(TicketRow, TicketRow.id == AlertRow.ticket_id)
+            .join(CustomerRow, CustomerRow.id == TicketRow.customer_id)
+            .where(
+                AlertRow.acked_at.is_(None),
+                AlertRow.level == AlertLevel.BREACH.value,
+                AlertRow.raised_at <= raised_before,
+            )
+            .order_by(AlertRow.id)
+            .limit(limit)
+        )
+        return [
+            (_alert(row, title, name), int(step))
+            for row, title, name, step in self._session.execute(query)
+        ]
+
+    def routing(self, ticket_ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
+        """Per ticket: its contract's name and its assignee's login."""
+        if not ticket_ids:
+            return {}
+        rows = self._session.execute(
+            select(TicketRow.id, ContractRow.name, TechnicianRow.login)
+            .join(ContractRow, ContractRow.id == TicketRow.contract_id)
+            .outerjoin(TechnicianRow, TechnicianRow.id == TicketRow.assignee_id)
+            .where(TicketRow.id.in_(ticket_ids))
+        )
+        return {tid: (contract, login) for tid, contract, login in rows}
+
+
+def _delivery(row: DeliveryRow) -> Delivery:
+    return Delivery(
+        id=row.id,
+        alert_id=row.alert_id,
+        target=row.target,
+        step=row.step,
+        state=row.state,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        sent_at=row.sent_at,
+        last_error=row.last_error,
+    )
 
 
 def _alert(row: AlertRow, title: str, customer: str) -> Alert:

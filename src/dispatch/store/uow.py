@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.domain.errors import StorageUnavailableError
-from dispatch.store.alerts import SqlAlertStore
+from dispatch.store.alerts import SqlAlertStore, SqlOutbox
 from dispatch.store.db import WRITE_OPTION
 from dispatch.store.repository import SqlDirectoryStore, SqlEventLog, SqlTicketStore
 
@@ -32,6 +32,7 @@ class SqlUnitOfWork:
     directory: SqlDirectoryStore
     events: SqlEventLog
     alerts: SqlAlertStore
+    outbox: SqlOutbox
 
     def __init__(self, session_factory: sessionmaker[Session], *, write: bool = True) -> None:
         self._factory = session_factory
@@ -51,6 +52,7 @@ class SqlUnitOfWork:
         self.directory = SqlDirectoryStore(session)
         self.events = SqlEventLog(session)
         self.alerts = SqlAlertStore(session)
+        self.outbox = SqlOutbox(session)
         return self
 
     def __exit__(
