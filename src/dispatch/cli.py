@@ -23,6 +23,7 @@ from dispatch.domain.errors import (
     ConflictError,
     DispatchError,
     InvalidInputError,
+    NotFoundError,
     StorageUnavailableError,
 )
 from dispatch.domain.model import Channel, NewTicket, Severity, TicketKind, TicketStatus
@@ -747,6 +748,195 @@ def tech_list(ctx: click.Context, as_json: bool) -> None:
     )
 
 
+@contract.command("balance")
+@db_option
+@json_option
+@click.pass_context
+def contract_balance(ctx: click.Context, as_json: bool) -> None:
+    """Block-hours contracts: the current period's prepaid, used and remaining hours."""
+    from dispatch import services
+
+    with _runtime(ctx) as rt:
+        balances = services.block_balances(rt.reader(), rt.clock)
+    if as_json:
+        _echo_json(
+            [
+                {
+                    "contract": b.contract_name,
+                    "period_start": b.start.isoformat(),
+                    "period_end": b.end.isoformat(),
+                    "prepaid_hours": b.prepaid_hours,
+                    "used_hours": round(b.used_hours, 2),
+                    "left_hours": round(b.left_hours, 2),
+                    "low": b.low,
+                }
+                for b in balances
+            ]
+        )
+        return
+    from dispatch import formats
+
+    rows = [
+        [
+            formats.clip(b.contract_name, 24),
+            f"{b.start} – {b.end}",
+            f"{b.prepaid_hours:g}",
+            f"{b.used_hours:.1f}",
+            f"{b.left_hours:.1f}",
+            "LOW" if b.low else "",
+        ]
+        for b in balances
+    ]
+    click.echo(formats.table(["CONTRACT", "PERIOD", "PREPAID H", "USED H", "LEFT H", ""], rows))
+
+
+@ticket.command("log")
+@db_option
+@click.argument("ticket_id", type=TicketRef())
+@click.argument("duration")
+@click.option("--on", "worked_on", type=click.DateTime(["%Y-%m-%d"]), help="Day worked.")
+@click.option("--note", help="What was done.")
+@click.pass_context
+def ticket_log(
+    ctx: click.Context, ticket_id: int, duration: str, worked_on: Any, note: str | None
+) -> None:
+    """Log work on a ticket: 90, 90m, 1h30m or 1.5h (draws block hours down)."""
+    from dispatch import services
+    from dispatch.domain.plans import parse_duration
+
+    worked = parse_duration(duration)
+    with _runtime(ctx) as rt:
+        balance = services.log_time(
+            rt.writer(),
+            rt.clock,
+            rt.actor,
+            ticket_id,
+            worked,
+            worked_on=worked_on.date() if worked_on else None,
+            note=note,
+        )
+    minutes = int(worked.total_seconds() // 60)
+    click.echo(f"T-{ticket_id}: {minutes} min logged")
+    if balance is not None:
+        warn = " (low)" if balance.low else ""
+        click.echo(
+            f"{printable(balance.contract_name)}: {balance.left_hours:.1f} of "
+            f"{balance.prepaid_hours:g} h left this period{warn}"
+        )
+
+
+@cli.group()
+def plan() -> None:
+    """Maintenance plans: regular tickets opened by the scheduler."""
+
+
+@plan.command("add")
+@db_option
+@click.option("--contract", "contract_name", required=True, help="Contract name.")
+@click.option("--name", required=True, help="Short name, unique per contract.")
+@click.option("--title", required=True, help="The tickets' title (the date is added).")
+@click.option("--cron", "schedule", required=True, help="Crontab line, e.g. '0 6 * * mon'.")
+@click.option("--timezone", help="Zone of the schedule (default: the customer's).")
+@click.option(
+    "--lead", "lead_minutes", type=click.IntRange(min=0), default=1440, show_default=True,
+    help="Minutes before each occurrence its ticket is opened.",
+)  # fmt: skip
+@click.option("--severity", type=_choice(Severity), default="P3", show_default=True)
+@click.option("--skills", default="", help="Comma-separated skills.")
+@click.option("--onsite", is_flag=True, help="Someone must visit the site.")
+@click.option("--description", default="", help="The tickets' description.")
+@click.pass_context
+def plan_add(
+    ctx: click.Context,
+    contract_name: str,
+    name: str,
+    title: str,
+    schedule: str,
+    timezone: str | None,
+    lead_minutes: int,
+    severity: str,
+    skills: str,
+    onsite: bool,
+    description: str,
+) -> None:
+    """Add a maintenance plan; prints its next occurrences."""
+    from datetime import UTC, timedelta
+
+    from dispatch import services
+    from dispatch.domain.plans import Plan
+    from dispatch.scheduler import cron_occurrences
+
+    with _runtime(ctx) as rt:
+        contracts = {c.name: cu for c, cu in services.list_contracts(rt.reader())}
+        if contract_name not in contracts:
+            raise NotFoundError(f"no contract named {contract_name!r}")
+        zone = timezone or contracts[contract_name].timezone
+        draft = Plan(
+            id=0,
+            contract_id=0,
+            name=name.strip(),
+            title=title.strip(),
+            schedule=schedule.strip(),
+            timezone=zone,
+            lead=timedelta(minutes=lead_minutes),
+            created_at=rt.clock.now(),
+            severity=Severity(severity),
+            skills=frozenset(s.strip() for s in skills.split(",") if s.strip()),
+            needs_onsite=onsite,
+            description=description,
+        )
+        upcoming = cron_occurrences(draft, draft.created_at, draft.created_at + timedelta(days=400))
+        if not upcoming:
+            raise InvalidInputError(f"schedule {schedule!r} has no occurrence in the next year")
+        stored = services.add_plan(rt.writer(), rt.clock, rt.actor, contract_name, draft)
+    click.echo(f"plan {printable(stored.name)} added to {printable(contract_name)}; next:")
+    for occurrence in upcoming[:3]:
+        click.echo(f"  {occurrence.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
+
+
+@plan.command("list")
+@db_option
+@json_option
+@click.pass_context
+def plan_list(ctx: click.Context, as_json: bool) -> None:
+    """Every maintenance plan with its latest occurrence opened."""
+    from dispatch import formats, services
+
+    with _runtime(ctx) as rt:
+        plans = services.list_plans(rt.reader())
+    if as_json:
+        _echo_json(
+            [
+                {
+                    "id": p.id,
+                    "contract": contract,
+                    "name": p.name,
+                    "title": p.title,
+                    "schedule": p.schedule,
+                    "timezone": p.timezone,
+                    "lead_minutes": int(p.lead.total_seconds() // 60),
+                    "severity": p.severity.value,
+                    "active": p.active,
+                    "last_occurrence": formats.iso(last),
+                }
+                for p, contract, last in plans
+            ]
+        )
+        return
+    rows = [
+        [
+            formats.clip(contract, 16),
+            formats.clip(p.name, 24),
+            formats.clip(p.schedule, 20),
+            p.timezone,
+            f"{int(p.lead.total_seconds() // 60)}",
+            formats.iso(last) or "—",
+        ]
+        for p, contract, last in plans
+    ]
+    click.echo(formats.table(["CONTRACT", "PLAN", "SCHEDULE", "ZONE", "LEAD MIN", "LAST"], rows))
+
+
 @cli.group()
 def alerts() -> None:
     """Breach and warning alerts raised by the scheduler."""
@@ -813,6 +1003,15 @@ def scheduler(ctx: click.Context, once: bool, interval: float | None) -> None:
                 return
             late = sum(a.late for a in raised)
             click.echo(f"swept: {len(raised)} alerts raised ({late} late)")
+            opened = monitor.plans_once()
+            if opened:
+                click.echo(f"plans: {len(opened)} regular tickets opened")
+            _started, low = monitor.block_hours_once()
+            for balance in low:
+                click.echo(
+                    f"block hours low: {printable(balance.contract_name)} "
+                    f"{balance.left_hours:.1f} of {balance.prepaid_hours:g} h left"
+                )
             done = monitor.deliver_once()
             if done:
                 sent = sum(d.state == "sent" for d in done)

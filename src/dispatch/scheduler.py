@@ -17,17 +17,21 @@ import signal
 import socket
 import threading
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import FrameType
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 
 from dispatch import services
 from dispatch.domain.alerts import Alert
-from dispatch.domain.errors import DispatchError
+from dispatch.domain.errors import DispatchError, InvalidInputError
+from dispatch.domain.model import Ticket
 from dispatch.domain.notify import Delivery, NotifyPolicy
+from dispatch.domain.plans import MAX_CATCH_UP, Balance, Plan
 from dispatch.domain.ports import Notifier
 from dispatch.services import Runtime, SweepPolicy
 
@@ -37,6 +41,44 @@ SWEEP_JOB = "sweep"
 DELIVER_JOB = "deliver"
 DELIVER_SECONDS = 10.0
 """How often due notifications are attempted and escalations checked."""
+PLANS_JOB = "plans"
+PLANS_SECONDS = 60.0
+"""How often maintenance plans are checked for occurrences within their lead time."""
+BLOCK_JOB = "block-hours"
+BLOCK_SECONDS = 300.0
+"""How often block-hours periods are rolled over and balances checked."""
+
+
+def cron_occurrences(plan: Plan, after: datetime, until: datetime) -> list[datetime]:
+    """The plan's occurrences in ``(after, until]``, in UTC (APScheduler's cron rules, DST-aware).
+
+    Raises:
+        InvalidInputError: If the schedule is not a valid crontab line or the zone is unknown.
+    """
+    trigger = crontab(plan.schedule, plan.timezone)
+    out: list[datetime] = []
+    cursor = after + timedelta(seconds=1)
+    while len(out) < MAX_CATCH_UP:
+        fire = trigger.get_next_fire_time(None, cursor)
+        if fire is None or fire > until:
+            break
+        out.append(fire.astimezone(UTC))
+        cursor = fire + timedelta(seconds=1)
+    return out
+
+
+def crontab(schedule: str, timezone: str) -> CronTrigger:
+    """A cron trigger for a five-field crontab line in ``timezone``."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInputError(f"unknown time zone {timezone!r}") from None
+    try:
+        return CronTrigger.from_crontab(schedule, timezone=zone)
+    except ValueError as exc:
+        raise InvalidInputError(
+            f"schedule {schedule!r} is not a valid crontab line: {exc}"
+        ) from None
 
 
 def default_holder() -> str:
@@ -142,6 +184,32 @@ class SlaMonitor:
             )
         return done
 
+    def plans_once(self) -> list[Ticket]:
+        """Open the regular tickets of plan occurrences now within their lead time."""
+        if not self.holds_lease:
+            return []
+        rt = self.runtime
+        opened = services.run_plans(
+            rt.reader(), rt.writer(), rt.clock, cron_occurrences, calendars=rt.calendars
+        )
+        if opened:
+            log.info("opened %d tickets from maintenance plans", len(opened))
+        return opened
+
+    def block_hours_once(self) -> tuple[list[Balance], list[Balance]]:
+        """Roll block periods over; record low balances (once per period)."""
+        if not self.holds_lease:
+            return [], []
+        started, low = services.watch_block_hours(self.runtime.writer(), self.runtime.clock)
+        for balance in low:
+            log.warning(
+                "block hours low on %s: %.1f of %.1f h left",
+                balance.contract_name,
+                balance.left_hours,
+                balance.prepaid_hours,
+            )
+        return started, low
+
     # --- private -------------------------------------------------------------------
 
     def _add_jobs(self, scheduler: BaseScheduler) -> None:
@@ -155,6 +223,20 @@ class SlaMonitor:
             coalesce=True,
             misfire_grace_time=None,
         )
+        for job, seconds, job_id in (
+            (self._plans_job, PLANS_SECONDS, PLANS_JOB),
+            (self._block_job, BLOCK_SECONDS, BLOCK_JOB),
+        ):
+            scheduler.add_job(
+                job,
+                "interval",
+                seconds=seconds,
+                id=job_id,
+                next_run_time=datetime.now(UTC) + timedelta(seconds=2),  # after the first sweep
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
         if self.notify.enabled and self.notifier is not None:
             scheduler.add_job(
                 self._deliver_job,
@@ -178,6 +260,18 @@ class SlaMonitor:
             self.deliver_once()
         except DispatchError as exc:
             log.warning("deliveries failed: %s", exc)
+
+    def _plans_job(self) -> None:
+        try:
+            self.plans_once()
+        except DispatchError as exc:
+            log.warning("maintenance plans failed: %s", exc)
+
+    def _block_job(self) -> None:
+        try:
+            self.block_hours_once()
+        except DispatchError as exc:
+            log.warning("block hours failed: %s", exc)
 
     def _release(self) -> None:
         if not self.holds_lease:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dispatch.domain.alerts import Alert
 from dispatch.domain.assign import Candidate, rank_technicians
@@ -20,6 +21,7 @@ from dispatch.domain.errors import DeliveryFailedError, InvalidInputError, NotFo
 from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import (
     ALLOWED_TRANSITIONS,
+    Channel,
     Contract,
     Customer,
     Event,
@@ -28,10 +30,12 @@ from dispatch.domain.model import (
     Target,
     Technician,
     Ticket,
+    TicketKind,
     TicketStatus,
     require_utc,
 )
 from dispatch.domain.notify import Delivery, NotifyPolicy, message
+from dispatch.domain.plans import MAX_CATCH_UP, Balance, Plan, period_bounds
 from dispatch.domain.ports import Clock, Notifier, UnitOfWork
 from dispatch.domain.sla import (
     ClockReading,
@@ -62,6 +66,7 @@ class TicketDetail:
         response: The response clock at read time.
         resolution: The resolution clock at read time.
         explanation: How each deadline was derived, in plain lines.
+        balance: The current block-hours period, for a block-hours contract.
     """
 
     ticket: Ticket
@@ -72,6 +77,7 @@ class TicketDetail:
     response: ClockReading
     resolution: ClockReading
     explanation: Sequence[str]
+    balance: Balance | None = None
 
 
 def _engine(
@@ -128,36 +134,54 @@ def open_ticket(
     with uow:
         customer = uow.directory.customer_by_name(request.customer)
         contract = active_contract(uow.directory.contracts(customer.id), customer, opened_at)
-        due = _engine(uow, contract, customer, calendars).deadlines(request.severity, opened_at)
-        ticket = uow.tickets.add(
-            Ticket(
-                id=0,
-                customer_id=customer.id,
-                customer_name=customer.name,
-                contract_id=contract.id,
-                contract_kind=contract.kind,
-                title=title,
-                description=request.description,
-                kind=request.kind,
-                channel=request.channel,
-                severity=request.severity,
-                needs_onsite=request.needs_onsite,
-                skills=request.skills,
-                opened_at=opened_at,
-                response_due=due.response,
-                resolution_due=due.resolution,
-                response_warn_at=due.response_warn,
-                resolution_warn_at=due.resolution_warn,
-            )
-        )
-        uow.events.append(
-            at=now,
-            actor=actor,
-            action="ticket.opened",
-            ticket_id=ticket.id,
-            after=_snapshot(ticket),
+        ticket = _add_ticket(
+            uow, actor, request, title, customer, contract, opened_at, now, calendars
         )
         uow.commit()
+    return ticket
+
+
+def _add_ticket(
+    uow: UnitOfWork,
+    actor: str,
+    request: NewTicket,
+    title: str,
+    customer: Customer,
+    contract: Contract,
+    opened_at: datetime,
+    now: datetime,
+    calendars: Mapping[str, Calendar],
+) -> Ticket:
+    """Insert the ticket with its deadlines and its event, in the caller's transaction."""
+    due = _engine(uow, contract, customer, calendars).deadlines(request.severity, opened_at)
+    ticket = uow.tickets.add(
+        Ticket(
+            id=0,
+            customer_id=customer.id,
+            customer_name=customer.name,
+            contract_id=contract.id,
+            contract_kind=contract.kind,
+            title=title,
+            description=request.description,
+            kind=request.kind,
+            channel=request.channel,
+            severity=request.severity,
+            needs_onsite=request.needs_onsite,
+            skills=request.skills,
+            opened_at=opened_at,
+            response_due=due.response,
+            resolution_due=due.resolution,
+            response_warn_at=due.response_warn,
+            resolution_warn_at=due.resolution_warn,
+        )
+    )
+    uow.events.append(
+        at=now,
+        actor=actor,
+        action="ticket.opened",
+        ticket_id=ticket.id,
+        after=_snapshot(ticket),
+    )
     return ticket
 
 
@@ -325,6 +349,7 @@ def ticket_detail(
         customer = uow.directory.customer(ticket.customer_id)
         events = uow.events.for_ticket(ticket_id)
         engine = _engine(uow, contract, customer, calendars)
+        balance = _read_balance(uow, contract, now.date()) if contract.period else None
     history = status_history(ticket, events)
     response, resolution = engine.read(ticket, history, now)
     explanation = [
@@ -340,6 +365,7 @@ def ticket_detail(
         response=response,
         resolution=resolution,
         explanation=explanation,
+        balance=balance,
     )
 
 
@@ -981,3 +1007,223 @@ def alert_deliveries(
     """An alert's deliveries, each with its attempts."""
     with uow:
         return [(d, uow.outbox.attempts(d.id)) for d in uow.outbox.for_alert(alert_id)]
+
+
+# --- regular work: maintenance plans ----------------------------------------------
+
+Occurrences = Callable[[Plan, datetime, datetime], list[datetime]]
+"""A plan's occurrences strictly after the first instant, up to the second
+(the scheduler layer computes them from the crontab line)."""
+
+PLAN_ACTOR = "scheduler"
+
+
+def add_plan(uow: UnitOfWork, clock: Clock, actor: str, contract_name: str, plan: Plan) -> Plan:
+    """Store a maintenance plan for the named contract (occurrences from now on)."""
+    with uow:
+        contract = next((c for c in uow.directory.contracts() if c.name == contract_name), None)
+        if contract is None:
+            raise NotFoundError(f"no contract named {contract_name!r}")
+        stored = uow.plans.add_plan(replace(plan, contract_id=contract.id, created_at=clock.now()))
+        uow.events.append(
+            at=clock.now(),
+            actor=actor,
+            action="plan.added",
+            after={"plan": stored.name, "contract": contract.name, "schedule": stored.schedule},
+        )
+        uow.commit()
+    return stored
+
+
+def list_plans(uow: UnitOfWork) -> list[tuple[Plan, str, datetime | None]]:
+    """Every plan with its contract's name and its latest occurrence opened."""
+    with uow:
+        names = {c.id: c.name for c in uow.directory.contracts()}
+        return [
+            (p, names.get(p.contract_id, "?"), uow.plans.last_occurrence(p.id))
+            for p in uow.plans.plans()
+        ]
+
+
+def run_plans(
+    reader: UnitOfWork,
+    writer: UnitOfWork,
+    clock: Clock,
+    occurrences: Occurrences,
+    *,
+    calendars: Mapping[str, Calendar] = NO_CALENDARS,
+) -> list[Ticket]:
+    """Open the regular ticket of every occurrence due within its plan's lead time.
+
+    Each occurrence is opened in its own transaction that first records the
+    (plan, occurrence) run: an occurrence another scheduler opened (or this one
+    before a restart) is skipped, so every occurrence gets exactly one ticket.
+    Occurrences missed while nothing ran are opened late, at most
+    ``MAX_CATCH_UP`` per plan and run.
+    """
+    now = clock.now()
+    with reader:
+        plans = reader.plans.plans(active_only=True)
+        last = {p.id: reader.plans.last_occurrence(p.id) for p in plans}
+        contracts = {c.id: c for c in reader.directory.contracts()}
+    opened: list[Ticket] = []
+    for plan in plans:
+        contract = contracts.get(plan.contract_id)
+        if contract is None:
+            continue
+        start = max(filter(None, [last[plan.id], plan.created_at]))
+        due = [o for o in occurrences(plan, start, now + plan.lead) if o - plan.lead <= now]
+        for occurrence in due[:MAX_CATCH_UP]:
+            with writer:
+                if not writer.plans.claim_run(plan.id, occurrence, now):
+                    continue  # opened already (another scheduler, or before a restart)
+                customer = writer.directory.customer(contract.customer_id)
+                local = occurrence.astimezone(ZoneInfo(plan.timezone))
+                request = NewTicket(
+                    customer=customer.name,
+                    title=f"{plan.title} ({local:%Y-%m-%d %H:%M})",
+                    description=(
+                        f"Planned work ({plan.name}, {plan.schedule} {plan.timezone}), "
+                        f"due {local:%a %Y-%m-%d %H:%M %Z}.\n\n{plan.description}"
+                    ).strip(),
+                    severity=plan.severity,
+                    kind=TicketKind.REGULAR,
+                    channel=Channel.ONSITE if plan.needs_onsite else Channel.REMOTE,
+                    skills=plan.skills,
+                    needs_onsite=plan.needs_onsite,
+                )
+                ticket = _add_ticket(
+                    writer, PLAN_ACTOR, request, request.title, customer, contract, now, now,
+                    calendars,
+                )  # fmt: skip
+                writer.plans.set_run_ticket(plan.id, occurrence, ticket.id)
+                writer.commit()
+            opened.append(ticket)
+    return opened
+
+
+# --- money: time logged, block hours ------------------------------------------------------
+
+
+def log_time(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: str,
+    ticket_id: int,
+    worked: timedelta,
+    *,
+    worked_on: date | None = None,
+    note: str | None = None,
+) -> Balance | None:
+    """Record work on a ticket; for a block-hours contract, its period's balance after it."""
+    minutes = int(worked.total_seconds() // 60)
+    if not 0 < minutes <= 24 * 60:
+        raise InvalidInputError("a time entry lasts more than 0 and at most 24 h")
+    now = clock.now()
+    with uow:
+        ticket = uow.tickets.get(ticket_id)
+        contract = uow.directory.contract(ticket.contract_id)
+        day = worked_on or now.date()
+        uow.plans.log_time(
+            ticket_id=ticket.id,
+            contract_id=contract.id,
+            actor=actor,
+            minutes=minutes,
+            worked_on=day,
+            note=note,
+            at=now,
+        )
+        uow.events.append(
+            at=now,
+            actor=actor,
+            action="ticket.time_logged",
+            ticket_id=ticket.id,
+            after={"minutes": minutes, "worked_on": day.isoformat()},
+            note=note,
+        )
+        balance = (
+            _balance(uow, contract, day, now)
+            if contract.period is not None and contract.prepaid_hours is not None
+            else None
+        )
+        uow.commit()
+    return balance
+
+
+def _balance(uow: UnitOfWork, contract: Contract, day: date, now: datetime) -> Balance:
+    """The balance of the period holding ``day`` (started now if nobody started it)."""
+    if contract.period is None or contract.prepaid_hours is None:
+        raise InvalidInputError(f"{contract.name} is not a block-hours contract")
+    start, end = period_bounds(contract.period, day, contract.valid_from)
+    uow.plans.open_period(contract.id, start, end, contract.prepaid_hours, now)
+    return _read_balance(uow, contract, day)
+
+
+def _read_balance(uow: UnitOfWork, contract: Contract, day: date) -> Balance:
+    """The balance of the period holding ``day``, without writing (not started: full)."""
+    if contract.period is None or contract.prepaid_hours is None:
+        raise InvalidInputError(f"{contract.name} is not a block-hours contract")
+    start, end = period_bounds(contract.period, day, contract.valid_from)
+    found = uow.plans.period(contract.id, start)
+    end, hours, warned = found if found else (end, contract.prepaid_hours, None)
+    used = uow.plans.used_minutes(contract.id, start, end) / 60
+    return Balance(contract.id, contract.name, start, end, hours, used, warned)
+
+
+def block_balances(uow: UnitOfWork, clock: Clock) -> list[Balance]:
+    """The current period of every block-hours contract valid today (read only)."""
+    today = clock.now().date()
+    with uow:
+        return [
+            _read_balance(uow, c, today)
+            for c in uow.directory.contracts()
+            if c.period is not None and c.valid_from <= today
+            and (c.valid_to is None or today <= c.valid_to)
+        ]  # fmt: skip
+
+
+def watch_block_hours(uow: UnitOfWork, clock: Clock) -> tuple[list[Balance], list[Balance]]:
+    """The block-hours job: roll periods over; warn once per period of a low balance.
+
+    Returns the periods started now and the balances newly found low; each
+    rollover and warning is recorded in the event log, once (unique keys).
+    """
+    now = clock.now()
+    started: list[Balance] = []
+    warned: list[Balance] = []
+    with uow:
+        for contract in uow.directory.contracts():
+            if contract.period is None or contract.prepaid_hours is None:
+                continue
+            if contract.valid_from > now.date() or (
+                contract.valid_to is not None and now.date() > contract.valid_to
+            ):
+                continue
+            start, end = period_bounds(contract.period, now.date(), contract.valid_from)
+            if uow.plans.open_period(contract.id, start, end, contract.prepaid_hours, now):
+                uow.events.append(
+                    at=now,
+                    actor=PLAN_ACTOR,
+                    action="block.period_started",
+                    after={
+                        "contract": contract.name,
+                        "start": start.isoformat(),
+                        "hours": contract.prepaid_hours,
+                    },
+                )
+                started.append(_balance(uow, contract, now.date(), now))
+            balance = _balance(uow, contract, now.date(), now)
+            if balance.low and uow.plans.mark_low(contract.id, start, now):
+                uow.events.append(
+                    at=now,
+                    actor=PLAN_ACTOR,
+                    action="block.low_balance",
+                    after={
+                        "contract": contract.name,
+                        "left_hours": round(balance.left_hours, 2),
+                        "prepaid_hours": balance.prepaid_hours,
+                    },
+                )
+                warned.append(replace(balance, low_warned_at=now))
+        uow.commit()
+    return started, warned

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
@@ -14,6 +14,7 @@ from dispatch.domain.errors import ConflictError, InvalidInputError, NotFoundErr
 from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import Contract, Customer, Event, Target, Technician, Ticket
 from dispatch.domain.notify import Delivery
+from dispatch.domain.plans import Plan, PlanRun
 from dispatch.domain.queue import order_queue
 
 
@@ -324,6 +325,75 @@ class FakeOutbox:
         return {i: (f"contract-{rows[i].contract_id}", rows[i].assignee) for i in ticket_ids}
 
 
+class FakePlanStore:
+    """Plans, runs, time entries and periods in lists."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, Plan] = {}
+        self.run_rows: dict[tuple[int, datetime], PlanRun] = {}
+        self.entries: list[tuple[int, int, int, date]] = []
+        self.periods: dict[tuple[int, date], tuple[date, float, datetime | None]] = {}
+
+    def add_plan(self, plan: Plan) -> Plan:
+        stored = replace(plan, id=len(self.rows) + 1)
+        self.rows[stored.id] = stored
+        return stored
+
+    def plans(self, *, active_only: bool = False) -> list[Plan]:
+        return [p for p in self.rows.values() if p.active or not active_only]
+
+    def last_occurrence(self, plan_id: int) -> datetime | None:
+        return max((o for p, o in self.run_rows if p == plan_id), default=None)
+
+    def claim_run(self, plan_id: int, occurrence: datetime, now: datetime) -> bool:
+        if (plan_id, occurrence) in self.run_rows:
+            return False
+        self.run_rows[(plan_id, occurrence)] = PlanRun(plan_id, occurrence, None, now)
+        return True
+
+    def set_run_ticket(self, plan_id: int, occurrence: datetime, ticket_id: int) -> None:
+        run = self.run_rows[(plan_id, occurrence)]
+        self.run_rows[(plan_id, occurrence)] = replace(run, ticket_id=ticket_id)
+
+    def runs(self, plan_id: int) -> list[PlanRun]:
+        return sorted((r for r in self.run_rows.values() if r.plan_id == plan_id),
+                      key=lambda r: r.occurrence)  # fmt: skip
+
+    def log_time(
+        self,
+        *,
+        ticket_id: int,
+        contract_id: int,
+        actor: str,
+        minutes: int,
+        worked_on: date,
+        note: str | None,
+        at: datetime,
+    ) -> None:
+        self.entries.append((ticket_id, contract_id, minutes, worked_on))
+
+    def used_minutes(self, contract_id: int, start: date, end: date) -> int:
+        return sum(m for _, c, m, d in self.entries if c == contract_id and start <= d < end)
+
+    def open_period(
+        self, contract_id: int, start: date, end: date, hours: float, now: datetime
+    ) -> bool:
+        if (contract_id, start) in self.periods:
+            return False
+        self.periods[(contract_id, start)] = (end, hours, None)
+        return True
+
+    def period(self, contract_id: int, start: date) -> tuple[date, float, datetime | None] | None:
+        return self.periods.get((contract_id, start))
+
+    def mark_low(self, contract_id: int, start: date, at: datetime) -> bool:
+        end, hours, warned = self.periods[(contract_id, start)]
+        if warned is not None:
+            return False
+        self.periods[(contract_id, start)] = (end, hours, at)
+        return True
+
+
 class FakeUnitOfWork:
     """Commits are counted; leaving without commit restores the stores."""
 
@@ -333,6 +403,7 @@ class FakeUnitOfWork:
         self._events = FakeEventLog()
         self._alerts = FakeAlertStore(self._tickets)
         self._outbox = FakeOutbox(self._tickets, self._alerts)
+        self._plans = FakePlanStore()
         self.commits = 0
         self._saved: tuple[dict[int, Ticket], list[Event]] | None = None
 
@@ -355,6 +426,10 @@ class FakeUnitOfWork:
     @property
     def outbox(self) -> FakeOutbox:
         return self._outbox
+
+    @property
+    def plans(self) -> FakePlanStore:
+        return self._plans
 
     def __enter__(self) -> Self:
         self._saved = (dict(self._tickets.rows), list(self._events.events))

@@ -7,7 +7,7 @@ work; ``dispatch.bootstrap`` wires them in. Tests use in-memory fakes.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -16,6 +16,7 @@ from dispatch.domain.calendar import Calendar
 from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
 from dispatch.domain.notify import Delivery, Secret
+from dispatch.domain.plans import Plan, PlanRun
 
 
 class Clock(Protocol):
@@ -265,6 +266,66 @@ class Outbox(Protocol):
         ...
 
 
+class PlanStore(Protocol):
+    """Maintenance plans and their runs; time entries and block periods."""
+
+    def add_plan(self, plan: Plan) -> Plan:
+        """Insert a plan."""
+        ...
+
+    def plans(self, *, active_only: bool = False) -> list[Plan]:
+        """Plans by contract and name."""
+        ...
+
+    def last_occurrence(self, plan_id: int) -> datetime | None:
+        """The latest occurrence a ticket was opened for."""
+        ...
+
+    def claim_run(self, plan_id: int, occurrence: datetime, now: datetime) -> bool:
+        """Record the occurrence as being opened; ``False`` if it already was."""
+        ...
+
+    def set_run_ticket(self, plan_id: int, occurrence: datetime, ticket_id: int) -> None:
+        """Link the occurrence to its ticket."""
+        ...
+
+    def runs(self, plan_id: int) -> list[PlanRun]:
+        """A plan's occurrences so far."""
+        ...
+
+    def log_time(
+        self,
+        *,
+        ticket_id: int,
+        contract_id: int,
+        actor: str,
+        minutes: int,
+        worked_on: date,
+        note: str | None,
+        at: datetime,
+    ) -> None:
+        """Record work on a ticket."""
+        ...
+
+    def used_minutes(self, contract_id: int, start: date, end: date) -> int:
+        """Minutes logged on the contract for days in ``[start, end)``."""
+        ...
+
+    def open_period(
+        self, contract_id: int, start: date, end: date, hours: float, now: datetime
+    ) -> bool:
+        """Start a block period; ``False`` if it was already started."""
+        ...
+
+    def period(self, contract_id: int, start: date) -> tuple[date, float, datetime | None] | None:
+        """A started period's end, prepaid hours and low-balance warning instant."""
+        ...
+
+    def mark_low(self, contract_id: int, start: date, at: datetime) -> bool:
+        """Record the period's low-balance warning once."""
+        ...
+
+
 class Notifier(Protocol):
     """Sends one message to one address."""
 
@@ -311,6 +372,11 @@ class UnitOfWork(Protocol):
     @property
     def outbox(self) -> Outbox:
         """Deliveries of alerts."""
+        ...
+
+    @property
+    def plans(self) -> PlanStore:
+        """Plans, time entries, block periods."""
         ...
 
     def __enter__(self) -> Self: ...

@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Insert, and_, delete, exists, func, or_, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dispatch.domain.alerts import Alert, AlertLevel, Threshold, is_late
 from dispatch.domain.errors import InvalidInputError, NotFoundError
 from dispatch.domain.model import Target, TicketStatus
 from dispatch.domain.notify import Delivery
+from dispatch.store.db import dialect_insert
 from dispatch.store.schema import (
     AlertRow,
     ContractRow,
@@ -31,13 +31,6 @@ from dispatch.store.schema import (
     TechnicianRow,
     TicketRow,
 )
-
-
-def _insert(session: Session, table: Any) -> Any:
-    """The backend's ``INSERT`` (both know ``ON CONFLICT DO NOTHING``)."""
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table)
 
 
 def _thresholds() -> list[tuple[Target, AlertLevel, Any, ColumnElement[bool]]]:
@@ -116,7 +109,7 @@ class SqlAlertStore:
             for t in thresholds
         ]
         stmt: Insert = (
-            _insert(self._session, AlertRow)
+            dialect_insert(self._session, AlertRow)
             .on_conflict_do_nothing(index_elements=["ticket_id", "target", "level"])
             .returning(AlertRow.id)
         )
@@ -238,7 +231,7 @@ class SqlAlertStore:
         if getattr(renewed, "rowcount", 0) == 1:
             return True
         created = self._session.scalar(
-            _insert(self._session, LeaseRow)
+            dialect_insert(self._session, LeaseRow)
             .values(name=name, holder=holder, expires_at=until)
             .on_conflict_do_nothing(index_elements=["name"])
             .returning(LeaseRow.name)
@@ -286,7 +279,7 @@ class SqlOutbox:
             for target in targets
         ]
         stmt = (
-            _insert(self._session, DeliveryRow)
+            dialect_insert(self._session, DeliveryRow)
             .on_conflict_do_nothing(index_elements=["alert_id", "target", "step"])
             .returning(DeliveryRow.id)
         )

@@ -23,6 +23,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError as AlembicError
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -200,3 +202,10 @@ def _known_revision(revision: str) -> bool:
         return _script().get_revision(revision) is not None
     except AlembicError:
         return False
+
+
+def dialect_insert(session: Session, table: Any) -> Any:
+    """The backend's own ``INSERT`` construct: both know ``ON CONFLICT DO NOTHING``."""
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite_dialect
+    return module.insert(table)

@@ -279,3 +279,73 @@ class DeliveryAttemptRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     ok: Mapped[bool] = mapped_column(Boolean)
     detail: Mapped[str] = mapped_column(Text)
+
+
+class PlanRow(Base):
+    """A maintenance plan: a regular ticket per occurrence of a cron schedule."""
+
+    __tablename__ = "plans"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "name", name="uq_plans_contract_name"),
+        CheckConstraint(_in("severity", Severity), name="severity"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
+    name: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(400))
+    description: Mapped[str] = mapped_column(Text)
+    schedule: Mapped[str] = mapped_column(String(100))
+    timezone: Mapped[str] = mapped_column(String(64))
+    lead_minutes: Mapped[int] = mapped_column(Integer)
+    severity: Mapped[str] = mapped_column(String(2))
+    skills: Mapped[list[str]] = mapped_column(JSON)
+    needs_onsite: Mapped[bool] = mapped_column(Boolean)
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PlanRunRow(Base):
+    """One occurrence of a plan; (plan, occurrence) is unique, so it is opened once."""
+
+    __tablename__ = "plan_runs"
+    __table_args__ = (UniqueConstraint("plan_id", "occurrence", name="uq_plan_runs_occurrence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    occurrence: Mapped[datetime] = mapped_column(UTCDateTime)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TimeEntryRow(Base):
+    """Work logged on a ticket (draws block hours down). Append-only."""
+
+    __tablename__ = "time_entries"
+    __table_args__ = (Index("ix_time_entries_ticket", "ticket_id", "worked_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    minutes: Mapped[int] = mapped_column(Integer)
+    worked_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BlockPeriodRow(Base):
+    """A block-hours contract's period; (contract, start) is unique (one rollover each)."""
+
+    __tablename__ = "block_periods"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "period_start", name="uq_block_periods_start"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    prepaid_hours: Mapped[float] = mapped_column(Float)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    low_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

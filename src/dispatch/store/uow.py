@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dispatch.domain.errors import StorageUnavailableError
 from dispatch.store.alerts import SqlAlertStore, SqlOutbox
 from dispatch.store.db import WRITE_OPTION
+from dispatch.store.plans import SqlPlanStore
 from dispatch.store.repository import SqlDirectoryStore, SqlEventLog, SqlTicketStore
 
 
@@ -33,6 +34,7 @@ class SqlUnitOfWork:
     events: SqlEventLog
     alerts: SqlAlertStore
     outbox: SqlOutbox
+    plans: SqlPlanStore
 
     def __init__(self, session_factory: sessionmaker[Session], *, write: bool = True) -> None:
         self._factory = session_factory
@@ -53,6 +55,7 @@ class SqlUnitOfWork:
         self.events = SqlEventLog(session)
         self.alerts = SqlAlertStore(session)
         self.outbox = SqlOutbox(session)
+        self.plans = SqlPlanStore(session)
         return self
 
     def __exit__(

@@ -123,10 +123,14 @@ class TicketDetailPane(VerticalScroll, can_focus=True):
         parts = [sla_text(c)]
         if c.kind is ContractKind.BLOCK_HOURS and c.prepaid_hours is not None:
             period = c.period.value if c.period else "period"
-            parts.append(
-                f"{c.prepaid_hours:g} h prepaid per {period}; balance {c.prepaid_hours:g} h "
-                "(no time logged yet)"
-            )
+            parts.append(f"{c.prepaid_hours:g} h prepaid per {period}")
+            balance = detail.balance
+            if balance is not None:
+                low = " (low)" if balance.low else ""
+                parts.append(
+                    f"balance {balance.left_hours:.1f} h of {balance.prepaid_hours:g} "
+                    f"until {balance.end:%Y-%m-%d}{low}"
+                )
         if c.fixed_fee is not None:
             parts.append(f"fixed fee {c.fixed_fee:g} {c.currency}")
         if c.hourly_rate is not None:
