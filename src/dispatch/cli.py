@@ -207,13 +207,15 @@ def cli(ctx: click.Context) -> None:
 
 
 def _open_console(ctx: click.Context) -> None:
-    from dispatch.bootstrap import build_app, open_storage
+    from dispatch.bootstrap import build_app, freeze_startup_heap, open_storage
     from dispatch.config import load_settings
 
     settings = load_settings(db=ctx.ensure_object(dict).get("db"))
     storage = open_storage(settings.db_url)
     try:
-        build_app(settings, storage=storage).run()
+        app = build_app(settings, storage=storage)
+        freeze_startup_heap()
+        app.run()
     finally:
         storage.dispose()
 
@@ -990,7 +992,7 @@ def scheduler(ctx: click.Context, once: bool, interval: float | None) -> None:
     import logging
 
     from dispatch import services
-    from dispatch.bootstrap import build_monitor
+    from dispatch.bootstrap import build_monitor, freeze_startup_heap
 
     with _storage(ctx) as (settings, _storage_, rt):
         monitor = build_monitor(settings, rt, interval=interval)
@@ -1027,6 +1029,7 @@ def scheduler(ctx: click.Context, once: bool, interval: float | None) -> None:
             f"as {monitor.holder} (ctrl+c stops)",
             err=True,
         )
+        freeze_startup_heap()
         monitor.run_forever()
 
 
