@@ -263,6 +263,7 @@ def demo(ctx: click.Context, reset: bool, seed: int, no_open: bool) -> None:
     An existing demo database is reopened as it is unless --reset is given.
     """
     from dispatch import demo as demo_data
+    from dispatch import services
     from dispatch.config import demo_db_url
     from dispatch.store import bulk
     from dispatch.store.db import safe_url
@@ -295,6 +296,10 @@ def demo(ctx: click.Context, reset: bool, seed: int, no_open: bool) -> None:
                     note=f"{bulk.DEMO_NOTE}, seed {seed}",
                 )
                 uow.commit()
+                for contract_name, plan in data.plans:
+                    services.add_plan(
+                        runtime.writer(), runtime.clock, settings.user, contract_name, plan
+                    )
                 click.echo(
                     f"demo data (seed {seed}) in {where}: {counts.customers} customers, "
                     f"{counts.contracts} contracts, {counts.technicians} technicians, "
@@ -939,6 +944,31 @@ def plan_list(ctx: click.Context, as_json: bool) -> None:
     click.echo(formats.table(["CONTRACT", "PLAN", "SCHEDULE", "ZONE", "LEAD MIN", "LAST"], rows))
 
 
+@cli.command()
+@db_option
+@click.option("--ticket", "ticket_id", type=TicketRef(), help="Only this ticket's events.")
+@click.option("--since", type=AwareTime(), help="From this instant (ISO-8601 with offset).")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many (oldest first).")
+@json_option
+@click.pass_context
+def audit(
+    ctx: click.Context,
+    ticket_id: int | None,
+    since: datetime | None,
+    limit: int | None,
+    as_json: bool,
+) -> None:
+    """Who did what and when: the append-only event log, oldest first."""
+    from dispatch import formats, services
+
+    with _runtime(ctx) as rt:
+        events = services.audit(rt.reader(), ticket_id=ticket_id, since=since, limit=limit)
+    if as_json:
+        _echo_json([formats.event_json(e) for e in events])
+    else:
+        click.echo(formats.audit_table(events))
+
+
 @cli.group()
 def alerts() -> None:
     """Breach and warning alerts raised by the scheduler."""
@@ -1007,7 +1037,7 @@ def scheduler(ctx: click.Context, once: bool, interval: float | None) -> None:
             click.echo(f"swept: {len(raised)} alerts raised ({late} late)")
             opened = monitor.plans_once()
             if opened:
-                click.echo(f"plans: {len(opened)} regular tickets opened")
+                click.echo(f"plans: {len(opened)} regular ticket(s) opened")
             _started, low = monitor.block_hours_once()
             for balance in low:
                 click.echo(

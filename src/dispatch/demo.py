@@ -37,6 +37,7 @@ from dispatch.domain.model import (
     TicketStatus,
     require_utc,
 )
+from dispatch.domain.plans import Plan
 from dispatch.domain.sla import SlaEngine, engine_for, status_history
 
 
@@ -66,6 +67,7 @@ class DemoData:
         tickets: Tickets and their histories.
         problems: The problem templates, reused by ``dispatch seed``.
         calendars: Working-hours calendars the contracts name.
+        plans: Maintenance plans with their contract's name (in its customer's zone).
     """
 
     customers: Sequence[Customer]
@@ -74,6 +76,7 @@ class DemoData:
     tickets: Sequence[DemoTicket]
     problems: Sequence[Mapping[str, Any]]
     calendars: Sequence[Calendar] = ()
+    plans: Sequence[tuple[str, Plan]] = ()
 
 
 def assets_dir() -> Path:
@@ -211,7 +214,27 @@ def build(*, seed: int, now: datetime, tickets: bool = True, user: str | None = 
         if tickets
         else []
     )
-    return DemoData(customers, contracts, technicians, generated, problems, calendars)
+    zones = {contract.name: c.timezone for name, contract in contracts for c in customers
+             if c.name == name}  # fmt: skip
+    plans = [
+        (
+            entry["contract"],
+            Plan(
+                id=0,
+                contract_id=0,
+                name=entry["name"],
+                title=entry["title"],
+                schedule=entry["cron"],
+                timezone=zones[entry["contract"]],
+                lead=timedelta(minutes=entry["lead_minutes"]),
+                created_at=now,
+                severity=Severity(entry.get("severity", "P3")),
+                skills=frozenset(entry.get("skills", [])),
+            ),
+        )
+        for entry in catalogue.get("plans", [])
+    ]
+    return DemoData(customers, contracts, technicians, generated, problems, calendars, plans)
 
 
 def _tickets(

@@ -119,6 +119,28 @@ def event_json(event: Event) -> dict[str, Any]:
     }
 
 
+def audit_table(events: Sequence[Event]) -> str:
+    """Events oldest first: when, who, what, on which ticket, the change."""
+    rows = []
+    for e in events:
+        change = ", ".join(
+            f"{key} {e.before.get(key, '—')} → {value}" if key in e.before else f"{key} {value}"
+            for key, value in e.after.items()
+            if key not in {"description"}
+        )
+        rows.append(
+            [
+                e.at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                clip(e.actor, 16),
+                e.action,
+                f"T-{e.ticket_id}" if e.ticket_id else "",
+                clip(change, 60),
+                clip(e.note or "", 30),
+            ]
+        )
+    return table(["AT", "ACTOR", "ACTION", "TICKET", "CHANGE", "NOTE"], rows)
+
+
 def alert_json(alert: Alert) -> dict[str, Any]:
     """An alert as ``dispatch alerts list --json`` prints it."""
     return {

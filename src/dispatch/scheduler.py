@@ -115,6 +115,7 @@ class SlaMonitor:
         self.notify = notify or NotifyPolicy()
         self.notifier = notifier
         self.holds_lease = False
+        self.state = services.SweepState()
         self._scheduler: BaseScheduler | None = None
         self._sweeping = threading.Lock()
 
@@ -159,9 +160,10 @@ class SlaMonitor:
                 rt.writer(), rt.clock, self.holder, self.policy.lease
             )
             if not self.holds_lease:
+                self.state = services.SweepState()  # whoever sweeps now looks at everything
                 return []
             raised = services.sweep_alerts(
-                rt.reader(), rt.writer(), rt.clock, self.policy, self.notify
+                rt.reader(), rt.writer(), rt.clock, self.policy, self.notify, self.state
             )
         if raised:
             late = sum(a.late for a in raised)

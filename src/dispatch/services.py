@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dispatch.domain.alerts import Alert
+from dispatch.domain.alerts import Alert, AlertLevel
 from dispatch.domain.assign import Candidate, rank_technicians
 from dispatch.domain.calendar import BUILTIN_CALENDARS, BusinessClock, Calendar, DayPlan
 from dispatch.domain.errors import DeliveryFailedError, InvalidInputError, NotFoundError
@@ -847,12 +847,29 @@ def lease_holder(uow: UnitOfWork, name: str = SWEEP_LEASE) -> tuple[str, datetim
         return uow.alerts.lease(name)
 
 
+@dataclass(slots=True)
+class SweepState:
+    """What a sweeper remembers between its sweeps, so that a sweep reads only news.
+
+    Attributes:
+        looked_until: The instant up to which the last complete sweep looked
+            (``None``: never swept; the next sweep looks at everything).
+        event_id: The newest event when that sweep began: tickets changed
+            since (a deadline moved into the past, a pause ended) are looked
+            at whole.
+    """
+
+    looked_until: datetime | None = None
+    event_id: int = 0
+
+
 def sweep_alerts(
     reader: UnitOfWork,
     writer: UnitOfWork,
     clock: Clock,
     policy: SweepPolicy = SweepPolicy(),
     notify: NotifyPolicy | None = None,
+    state: SweepState | None = None,
 ) -> list[Alert]:
     """Raise an alert for every threshold reached and not yet alerted; the ones raised.
 
@@ -862,12 +879,48 @@ def sweep_alerts(
     sweeper raised meanwhile is not raised again (the alert key is unique), and
     is not among the ones returned. With ``notify``, each alert's first
     deliveries go into the outbox in the same transaction as the alert.
+
+    Each scan resumes behind its last batch, so catching up on N thresholds
+    reads each index entry once. With a ``state`` from an earlier sweep, only
+    thresholds reached since it looked, and tickets changed since, are read:
+    a steady sweep costs what happened meanwhile, not the size of the queue.
     """
+    now = clock.now()
+    with reader:
+        event_id = reader.events.last_id()
+        changed: list[int] = []
+        if state is not None and state.looked_until is not None:
+            changed = sorted(
+                {e.ticket_id for e in reader.events.listing(after_id=state.event_id)
+                 if e.ticket_id is not None}
+            )  # fmt: skip
+    since = state.looked_until if state is not None else None
+    raised = _sweep_pass(reader, writer, now, policy, notify, since=since)
+    for start in range(0, len(changed), 500):
+        chunk = changed[start : start + 500]
+        raised += _sweep_pass(reader, writer, now, policy, notify, ticket_ids=chunk)
+    if state is not None:
+        state.looked_until, state.event_id = now, event_id
+    return raised
+
+
+def _sweep_pass(
+    reader: UnitOfWork,
+    writer: UnitOfWork,
+    now: datetime,
+    policy: SweepPolicy,
+    notify: NotifyPolicy | None,
+    *,
+    since: datetime | None = None,
+    ticket_ids: Sequence[int] | None = None,
+) -> list[Alert]:
     raised: list[Alert] = []
-    for _ in range(10_000):  # a bound, not a limit: each round raises or ends
-        now = clock.now()
+    after: dict[tuple[Target, AlertLevel], tuple[datetime, int]] = {}
+    while True:
         with reader:
-            found = reader.alerts.reached(now, policy.batch)
+            found = reader.alerts.reached(
+                now, policy.batch, since=since, ticket_ids=ticket_ids, after=after
+            )
         if not found:
             break
         with writer:
@@ -876,6 +929,8 @@ def sweep_alerts(
                 _enqueue_first(writer, notify, new, now)
             writer.commit()
         raised += new
+        for t in found:
+            after[(t.target, t.level)] = (t.at, t.ticket_id)
         if len(found) < policy.batch:
             break
     return raised
@@ -1227,3 +1282,22 @@ def watch_block_hours(uow: UnitOfWork, clock: Clock) -> tuple[list[Balance], lis
                 warned.append(replace(balance, low_warned_at=now))
         uow.commit()
     return started, warned
+
+
+# --- audit --------------------------------------------------------------------------
+
+
+def audit(
+    uow: UnitOfWork,
+    *,
+    ticket_id: int | None = None,
+    since: datetime | None = None,
+    limit: int | None = None,
+) -> Sequence[Event]:
+    """Who did what and when, oldest first (the event log is append-only)."""
+    if since is not None:
+        since = require_utc(since, "since")
+    with uow:
+        if ticket_id is not None:
+            uow.tickets.get(ticket_id)  # an unknown ticket is an error, not an empty list
+        return uow.events.listing(ticket_id=ticket_id, since=since, limit=limit)

@@ -319,3 +319,34 @@ def test_the_lease_moves_to_a_second_process_when_the_first_is_killed(
             if process is not None and process.poll() is None:
                 process.terminate()
                 process.wait(timeout=10)
+
+
+def test_a_steady_sweep_reads_only_news_and_misses_nothing(directory: Storage) -> None:
+    """With its state, a sweep looks past its last look, and at tickets changed since."""
+    state = services.SweepState()
+    clock = SystemClock()
+    with time_machine.travel(T0 + timedelta(minutes=5), tick=False):
+        slow = services.open_ticket(
+            directory.writer(), clock, "ana",
+            NewTicket(SUBSCRIBER, "Slow printer", severity=Severity.P3, opened_at=T0),
+        )  # fmt: skip
+        fast = open_p1(directory, title="Fast one")
+        assert services.sweep_alerts(directory.reader(), directory.writer(), clock,
+                                     state=state) == []  # fmt: skip
+        assert state.looked_until == T0 + timedelta(minutes=5)
+    with time_machine.travel(T0 + timedelta(hours=5), tick=False):
+        # The P1's response clock passed 80 % and 100 % since the last look: found by time.
+        raised = services.sweep_alerts(directory.reader(), directory.writer(), clock, state=state)
+        assert keys(raised) == [
+            (fast, Target.RESPONSE, AlertLevel.BREACH),
+            (fast, Target.RESPONSE, AlertLevel.WARNING),
+        ]
+        # Raising the P3 to P1 moves its deadline (T0 + 4 h) behind the last look.
+        services.change_severity(directory.writer(), clock, "ana", slow.id, Severity.P1)
+        raised = services.sweep_alerts(directory.reader(), directory.writer(), clock, state=state)
+        assert keys(raised) == [
+            (slow.id, Target.RESPONSE, AlertLevel.BREACH),
+            (slow.id, Target.RESPONSE, AlertLevel.WARNING),
+        ]
+        assert services.sweep_alerts(directory.reader(), directory.writer(), clock,
+                                     state=state) == []  # fmt: skip

@@ -388,3 +388,56 @@ def test_seed_bulk(db_url: str) -> None:
     assert len(tickets) == 2500
     open_share = sum(t["status"] not in ("resolved", "closed") for t in tickets) / 2500
     assert 0.15 < open_share < 0.25
+
+
+def test_scheduler_once_alerts_plans_and_the_alert_commands(demo_db: str) -> None:
+    out = CliRunner().invoke(cli, ["scheduler", "--once", "--db", demo_db])
+    assert out.exit_code == 0, out.stderr
+    assert "alerts raised" in out.stdout
+    assert "plans: 1 regular ticket(s) opened" in out.stdout  # the demo's weekly plan
+    again = CliRunner().invoke(cli, ["scheduler", "--once", "--db", demo_db])
+    assert "swept: 0 alerts raised" in again.stdout
+    assert "plans:" not in again.stdout  # one ticket per occurrence
+    listed = json.loads(ok(demo_db, "alerts", "list", "--json"))
+    assert listed
+    assert set(listed[0]) >= {
+        "id", "ticket_id", "target", "level", "raised_at", "late", "acked_by", "acked_at",
+    }  # fmt: skip
+    newest = listed[0]["id"]
+    assert f"A-{newest}" in ok(demo_db, "alerts", "ack", f"A-{newest}")
+    assert "already acknowledged" in fails(demo_db, 1, "alerts", "ack", str(newest))
+    unacked = json.loads(ok(demo_db, "alerts", "list", "--json", "--unacked"))
+    assert newest not in {a["id"] for a in unacked}
+    assert "not an alert id" in fails(demo_db, 2, "alerts", "ack", "T-3")
+    assert "no alert with id 99999" in fails(demo_db, 1, "alerts", "ack", "99999")
+    plans = json.loads(ok(demo_db, "plan", "list", "--json"))
+    assert {p["name"] for p in plans} == {"weekly-backup-check", "monthly-carrier-export"}
+    weekly = next(p for p in plans if p["name"] == "weekly-backup-check")
+    assert weekly["last_occurrence"] is not None
+
+
+def test_plans_time_and_balances_from_the_command_line(demo_db: str) -> None:
+    out = ok(
+        demo_db, "plan", "add", "--contract", "BLK-2026-004", "--name", "monthly-check",
+        "--title", "Monthly check", "--cron", "0 8 1 * *",
+    )  # fmt: skip
+    assert "next:" in out
+    assert "already has a plan" in fails(
+        demo_db, 1, "plan", "add", "--contract", "BLK-2026-004", "--name", "monthly-check",
+        "--title", "x", "--cron", "0 8 1 * *",
+    )  # fmt: skip
+    assert "not a valid crontab line" in fails(
+        demo_db, 1, "plan", "add", "--contract", "BLK-2026-004", "--name", "n",
+        "--title", "x", "--cron", "0 25 * * *",
+    )  # fmt: skip
+    assert "no contract named" in fails(
+        demo_db, 1, "plan", "add", "--contract", "NOPE", "--name", "n",
+        "--title", "x", "--cron", "0 8 * * *",
+    )  # fmt: skip
+    ticket = next(t for t in tickets_json(demo_db, "--open") if t["contract_kind"] == "block_hours")
+    logged = ok(demo_db, "ticket", "log", ticket["ref"], "1h30m", "--note", "cabling")
+    assert "90 min logged" in logged
+    assert "h left this period" in logged
+    assert "not a duration" in fails(demo_db, 1, "ticket", "log", ticket["ref"], "soon")
+    balances = json.loads(ok(demo_db, "contract", "balance", "--json"))
+    assert sum(b["used_hours"] for b in balances) == 1.5

@@ -166,6 +166,26 @@ class FakeEventLog:
     def for_ticket(self, ticket_id: int) -> Sequence[Event]:
         return [e for e in self.events if e.ticket_id == ticket_id]
 
+    def listing(
+        self,
+        *,
+        ticket_id: int | None = None,
+        since: datetime | None = None,
+        after_id: int = 0,
+        limit: int | None = None,
+    ) -> Sequence[Event]:
+        found = [
+            e
+            for e in self.events
+            if e.id > after_id
+            and ticket_id in (None, e.ticket_id)
+            and (since is None or e.at >= since)
+        ]
+        return found[:limit] if limit is not None else found
+
+    def last_id(self) -> int:
+        return max((e.id for e in self.events), default=0)
+
 
 class FakeAlertStore:
     """Alerts by key over the fake tickets, using the domain's ``reached`` rule."""
@@ -178,15 +198,30 @@ class FakeAlertStore:
     def _keys(self) -> set[tuple[int, Target, AlertLevel]]:
         return {(a.ticket_id, a.target, a.level) for a in self.rows.values()}
 
-    def reached(self, now: datetime, limit: int) -> list[Threshold]:
+    def reached(
+        self,
+        now: datetime,
+        limit: int,
+        *,
+        since: datetime | None = None,
+        ticket_ids: Sequence[int] | None = None,
+        after: Mapping[tuple[Target, AlertLevel], tuple[datetime, int]] | None = None,
+    ) -> list[Threshold]:
         keys = self._keys()
-        out = [
-            t
-            for ticket in self._tickets.rows.values()
-            for t in reached(ticket, now)
-            if (t.ticket_id, t.target, t.level) not in keys
-        ]
-        return sorted(out, key=lambda t: t.at)[:limit]
+        resume = after or {}
+
+        def wanted(t: Threshold) -> bool:
+            behind = resume.get((t.target, t.level))
+            return (
+                (t.ticket_id, t.target, t.level) not in keys
+                and (since is None or t.at > since)
+                and (ticket_ids is None or t.ticket_id in ticket_ids)
+                and (behind is None or (t.at, t.ticket_id) > behind)
+            )
+
+        out = [t for ticket in self._tickets.rows.values() for t in reached(ticket, now)
+               if wanted(t)]  # fmt: skip
+        return sorted(out, key=lambda t: (t.at, t.ticket_id))[:limit]
 
     def raise_alerts(
         self, thresholds: Sequence[Threshold], now: datetime, grace: timedelta

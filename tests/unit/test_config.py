@@ -140,3 +140,16 @@ def test_bad_alerts_and_notify_tables_name_what_and_where(
     with pytest.raises(InvalidInputError, match=message) as caught:
         load_settings(environ={"DISPATCH_CONFIG": str(config)})
     assert str(config) in str(caught.value)
+
+
+def test_the_example_configuration_in_assets_loads() -> None:
+    example = Path(__file__).parents[2] / "assets" / "dispatch.example.toml"
+    env = {
+        "DISPATCH_CONFIG": str(example),
+        "DISPATCH_HOOK_TOKEN": "t",
+        "DISPATCH_SMTP_PASSWORD": "p",
+    }
+    settings = load_settings(environ=env)
+    assert settings.notify.enabled
+    assert settings.notify.escalation == ("lead", "manager")
+    assert settings.alerts.interval_seconds == 15

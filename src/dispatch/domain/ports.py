@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from dispatch.domain.alerts import Alert, Threshold
+from dispatch.domain.alerts import Alert, AlertLevel, Threshold
 from dispatch.domain.calendar import Calendar
 from dispatch.domain.filter import QueueFilter
-from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
+from dispatch.domain.model import Contract, Customer, Event, Target, Technician, Ticket
 from dispatch.domain.notify import Delivery, Secret
 from dispatch.domain.plans import Plan, PlanRun
 
@@ -169,12 +169,39 @@ class EventLog(Protocol):
         """A ticket's history, oldest first."""
         ...
 
+    def listing(
+        self,
+        *,
+        ticket_id: int | None = None,
+        since: datetime | None = None,
+        after_id: int = 0,
+        limit: int | None = None,
+    ) -> Sequence[Event]:
+        """Events oldest first: of one ticket, from an instant, after an event id."""
+        ...
+
+    def last_id(self) -> int:
+        """The newest event's id (0 if none)."""
+        ...
+
 
 class AlertStore(Protocol):
     """Raised alerts and the sweep's lease."""
 
-    def reached(self, now: datetime, limit: int) -> list[Threshold]:
-        """Up to ``limit`` thresholds reached by ``now`` that have no alert yet."""
+    def reached(
+        self,
+        now: datetime,
+        limit: int,
+        *,
+        since: datetime | None = None,
+        ticket_ids: Sequence[int] | None = None,
+        after: Mapping[tuple[Target, AlertLevel], tuple[datetime, int]] | None = None,
+    ) -> list[Threshold]:
+        """Up to ``limit`` thresholds reached by ``now`` that have no alert yet.
+
+        ``since``: instants after it only; ``ticket_ids``: these tickets only;
+        ``after``: each (target, level) scan resumes behind this (instant, ticket).
+        """
         ...
 
     def raise_alerts(

@@ -9,7 +9,7 @@ tells each sweeper which alerts it raised itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,11 +57,22 @@ class SqlAlertStore:
 
     # --- the sweep ------------------------------------------------------------
 
-    def reached(self, now: datetime, limit: int) -> list[Threshold]:
+    def reached(
+        self,
+        now: datetime,
+        limit: int,
+        *,
+        since: datetime | None = None,
+        ticket_ids: Sequence[int] | None = None,
+        after: Mapping[tuple[Target, AlertLevel], tuple[datetime, int]] | None = None,
+    ) -> list[Threshold]:
         """Up to ``limit`` thresholds reached by ``now`` that have no alert yet.
 
         Paused tickets (waiting on the customer) and met targets reach nothing.
-        Each (target, level) is one range scan of an ``(is_open, instant)`` index.
+        Each (target, level) is one range scan of an ``(is_open, instant)``
+        index, in (instant, ticket) order. ``since`` skips instants up to it (a
+        sweep that already looked there); ``ticket_ids`` looks at these tickets
+        only; ``after`` resumes each scan behind the last threshold it returned.
         """
         out: list[Threshold] = []
         for target, level, instant, runs in _thresholds():
@@ -72,18 +83,26 @@ class SqlAlertStore:
                 AlertRow.target == target.value,
                 AlertRow.level == level.value,
             )
-            query = (
-                select(TicketRow.id, instant)
-                .where(
-                    TicketRow.is_open == true(),
-                    instant <= now,
-                    runs,
-                    TicketRow.status != TicketStatus.WAITING_CUSTOMER.value,
-                    ~raised,
-                )
-                .order_by(instant)
-                .limit(limit - len(out))
+            query = select(TicketRow.id, instant).where(
+                TicketRow.is_open == true(),
+                instant <= now,
+                runs,
+                TicketRow.status != TicketStatus.WAITING_CUSTOMER.value,
+                ~raised,
             )
+            if since is not None:
+                query = query.where(instant > since)
+            if ticket_ids is not None:
+                query = query.where(TicketRow.id.in_(ticket_ids))
+            resume = (after or {}).get((target, level))
+            if resume is not None:
+                query = query.where(
+                    or_(
+                        instant > resume[0],
+                        and_(instant == resume[0], TicketRow.id > resume[1]),
+                    )
+                )
+            query = query.order_by(instant, TicketRow.id).limit(limit - len(out))
             out += [Threshold(tid, target, level, at) for tid, at in self._session.execute(query)]
         return out
 

@@ -31,12 +31,20 @@ from dispatch.domain.model import (
 from dispatch.domain.sla import SlaEngine, engine_for
 from dispatch.store import convert
 from dispatch.store.schema import (
+    AlertRow,
+    BlockPeriodRow,
     CalendarRow,
     ContractRow,
     CustomerRow,
+    DeliveryAttemptRow,
+    DeliveryRow,
     EventRow,
+    LeaseRow,
+    PlanRow,
+    PlanRunRow,
     TechnicianRow,
     TicketRow,
+    TimeEntryRow,
 )
 from dispatch.store.uow import SqlUnitOfWork
 
@@ -94,7 +102,22 @@ def holds_demo_data(session: Session) -> bool:
 
 def reset(session: Session) -> None:
     """Delete every row (demo ``--reset``), children first."""
-    for table in (EventRow, TicketRow, ContractRow, TechnicianRow, CustomerRow, CalendarRow):
+    for table in (
+        DeliveryAttemptRow,
+        DeliveryRow,
+        AlertRow,
+        LeaseRow,
+        PlanRunRow,
+        TimeEntryRow,
+        BlockPeriodRow,
+        PlanRow,
+        EventRow,
+        TicketRow,
+        ContractRow,
+        TechnicianRow,
+        CustomerRow,
+        CalendarRow,
+    ):
         session.execute(delete(table))
 
 

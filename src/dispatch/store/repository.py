@@ -464,6 +464,28 @@ class SqlEventLog:
         self._session.flush()
         return convert.event_from_row(row)
 
+    def listing(
+        self,
+        *,
+        ticket_id: int | None = None,
+        since: datetime | None = None,
+        after_id: int = 0,
+        limit: int | None = None,
+    ) -> Sequence[Event]:
+        """Events oldest first: of one ticket, from an instant, after an event id."""
+        query = select(EventRow).where(EventRow.id > after_id).order_by(EventRow.id)
+        if ticket_id is not None:
+            query = query.where(EventRow.ticket_id == ticket_id)
+        if since is not None:
+            query = query.where(EventRow.at >= since)
+        if limit is not None:
+            query = query.limit(limit)
+        return [convert.event_from_row(r) for r in self._session.scalars(query)]
+
+    def last_id(self) -> int:
+        """The newest event's id (0 if none)."""
+        return int(self._session.scalar(select(func.max(EventRow.id))) or 0)
+
     def for_ticket(self, ticket_id: int) -> Sequence[Event]:
         """A ticket's history, oldest first."""
         rows = self._session.scalars(
