@@ -914,26 +914,31 @@ def _sweep_pass(
     since: datetime | None = None,
     ticket_ids: Sequence[int] | None = None,
 ) -> list[Alert]:
+    """Each (target, level) in turn, batch by batch, every scan resuming behind the last."""
     raised: list[Alert] = []
-    after: dict[tuple[Target, AlertLevel], tuple[datetime, int]] = {}
-    while True:
-        with reader:
-            found = reader.alerts.reached(
-                now, policy.batch, since=since, ticket_ids=ticket_ids, after=after
-            )
-        if not found:
-            break
-        with writer:
-            new = writer.alerts.raise_alerts(found, now, policy.late_after)
-            if notify is not None and notify.enabled and new:
-                _enqueue_first(writer, notify, new, now)
-            writer.commit()
-        raised += new
-        for t in found:
-            after[(t.target, t.level)] = (t.at, t.ticket_id)
-        if len(found) < policy.batch:
-            break
+    for kind in SWEPT_KINDS:
+        after: tuple[datetime, int] | None = None
+        while True:
+            with reader:
+                found = reader.alerts.reached(
+                    now, policy.batch, kind=kind, since=since, ticket_ids=ticket_ids, after=after
+                )
+            if not found:
+                break
+            with writer:
+                new = writer.alerts.raise_alerts(found, now, policy.late_after)
+                if notify is not None and notify.enabled and new:
+                    _enqueue_first(writer, notify, new, now)
+                writer.commit()
+            raised += new
+            after = (found[-1].at, found[-1].ticket_id)
+            if len(found) < policy.batch:
+                break
     return raised
+
+
+SWEPT_KINDS = [(target, level) for target in Target for level in AlertLevel]
+"""Every (target, level) the sweep looks for."""
 
 
 def list_alerts(

@@ -203,17 +203,18 @@ class FakeAlertStore:
         now: datetime,
         limit: int,
         *,
+        kind: tuple[Target, AlertLevel] | None = None,
         since: datetime | None = None,
         ticket_ids: Sequence[int] | None = None,
-        after: Mapping[tuple[Target, AlertLevel], tuple[datetime, int]] | None = None,
+        after: tuple[datetime, int] | None = None,
     ) -> list[Threshold]:
         keys = self._keys()
-        resume = after or {}
 
         def wanted(t: Threshold) -> bool:
-            behind = resume.get((t.target, t.level))
+            behind = after if kind is not None else None
             return (
                 (t.ticket_id, t.target, t.level) not in keys
+                and kind in (None, (t.target, t.level))
                 and (since is None or t.at > since)
                 and (ticket_ids is None or t.ticket_id in ticket_ids)
                 and (behind is None or (t.at, t.ticket_id) > behind)

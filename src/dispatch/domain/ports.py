@@ -193,14 +193,16 @@ class AlertStore(Protocol):
         now: datetime,
         limit: int,
         *,
+        kind: tuple[Target, AlertLevel] | None = None,
         since: datetime | None = None,
         ticket_ids: Sequence[int] | None = None,
-        after: Mapping[tuple[Target, AlertLevel], tuple[datetime, int]] | None = None,
+        after: tuple[datetime, int] | None = None,
     ) -> list[Threshold]:
         """Up to ``limit`` thresholds reached by ``now`` that have no alert yet.
 
-        ``since``: instants after it only; ``ticket_ids``: these tickets only;
-        ``after``: each (target, level) scan resumes behind this (instant, ticket).
+        ``kind``: one (target, level) only; ``since``: instants after it only;
+        ``ticket_ids``: these tickets only; ``after``: the scan of ``kind``
+        resumes behind this (instant, ticket).
         """
         ...
 

@@ -9,7 +9,7 @@ tells each sweeper which alerts it raised itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -62,22 +62,26 @@ class SqlAlertStore:
         now: datetime,
         limit: int,
         *,
+        kind: tuple[Target, AlertLevel] | None = None,
         since: datetime | None = None,
         ticket_ids: Sequence[int] | None = None,
-        after: Mapping[tuple[Target, AlertLevel], tuple[datetime, int]] | None = None,
+        after: tuple[datetime, int] | None = None,
     ) -> list[Threshold]:
         """Up to ``limit`` thresholds reached by ``now`` that have no alert yet.
 
         Paused tickets (waiting on the customer) and met targets reach nothing.
         Each (target, level) is one range scan of an ``(is_open, instant)``
-        index, in (instant, ticket) order. ``since`` skips instants up to it (a
-        sweep that already looked there); ``ticket_ids`` looks at these tickets
-        only; ``after`` resumes each scan behind the last threshold it returned.
+        index, in (instant, ticket) order; ``kind`` scans one of them only.
+        ``since`` skips instants up to it (a sweep that already looked there);
+        ``ticket_ids`` looks at these tickets only; ``after`` resumes the scan
+        of ``kind`` behind the last (instant, ticket) it returned.
         """
         out: list[Threshold] = []
         for target, level, instant, runs in _thresholds():
             if len(out) >= limit:
                 break
+            if kind is not None and kind != (target, level):
+                continue
             raised = exists().where(
                 AlertRow.ticket_id == TicketRow.id,
                 AlertRow.target == target.value,
@@ -94,13 +98,11 @@ class SqlAlertStore:
                 query = query.where(instant > since)
             if ticket_ids is not None:
                 query = query.where(TicketRow.id.in_(ticket_ids))
-            resume = (after or {}).get((target, level))
+            resume = after if kind is not None else None
             if resume is not None:
+                # ">=" lets the index seek to the resume point; the "or" drops its ties.
                 query = query.where(
-                    or_(
-                        instant > resume[0],
-                        and_(instant == resume[0], TicketRow.id > resume[1]),
-                    )
+                    instant >= resume[0], or_(instant > resume[0], TicketRow.id > resume[1])
                 )
             query = query.order_by(instant, TicketRow.id).limit(limit - len(out))
             out += [Threshold(tid, target, level, at) for tid, at in self._session.execute(query)]
