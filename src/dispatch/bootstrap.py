@@ -18,6 +18,7 @@ from dispatch.notify import EXTRA_HINT, AppriseNotifier, available
 from dispatch.scheduler import SlaMonitor
 from dispatch.services import Runtime, SweepPolicy
 from dispatch.store.db import ensure_schema, make_engine, make_session_factory, safe_url
+from dispatch.store.feed import open_feed
 from dispatch.store.uow import SqlUnitOfWork
 from dispatch.ui.app import DispatchApp
 
@@ -69,6 +70,7 @@ def build_runtime(settings: Settings, storage: Storage, *, clock: Clock | None =
         actor=settings.user,
         db_label=safe_url(settings.db_url),
         calendars=settings.calendars,
+        open_feed=lambda: open_feed(storage.engine),
     )
 
 

@@ -36,7 +36,7 @@ from dispatch.domain.model import (
 )
 from dispatch.domain.notify import Delivery, NotifyPolicy, message
 from dispatch.domain.plans import MAX_CATCH_UP, Balance, Plan, period_bounds
-from dispatch.domain.ports import Clock, Notifier, UnitOfWork
+from dispatch.domain.ports import ChangeFeed, Clock, Notifier, UnitOfWork
 from dispatch.domain.sla import (
     ClockReading,
     SlaEngine,
@@ -444,6 +444,8 @@ class Runtime:
         actor: The OS login acting, recorded on every event.
         db_label: The database in use, with any password masked.
         calendars: Calendars defined in the configuration file.
+        open_feed: Opens a change feed on the database (``None``: no live updates
+            beyond the periodic refresh).
     """
 
     reader: Callable[[], UnitOfWork]
@@ -452,6 +454,7 @@ class Runtime:
     actor: str
     db_label: str
     calendars: Mapping[str, Calendar] = field(default_factory=dict)
+    open_feed: Callable[[], ChangeFeed] | None = None
 
 
 # --- SLA and calendars ------------------------------------------------------
@@ -806,12 +809,15 @@ class SweepPolicy:
             so that a dead sweeper is replaced after about this long).
         late_after: An alert raised more than this after its threshold is late.
         batch: Thresholds read and raised per transaction.
+        most: Alerts one sweep raises at most; a larger backlog (a long
+            outage over a huge queue) is raised over the following sweeps.
     """
 
     interval: timedelta = timedelta(seconds=15)
     lease: timedelta = timedelta(seconds=45)
     late_after: timedelta = timedelta(seconds=60)
     batch: int = 2000
+    most: int = 20_000
 
     def __post_init__(self) -> None:
         if self.interval <= timedelta(0):
@@ -899,8 +905,9 @@ def sweep_alerts(
     for start in range(0, len(changed), 500):
         chunk = changed[start : start + 500]
         raised += _sweep_pass(reader, writer, now, policy, notify, ticket_ids=chunk)
-    if state is not None:
+    if state is not None and len(raised) < policy.most:
         state.looked_until, state.event_id = now, event_id
+    # (A sweep cut short at ``policy.most`` leaves the state alone: the next looks again.)
     return raised
 
 
@@ -918,10 +925,15 @@ def _sweep_pass(
     raised: list[Alert] = []
     for kind in SWEPT_KINDS:
         after: tuple[datetime, int] | None = None
-        while True:
+        while len(raised) < policy.most:
             with reader:
                 found = reader.alerts.reached(
-                    now, policy.batch, kind=kind, since=since, ticket_ids=ticket_ids, after=after
+                    now,
+                    min(policy.batch, policy.most - len(raised)),
+                    kind=kind,
+                    since=since,
+                    ticket_ids=ticket_ids,
+                    after=after,
                 )
             if not found:
                 break
@@ -932,7 +944,7 @@ def _sweep_pass(
                 writer.commit()
             raised += new
             after = (found[-1].at, found[-1].ticket_id)
-            if len(found) < policy.batch:
+            if len(found) < min(policy.batch, policy.most - len(raised) + len(new)):
                 break
     return raised
 
@@ -1306,3 +1318,22 @@ def audit(
         if ticket_id is not None:
             uow.tickets.get(ticket_id)  # an unknown ticket is an error, not an empty list
         return uow.events.listing(ticket_id=ticket_id, since=since, limit=limit)
+
+
+# --- presence -----------------------------------------------------------------------
+
+PRESENCE_TTL = timedelta(seconds=15)
+"""A heartbeat lasts this long: a console that stops beating drops out after it."""
+
+
+def heartbeat(uow: UnitOfWork, clock: Clock, login: str, ticket_id: int | None) -> None:
+    """Say that ``login`` has ``ticket_id`` open (``None``: nothing) for ``PRESENCE_TTL``."""
+    with uow:
+        uow.presence.beat(login, ticket_id, clock.now() + PRESENCE_TTL)
+        uow.commit()
+
+
+def viewers(uow: UnitOfWork, clock: Clock, ticket_id: int, me: str) -> list[str]:
+    """Who else has ``ticket_id`` open now."""
+    with uow:
+        return [login for login in uow.presence.viewers(ticket_id, clock.now()) if login != me]

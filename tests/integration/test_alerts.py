@@ -350,3 +350,22 @@ def test_a_steady_sweep_reads_only_news_and_misses_nothing(directory: Storage) -
         ]
         assert services.sweep_alerts(directory.reader(), directory.writer(), clock,
                                      state=state) == []  # fmt: skip
+
+
+def test_a_huge_backlog_is_raised_over_several_sweeps(directory: Storage) -> None:
+    with time_machine.travel(T0 + timedelta(minutes=5), tick=False):
+        for i in range(30):
+            open_p1(directory, title=f"Backlog {i}")
+    state = services.SweepState()
+    policy = SweepPolicy(batch=8, most=25)
+    with time_machine.travel(T0 + DUE + timedelta(minutes=1), tick=False):
+        sizes = []
+        while True:
+            raised = services.sweep_alerts(
+                directory.reader(), directory.writer(), SystemClock(), policy, state=state
+            )
+            if not raised:
+                break
+            sizes.append(len(raised))
+    assert sizes == [25, 25, 10]  # 60 alerts: a warning and a breach per ticket
+    assert len(services.list_alerts(directory.reader())) == 60

@@ -430,6 +430,17 @@ class FakePlanStore:
         return True
 
 
+class FakePresence:
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[int | None, datetime]] = {}
+
+    def beat(self, login: str, ticket_id: int | None, until: datetime) -> None:
+        self.rows[login] = (ticket_id, until)
+
+    def viewers(self, ticket_id: int, now: datetime) -> list[str]:
+        return sorted(k for k, (t, until) in self.rows.items() if t == ticket_id and until > now)
+
+
 class FakeUnitOfWork:
     """Commits are counted; leaving without commit restores the stores."""
 
@@ -440,6 +451,7 @@ class FakeUnitOfWork:
         self._alerts = FakeAlertStore(self._tickets)
         self._outbox = FakeOutbox(self._tickets, self._alerts)
         self._plans = FakePlanStore()
+        self._presence = FakePresence()
         self.commits = 0
         self._saved: tuple[dict[int, Ticket], list[Event]] | None = None
 
@@ -466,6 +478,10 @@ class FakeUnitOfWork:
     @property
     def plans(self) -> FakePlanStore:
         return self._plans
+
+    @property
+    def presence(self) -> FakePresence:
+        return self._presence
 
     def __enter__(self) -> Self:
         self._saved = (dict(self._tickets.rows), list(self._events.events))

@@ -363,6 +363,30 @@ class Notifier(Protocol):
         ...
 
 
+class PresenceStore(Protocol):
+    """Who has which ticket open."""
+
+    def beat(self, login: str, ticket_id: int | None, until: datetime) -> None:
+        """Say that ``login`` has ``ticket_id`` open until ``until``."""
+        ...
+
+    def viewers(self, ticket_id: int, now: datetime) -> list[str]:
+        """Logins with an unexpired heartbeat on ``ticket_id``."""
+        ...
+
+
+class ChangeFeed(Protocol):
+    """Tells cheaply whether anyone committed a change since the last look."""
+
+    def changed(self) -> bool:
+        """Whether a change was committed since the last call (the first call: since opening)."""
+        ...
+
+    def close(self) -> None:
+        """Release the feed's connection."""
+        ...
+
+
 class Monitor(Protocol):
     """The background watch, as the console sees it: started and stopped with it."""
 
@@ -406,6 +430,11 @@ class UnitOfWork(Protocol):
     @property
     def plans(self) -> PlanStore:
         """Plans, time entries, block periods."""
+        ...
+
+    @property
+    def presence(self) -> PresenceStore:
+        """Who has which ticket open."""
         ...
 
     def __enter__(self) -> Self: ...

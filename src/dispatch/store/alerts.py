@@ -21,6 +21,7 @@ from dispatch.domain.errors import InvalidInputError, NotFoundError
 from dispatch.domain.model import Target, TicketStatus
 from dispatch.domain.notify import Delivery
 from dispatch.store.db import dialect_insert
+from dispatch.store.feed import announce_change
 from dispatch.store.schema import (
     AlertRow,
     ContractRow,
@@ -135,6 +136,8 @@ class SqlAlertStore:
             .returning(AlertRow.id)
         )
         created = list(self._session.scalars(stmt, rows))
+        if created:
+            announce_change(self._session)
         stale = self._no_longer_reached(created, now)
         if stale:
             self._session.execute(delete(AlertRow).where(AlertRow.id.in_(stale)))
@@ -225,6 +228,7 @@ class SqlAlertStore:
             .where(AlertRow.id == alert_id, AlertRow.acked_at.is_(None))
             .values(acked_by=actor, acked_at=at)
         )
+        announce_change(self._session)
         alert = self.get(alert_id)
         if getattr(done, "rowcount", 0) != 1:
             when = alert.acked_at.strftime("%Y-%m-%d %H:%M UTC") if alert.acked_at else "?"

@@ -29,6 +29,7 @@ from dispatch.domain.errors import ConflictError, NotFoundError
 from dispatch.domain.filter import UNASSIGNED, QueueFilter
 from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket, TicketStatus
 from dispatch.store import convert
+from dispatch.store.feed import announce_change
 from dispatch.store.schema import (
     NO_DEADLINE,
     CalendarRow,
@@ -462,6 +463,7 @@ class SqlEventLog:
         )
         self._session.add(row)
         self._session.flush()
+        announce_change(self._session)
         return convert.event_from_row(row)
 
     def listing(

@@ -349,3 +349,14 @@ class BlockPeriodRow(Base):
     prepaid_hours: Mapped[float] = mapped_column(Float)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     low_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PresenceRow(Base):
+    """Which ticket a dispatcher has open, until when (a heartbeat renews it)."""
+
+    __tablename__ = "presence"
+    __table_args__ = (Index("ix_presence_ticket", "ticket_id", "expires_at"),)
+
+    login: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dispatch.domain.errors import StorageUnavailableError
 from dispatch.store.alerts import SqlAlertStore, SqlOutbox
 from dispatch.store.db import WRITE_OPTION
+from dispatch.store.feed import SqlPresence
 from dispatch.store.plans import SqlPlanStore
 from dispatch.store.repository import SqlDirectoryStore, SqlEventLog, SqlTicketStore
 
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
     alerts: SqlAlertStore
     outbox: SqlOutbox
     plans: SqlPlanStore
+    presence: SqlPresence
 
     def __init__(self, session_factory: sessionmaker[Session], *, write: bool = True) -> None:
         self._factory = session_factory
@@ -56,6 +58,7 @@ class SqlUnitOfWork:
         self.alerts = SqlAlertStore(session)
         self.outbox = SqlOutbox(session)
         self.plans = SqlPlanStore(session)
+        self.presence = SqlPresence(session)
         return self
 
     def __exit__(

@@ -13,6 +13,7 @@ At 80 columns the queue fills the screen and ``enter`` switches to the detail
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +36,7 @@ from dispatch.domain.assign import Candidate
 from dispatch.domain.errors import ConflictError, DispatchError
 from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import Contract, Customer, NewTicket, Ticket
+from dispatch.domain.ports import ChangeFeed
 from dispatch.domain.queue import explain_place
 from dispatch.services import QueueStats, QueueWindow, Runtime, TicketDetail
 from dispatch.ui.messages import AlertsRaised
@@ -64,7 +66,10 @@ WINDOW_ROWS = 200
 """Rows read per window: a few screens around the cursor."""
 
 REFRESH_SECONDS = 5.0
-"""How often the queue, counts and detail are read again."""
+"""How often the queue, counts and detail are read again (deadlines move with time)."""
+
+FEED_SECONDS = 0.5
+"""How often the change feed is asked whether anyone committed a change."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +154,9 @@ class DispatchScreen(Screen[None]):
             self.first = first
             super().__init__()
 
+    class ChangedElsewhere(Message):
+        """Someone (this console, another, the CLI, the scheduler) committed a change."""
+
     class DetailLoaded(Message):
         """The selected ticket's detail and ranking were read."""
 
@@ -184,6 +192,8 @@ class DispatchScreen(Screen[None]):
         self._detail_for: int | None = None
         self._requests = 0
         self._alerts_seen: int | None = None
+        self._feed: ChangeFeed | None = None
+        self._feed_lock = threading.Lock()
         """The newest alert this console has shown (``None``: not read yet)."""
         self._loads: Mapping[str, int] | None = None
 
@@ -217,6 +227,8 @@ class DispatchScreen(Screen[None]):
         self.query_one(QueueView).focus()
         self.set_interval(1.0, self._tick)
         self.set_interval(REFRESH_SECONDS, self._refresh)
+        if self.runtime.open_feed is not None:
+            self.set_interval(FEED_SECONDS, self._check_feed)
         self._tick()
         self._request_window(0, None)
         self._load_stats()
@@ -298,6 +310,20 @@ class DispatchScreen(Screen[None]):
         stats = services.queue_stats(self.runtime.reader(), self.runtime.clock.now())
         self.post_message(self.StatsLoaded(stats))
 
+    @work(thread=True, group="feed", exit_on_error=False)
+    def _check_feed(self) -> None:
+        """Ask the change feed (microseconds on SQLite); read again only if something changed."""
+        if not self._feed_lock.acquire(blocking=False):
+            return  # the previous check is still running
+        try:
+            if self._feed is None and self.runtime.open_feed is not None:
+                self._feed = self.runtime.open_feed()
+                return  # opened now: the first read below is what it compares with
+            if self._feed is not None and self._feed.changed():
+                self.post_message(self.ChangedElsewhere())
+        finally:
+            self._feed_lock.release()
+
     @work(thread=True, exclusive=True, group="alerts", exit_on_error=False)
     def _load_alerts(self, after: int | None) -> None:
         reader = self.runtime.reader
@@ -367,6 +393,17 @@ class DispatchScreen(Screen[None]):
         self._show_filter_line()
         if window.total == 0:
             self._show_detail(None, (), window.at)
+
+    @on(ChangedElsewhere)
+    def _changed_elsewhere(self) -> None:
+        self._refresh()
+
+    def on_unmount(self) -> None:
+        """Close the change feed's connection."""
+        with self._feed_lock:
+            if self._feed is not None:
+                self._feed.close()
+                self._feed = None
 
     @on(AlertsRaised)
     def _alerts_raised(self, message: AlertsRaised) -> None:
