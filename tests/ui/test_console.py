@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from datetime import timedelta
 
@@ -446,3 +447,31 @@ async def test_a_huge_description_is_cut_for_display(
         shown = str(app.screen.query_one("#detail-body").render())
         assert "more characters not shown" in shown
         assert len(shown) < 40_000
+
+
+async def test_changes_elsewhere_appear_by_themselves_and_presence_is_shown(
+    make_app: AppFactory, storage: Storage
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        view = queue(app)
+        target = view.cursor_ticket
+        assert target is not None
+        assert target.assignee is None
+        # Another dispatcher (another connection, as another process) takes it and opens it.
+        services.assign_technician(storage.writer(), FixedClock(NOW), "bob", target.id, "ivan")
+        services.heartbeat(storage.writer(), FixedClock(NOW), "bob", target.id)
+        for _ in range(60):  # no key pressed: the change feed brings it
+            await asyncio.sleep(0.05)
+            await pilot.pause()
+            shown = view.cursor_ticket
+            if shown is not None and shown.assignee == "ivan":
+                break
+        shown = view.cursor_ticket
+        assert shown is not None
+        assert shown.id == target.id  # the cursor stayed on its ticket
+        assert shown.assignee == "ivan"
+        await settle(pilot)
+        title = str(app.screen.query_one("#detail").border_title)
+        assert "also open: bob" in title

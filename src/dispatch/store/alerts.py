@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, and_, delete, exists, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Insert, delete, exists, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from dispatch.domain.alerts import Alert, AlertLevel, Threshold, is_late
@@ -144,28 +144,51 @@ class SqlAlertStore:
         return self.by_ids([i for i in created if i not in stale])
 
     def _no_longer_reached(self, alert_ids: Sequence[int], now: datetime) -> set[int]:
-        """Alerts just inserted whose ticket changed since the read (answered, paused, closed)."""
+        """Alerts just inserted whose ticket changed since the read (answered, paused, closed).
+
+        Read by primary key (alerts, then their tickets) and judged here: a
+        join left to SQLite's planner walked the open tickets instead (1.3 s
+        per batch at 1,000,000 open tickets).
+        """
         if not alert_ids:
             return set()
-        still = or_(
-            *(
-                and_(
-                    AlertRow.target == target.value,
-                    AlertRow.level == level.value,
-                    instant <= now,
-                    runs,
-                )
-                for target, level, instant, runs in _thresholds()
+        alerts = self._session.execute(
+            select(AlertRow.id, AlertRow.ticket_id, AlertRow.target, AlertRow.level).where(
+                AlertRow.id.in_(alert_ids)
             )
-        )
-        valid = select(AlertRow.id).join(TicketRow, TicketRow.id == AlertRow.ticket_id)
-        valid = valid.where(
-            AlertRow.id.in_(alert_ids),
-            TicketRow.is_open == true(),
-            TicketRow.status != TicketStatus.WAITING_CUSTOMER.value,
-            still,
-        )
-        return set(alert_ids) - set(self._session.scalars(valid))
+        ).all()
+        tickets = {
+            row.id: row
+            for row in self._session.execute(
+                select(
+                    TicketRow.id,
+                    TicketRow.is_open,
+                    TicketRow.status,
+                    TicketRow.first_response_at,
+                    TicketRow.resolved_at,
+                    TicketRow.response_warn_at,
+                    TicketRow.response_due,
+                    TicketRow.resolution_warn_at,
+                    TicketRow.resolution_due,
+                ).where(TicketRow.id.in_({a.ticket_id for a in alerts}))
+            )
+        }
+        stale = set()
+        for alert_id, ticket_id, target, level in alerts:
+            t = tickets.get(ticket_id)
+            if t is None or not t.is_open or t.status == TicketStatus.WAITING_CUSTOMER.value:
+                stale.add(alert_id)
+                continue
+            warning = level == AlertLevel.WARNING.value
+            if target == Target.RESPONSE.value:
+                instant = t.response_warn_at if warning else t.response_due
+                running = t.first_response_at is None
+            else:
+                instant = t.resolution_warn_at if warning else t.resolution_due
+                running = t.resolved_at is None
+            if not running or instant is None or instant > now:
+                stale.add(alert_id)
+        return stale
 
     # --- reading and acknowledging ----------------------------------------------
 

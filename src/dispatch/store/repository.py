@@ -101,8 +101,15 @@ class SqlTicketStore:
             # between makes it touch no row, which SQLAlchemy reports as stale.
             self._session.flush()
         except StaleDataError:
+            # PostgreSQL: the UPDATE waited for the other writer's commit, then
+            # found the version moved. Say who changed it, as the check above does.
             self._session.rollback()
-            raise ConflictError(ticket.id, expected_version, expected_version + 1) from None
+            actual = self._session.scalar(
+                select(TicketRow.version).where(TicketRow.id == ticket.id)
+            )
+            raise self._conflict(
+                ticket.id, expected_version, actual or expected_version + 1
+            ) from None
         return self.get(ticket.id)
 
     def queue(self, *, open_only: bool = True, limit: int | None = None) -> list[Ticket]:

@@ -154,6 +154,14 @@ class DispatchScreen(Screen[None]):
             self.first = first
             super().__init__()
 
+    class ViewersLoaded(Message):
+        """Who else has ``ticket_ref`` open."""
+
+        def __init__(self, ticket_ref: str, logins: Sequence[str]) -> None:
+            self.ticket_ref = ticket_ref
+            self.logins = logins
+            super().__init__()
+
     class ChangedElsewhere(Message):
         """Someone (this console, another, the CLI, the scheduler) committed a change."""
 
@@ -310,6 +318,14 @@ class DispatchScreen(Screen[None]):
         stats = services.queue_stats(self.runtime.reader(), self.runtime.clock.now())
         self.post_message(self.StatsLoaded(stats))
 
+    @work(thread=True, exclusive=True, group="presence", exit_on_error=False)
+    def _beat(self, ticket: Ticket) -> None:
+        """Say that I have ``ticket`` open, and read who else has."""
+        rt = self.runtime
+        services.heartbeat(rt.writer(), rt.clock, rt.actor, ticket.id)
+        others = services.viewers(rt.reader(), rt.clock, ticket.id, rt.actor)
+        self.post_message(self.ViewersLoaded(ticket.ref, others))
+
     @work(thread=True, group="feed", exit_on_error=False)
     def _check_feed(self) -> None:
         """Ask the change feed (microseconds on SQLite); read again only if something changed."""
@@ -393,6 +409,10 @@ class DispatchScreen(Screen[None]):
         self._show_filter_line()
         if window.total == 0:
             self._show_detail(None, (), window.at)
+
+    @on(ViewersLoaded)
+    def _viewers_loaded(self, message: ViewersLoaded) -> None:
+        self.query_one(TicketDetailPane).show_viewers(message.ticket_ref, message.logins)
 
     @on(ChangedElsewhere)
     def _changed_elsewhere(self) -> None:
@@ -480,6 +500,7 @@ class DispatchScreen(Screen[None]):
         if current is not None and message.detail.ticket.id != current:
             return  # the cursor moved on meanwhile
         self._show_detail(message.detail, message.ranked, message.at)
+        self._beat(message.detail.ticket)
 
     def _show_detail(
         self, detail: TicketDetail | None, ranked: Sequence[Candidate], at: datetime

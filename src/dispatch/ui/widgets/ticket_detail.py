@@ -7,6 +7,7 @@ so no body can freeze the console.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -48,6 +49,17 @@ class TicketDetailPane(VerticalScroll, can_focus=True):
         """One static body."""
         yield Static(Content("No ticket selected."), id="detail-body")
 
+    def show_viewers(self, ticket_ref: str, logins: Sequence[str]) -> None:
+        """Name who else has the ticket open (``T-62 · also open: bob``)."""
+        if getattr(self, "_ref", None) != ticket_ref:
+            return
+        title = Content(ticket_ref)
+        if logins:
+            title = Content.assemble(
+                ticket_ref, (" · also open: ", "$warning"), safe(", ".join(logins), "$warning")
+            )
+        self.border_title = title
+
     def show(self, detail: TicketDetail | None) -> None:
         """Show ``detail`` (``None``: nothing selected)."""
         body = self.query_one("#detail-body", Static)
@@ -56,6 +68,7 @@ class TicketDetailPane(VerticalScroll, can_focus=True):
             body.update(Content("No ticket selected."))
             return
         self.border_title = f"{detail.ticket.ref}"
+        self._ref = detail.ticket.ref
         body.update(self._content(detail))
         self.scroll_home(animate=False)
 
