@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from datetime import timedelta
 
+from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import HelpPanel, Input, OptionList
 from textual.worker import WorkerCancelled, WorkerFailed
@@ -473,5 +474,6 @@ async def test_changes_elsewhere_appear_by_themselves_and_presence_is_shown(
         assert shown.id == target.id  # the cursor stayed on its ticket
         assert shown.assignee == "ivan"
         await settle(pilot)
-        title = str(app.screen.query_one("#detail").border_title)
-        assert "also open: bob" in title
+        title = app.screen.query_one("#detail").border_title
+        assert isinstance(title, Content)
+        assert "also open: bob" in title.plain

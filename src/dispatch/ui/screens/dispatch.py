@@ -334,7 +334,9 @@ class DispatchScreen(Screen[None]):
         try:
             if self._feed is None and self.runtime.open_feed is not None:
                 self._feed = self.runtime.open_feed()
-                return  # opened now: the first read below is what it compares with
+                # Read again once: a change between the first read and now is not news to it.
+                self.post_message(self.ChangedElsewhere())
+                return
             if self._feed is not None and self._feed.changed():
                 self.post_message(self.ChangedElsewhere())
         finally:
