@@ -445,20 +445,26 @@ def test_plans_time_and_balances_from_the_command_line(demo_db: str) -> None:
     assert sum(b["used_hours"] for b in balances) == 1.5
 
 
+def audit(db: str, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["audit", "--db", db, *args])
+    assert result.exit_code == 0, (result.output, result.stderr)
+    return result.stdout
+
+
 def test_audit_lists_who_did_what_and_when(demo_db: str) -> None:
     ticket = tickets_json(demo_db, "--open")[0]
     ok(demo_db, "ticket", "assign", ticket["ref"], "ivan")
-    events = json.loads(ok(demo_db, "audit", "--ticket", ticket["ref"], "--json"))
+    events = json.loads(audit(demo_db, "--ticket", ticket["ref"], "--json"))
     assert events[0]["action"] == "ticket.opened"
     last = events[-1]
     assert last["action"] == "ticket.assigned"
     assert last["after"]["assignee"] == "ivan"
     assert last["actor"] == pwd.getpwuid(os.getuid()).pw_name  # the process's uid
     assert set(last) >= {"id", "at", "actor", "action", "ticket_id", "before", "after", "note"}
-    since = json.loads(ok(demo_db, "audit", "--since", last["at"], "--json"))
+    since = json.loads(audit(demo_db, "--since", last["at"], "--json"))
     assert last["id"] in {e["id"] for e in since}
     assert all(e["at"] >= last["at"] for e in since)
-    table = ok(demo_db, "audit", "--ticket", ticket["ref"])
+    table = audit(demo_db, "--ticket", ticket["ref"])
     assert "ticket.assigned" in table
     assert "no ticket T-999999" in fails(demo_db, 1, "audit", "--ticket", "T-999999")
     assert "no UTC offset" in fails(demo_db, 2, "audit", "--since", "2026-01-01T00:00")

@@ -200,6 +200,8 @@ class DispatchScreen(Screen[None]):
         self._detail_for: int | None = None
         self._requests = 0
         self._alerts_seen: int | None = None
+        self._pending_focus: int | None = None
+        """A ticket the cursor is to move to (new, or chosen in the alert log) once read."""
         self._feed: ChangeFeed | None = None
         self._feed_lock = threading.Lock()
         """The newest alert this console has shown (``None``: not read yet)."""
@@ -261,13 +263,19 @@ class DispatchScreen(Screen[None]):
 
     def _refresh(self) -> None:
         queue = self.query_one(QueueView)
-        self._request_window(queue.cursor_row, queue.cursor_id)
+        self._request_window(queue.cursor_row, self._focus_target())
         self._load_stats()
         self._load_alerts(self._alerts_seen)
         if queue.cursor_id is not None:
             self._load_detail(queue.cursor_id)
 
     # --- workers ----------------------------------------------------------------------
+
+    def _focus_target(self) -> int | None:
+        """The ticket a refresh keeps the cursor on: a pending move's, else the cursor's."""
+        if self._pending_focus is not None:
+            return self._pending_focus
+        return self.query_one(QueueView).cursor_id
 
     def _request_window(
         self,
@@ -397,8 +405,11 @@ class DispatchScreen(Screen[None]):
         queue = self.query_one(QueueView)
         if request.focus_id is not None and queue.cursor_id != request.cursor_id:
             # The cursor moved to another ticket while this was read: follow that one.
+            self._pending_focus = None
             self._request_window(queue.cursor_row, queue.cursor_id)
             return
+        if request.focus_id is not None and request.focus_id == self._pending_focus:
+            self._pending_focus = None  # this window moves the cursor there
         window = message.window
         if request.jump and window.focus_row is None:
             self.notify(
@@ -453,7 +464,7 @@ class DispatchScreen(Screen[None]):
         if getattr(self.app, "ring_bell", False):
             self.app.bell()
         queue = self.query_one(QueueView)
-        self._request_window(queue.cursor_row, queue.cursor_id)
+        self._request_window(queue.cursor_row, self._focus_target())
         self._load_stats()
 
     def _toast_alerts(self, alerts: Sequence[Alert]) -> None:
@@ -524,6 +535,7 @@ class DispatchScreen(Screen[None]):
             severity="information",
             markup=False,
         )
+        self._pending_focus = ticket.id
         self._request_window(self.query_one(QueueView).cursor_row, ticket.id)
         self._load_stats()
         self._load_detail(ticket.id)
@@ -620,6 +632,7 @@ class DispatchScreen(Screen[None]):
             return
         self.remove_class("-show-detail")
         self.query_one(QueueView).focus()
+        self._pending_focus = ticket_id
         self._request_window(self.query_one(QueueView).cursor_row, ticket_id, jump=True)
 
     def action_reload(self) -> None:
