@@ -476,3 +476,4 @@ async def test_changes_elsewhere_appear_by_themselves_and_presence_is_shown(
         await settle(pilot)
         title = str(app.screen.query_one("#detail").border_title)
         assert "also open: bob" in Content.from_markup(title).plain
+        assert "also open: bob" in str(app.screen.query_one("#queue-header").render())

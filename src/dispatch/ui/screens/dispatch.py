@@ -201,6 +201,8 @@ class DispatchScreen(Screen[None]):
         self._requests = 0
         self._alerts_seen: int | None = None
         self._pending_focus: int | None = None
+        self._viewers: list[str] = []
+        """Who else has the highlighted ticket open (shown over the queue)."""
         """A ticket the cursor is to move to (new, or chosen in the alert log) once read."""
         self._feed: ChangeFeed | None = None
         self._feed_lock = threading.Lock()
@@ -250,10 +252,20 @@ class DispatchScreen(Screen[None]):
         self._align_header()
 
     def _align_header(self) -> None:
+        """Column titles over the queue; on the right, who else has the ticket open."""
         queue = self.query_one(QueueView)
-        self.query_one("#queue-header", Static).update(
-            Content.styled(QueueView.header_text(queue.scrollable_content_region.width), "bold")
-        )
+        width = queue.scrollable_content_region.width
+        titles = Content.styled(QueueView.header_text(width), "bold")
+        if self._viewers:
+            who = Content.assemble(
+                ("also open: ", "$warning"), safe(", ".join(self._viewers), "bold $warning")
+            )
+            gap = width - titles.cell_length - who.cell_length
+            if gap < 2:  # narrow: the names replace the end of the titles
+                titles = titles.truncate(max(width - who.cell_length - 2, 0), ellipsis=True)
+                gap = 2
+            titles = Content.assemble(titles, " " * gap, who)
+        self.query_one("#queue-header", Static).update(titles)
 
     def _tick(self) -> None:
         now = self.runtime.clock.now()
@@ -426,6 +438,11 @@ class DispatchScreen(Screen[None]):
     @on(ViewersLoaded)
     def _viewers_loaded(self, message: ViewersLoaded) -> None:
         self.query_one(TicketDetailPane).show_viewers(message.ticket_ref, message.logins)
+        cursor = self.query_one(QueueView).cursor_ticket
+        viewers = list(message.logins) if cursor and cursor.ref == message.ticket_ref else []
+        if viewers != self._viewers:
+            self._viewers = viewers
+            self._align_header()
 
     @on(ChangedElsewhere)
     def _changed_elsewhere(self) -> None:
