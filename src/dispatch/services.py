@@ -1337,3 +1337,17 @@ def viewers(uow: UnitOfWork, clock: Clock, ticket_id: int, me: str) -> list[str]
     """Who else has ``ticket_id`` open now."""
     with uow:
         return [login for login in uow.presence.viewers(ticket_id, clock.now()) if login != me]
+
+
+def changed_tickets(uow: UnitOfWork, after_event: int | None) -> tuple[frozenset[int], int]:
+    """Tickets with events after ``after_event``, and the newest event id.
+
+    ``after_event`` ``None`` (a console's first look) answers no tickets: it only
+    learns where the log stands.
+    """
+    with uow:
+        newest = uow.events.last_id()
+        if after_event is None or newest <= after_event:
+            return frozenset(), newest
+        events = uow.events.listing(after_id=after_event)
+        return frozenset(e.ticket_id for e in events if e.ticket_id is not None), newest

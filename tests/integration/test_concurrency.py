@@ -19,6 +19,7 @@ import pytest
 from dispatch import services
 from dispatch.bootstrap import Storage, open_storage
 from dispatch.domain.errors import ConflictError
+from dispatch.domain.model import TicketStatus
 from dispatch.domain.ports import FixedClock
 from dispatch.store.feed import open_feed
 from tests.conftest import NOW, load_demo
@@ -120,3 +121,17 @@ def test_presence_shows_who_else_has_a_ticket_open_and_expires(seeded_storage: S
     services.heartbeat(seeded_storage.writer(), clock, "carol", ticket.id)
     later = FixedClock(NOW + services.PRESENCE_TTL + timedelta(seconds=1))
     assert services.viewers(seeded_storage.reader(), later, ticket.id, "ana") == []  # expired
+
+
+def test_the_event_log_says_which_tickets_changed(seeded_storage: Storage) -> None:
+    nothing, newest = services.changed_tickets(seeded_storage.reader(), None)
+    assert nothing == frozenset()
+    first, second = [t for t in services.load_queue(seeded_storage.reader()) if t.is_open][:2]
+    services.assign_technician(seeded_storage.writer(), FixedClock(NOW), "bob", first.id, "ivan")
+    services.change_status(
+        seeded_storage.writer(), FixedClock(NOW), "bob", second.id, TicketStatus.IN_PROGRESS
+    )
+    changed, latest = services.changed_tickets(seeded_storage.reader(), newest)
+    assert changed == {first.id, second.id}
+    assert latest > newest
+    assert services.changed_tickets(seeded_storage.reader(), latest) == (frozenset(), latest)

@@ -165,6 +165,14 @@ class DispatchScreen(Screen[None]):
     class ChangedElsewhere(Message):
         """Someone (this console, another, the CLI, the scheduler) committed a change."""
 
+    class ChangesRead(Message):
+        """The tickets changed since the last look (from the event log)."""
+
+        def __init__(self, tickets: frozenset[int], newest_event: int) -> None:
+            self.tickets = tickets
+            self.newest_event = newest_event
+            super().__init__()
+
     class DetailLoaded(Message):
         """The selected ticket's detail and ranking were read."""
 
@@ -202,6 +210,8 @@ class DispatchScreen(Screen[None]):
         self._alerts_seen: int | None = None
         self._pending_focus: int | None = None
         self._viewers: list[str] = []
+        self._event_seen: int | None = None
+        """The newest event this console has taken into account (``None``: not yet)."""
         """Who else has the highlighted ticket open (shown over the queue)."""
         """A ticket the cursor is to move to (new, or chosen in the alert log) once read."""
         self._feed: ChangeFeed | None = None
@@ -446,7 +456,29 @@ class DispatchScreen(Screen[None]):
 
     @on(ChangedElsewhere)
     def _changed_elsewhere(self) -> None:
-        self._refresh()
+        """Something was committed: find out what, then read again only that."""
+        self._read_changes(self._event_seen)
+        self._load_alerts(self._alerts_seen)
+
+    @work(thread=True, exclusive=True, group="changes", exit_on_error=False)
+    def _read_changes(self, after_event: int | None) -> None:
+        tickets, newest = services.changed_tickets(self.runtime.reader(), after_event)
+        self.post_message(self.ChangesRead(tickets, newest))
+
+    @on(ChangesRead)
+    def _changes_read(self, message: ChangesRead) -> None:
+        first = self._event_seen is None
+        self._event_seen = max(self._event_seen or 0, message.newest_event)
+        queue = self.query_one(QueueView)
+        if first or message.tickets:
+            # Any changed ticket may move in or out of the window, or reorder it.
+            self._request_window(queue.cursor_row, self._focus_target())
+            self._load_stats()
+        cursor = queue.cursor_id
+        if cursor is not None and (first or cursor in message.tickets):
+            self._load_detail(cursor)
+        elif queue.cursor_ticket is not None:
+            self._beat(queue.cursor_ticket)  # presence may be what changed
 
     def on_unmount(self) -> None:
         """Close the change feed's connection."""
