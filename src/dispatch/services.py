@@ -1339,15 +1339,23 @@ def viewers(uow: UnitOfWork, clock: Clock, ticket_id: int, me: str) -> list[str]
         return [login for login in uow.presence.viewers(ticket_id, clock.now()) if login != me]
 
 
-def changed_tickets(uow: UnitOfWork, after_event: int | None) -> tuple[frozenset[int], int]:
-    """Tickets with events after ``after_event``, and the newest event id.
+def changed_tickets(
+    uow: UnitOfWork, after_event: int | None
+) -> tuple[frozenset[int], int, list[Event]]:
+    """Tickets with events after ``after_event``, the newest event id, and notices.
 
-    ``after_event`` ``None`` (a console's first look) answers no tickets: it only
-    learns where the log stands.
+    Notices are events a dispatcher should hear of although no ticket changed
+    (a block-hours balance running low). ``after_event`` ``None`` (a console's
+    first look) answers nothing: it only learns where the log stands.
     """
     with uow:
         newest = uow.events.last_id()
         if after_event is None or newest <= after_event:
-            return frozenset(), newest
+            return frozenset(), newest, []
         events = uow.events.listing(after_id=after_event)
-        return frozenset(e.ticket_id for e in events if e.ticket_id is not None), newest
+    tickets = frozenset(e.ticket_id for e in events if e.ticket_id is not None)
+    return tickets, newest, [e for e in events if e.action in NOTICE_ACTIONS]
+
+
+NOTICE_ACTIONS = frozenset({"block.low_balance"})
+"""Events a console shows as a toast when they appear."""

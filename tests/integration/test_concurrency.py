@@ -124,14 +124,15 @@ def test_presence_shows_who_else_has_a_ticket_open_and_expires(seeded_storage: S
 
 
 def test_the_event_log_says_which_tickets_changed(seeded_storage: Storage) -> None:
-    nothing, newest = services.changed_tickets(seeded_storage.reader(), None)
+    nothing, newest, _ = services.changed_tickets(seeded_storage.reader(), None)
     assert nothing == frozenset()
     first, second = [t for t in services.load_queue(seeded_storage.reader()) if t.is_open][:2]
     services.assign_technician(seeded_storage.writer(), FixedClock(NOW), "bob", first.id, "ivan")
     services.change_status(
         seeded_storage.writer(), FixedClock(NOW), "bob", second.id, TicketStatus.IN_PROGRESS
     )
-    changed, latest = services.changed_tickets(seeded_storage.reader(), newest)
+    changed, latest, notices = services.changed_tickets(seeded_storage.reader(), newest)
     assert changed == {first.id, second.id}
     assert latest > newest
-    assert services.changed_tickets(seeded_storage.reader(), latest) == (frozenset(), latest)
+    assert notices == []
+    assert services.changed_tickets(seeded_storage.reader(), latest) == (frozenset(), latest, [])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from datetime import timedelta
 
 from textual.pilot import Pilot
 from textual.widgets import OptionList
@@ -13,11 +14,13 @@ from textual.worker import WorkerCancelled, WorkerFailed
 from dispatch import services
 from dispatch.bootstrap import Storage
 from dispatch.domain.alerts import AlertLevel
+from dispatch.domain.ports import FixedClock
 from dispatch.scheduler import SlaMonitor
 from dispatch.ui.app import DispatchApp
 from dispatch.ui.screens.alerts import AlertsScreen
 from dispatch.ui.screens.dispatch import DispatchScreen
 from dispatch.ui.widgets.queue_view import QueueView
+from tests.conftest import NOW
 from tests.ui.conftest import AppFactory
 
 
@@ -107,8 +110,6 @@ async def test_a_second_console_sees_alerts_raised_elsewhere(
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
         await settle(pilot)
         assert toasts(app) == []
-        from dispatch.domain.ports import FixedClock
-        from tests.conftest import NOW
 
         raised = services.sweep_alerts(storage.reader(), storage.writer(), FixedClock(NOW))
         assert raised
@@ -118,3 +119,22 @@ async def test_a_second_console_sees_alerts_raised_elsewhere(
         await wait_for(pilot, lambda: bool(toasts(app)), "a toast for the others' alerts")
         if len(raised) > 5:
             assert any(f"{len(raised)} new alerts" in t for t in toasts(app))
+
+
+async def test_a_block_hours_balance_running_low_is_shown(
+    make_app: AppFactory, storage: Storage
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await settle(pilot)
+        clock = FixedClock(NOW)
+        ticket = next(
+            t for t in services.load_queue(storage.reader())
+            if t.customer_name == "Tipografia Dunărea SRL"
+        )  # fmt: skip
+        services.log_time(storage.writer(), clock, "ana", ticket.id, timedelta(hours=17))
+        _, low = services.watch_block_hours(storage.writer(), clock)
+        assert [b.contract_name for b in low] == ["BLK-2026-004"]
+        await wait_for(pilot, lambda: any("Block hours low" in t for t in toasts(app)),
+                       "the low-balance toast")  # fmt: skip
+        assert any("BLK-2026-004: 3.0 of 20.0 h left" in t for t in toasts(app))

@@ -35,7 +35,7 @@ from dispatch.domain.alerts import Alert, AlertLevel
 from dispatch.domain.assign import Candidate
 from dispatch.domain.errors import ConflictError, DispatchError
 from dispatch.domain.filter import QueueFilter
-from dispatch.domain.model import Contract, Customer, NewTicket, Ticket
+from dispatch.domain.model import Contract, Customer, Event, NewTicket, Ticket
 from dispatch.domain.ports import ChangeFeed
 from dispatch.domain.queue import explain_place
 from dispatch.services import QueueStats, QueueWindow, Runtime, TicketDetail
@@ -168,9 +168,12 @@ class DispatchScreen(Screen[None]):
     class ChangesRead(Message):
         """The tickets changed since the last look (from the event log)."""
 
-        def __init__(self, tickets: frozenset[int], newest_event: int) -> None:
+        def __init__(
+            self, tickets: frozenset[int], newest_event: int, notices: Sequence[Event]
+        ) -> None:
             self.tickets = tickets
             self.newest_event = newest_event
+            self.notices = notices
             super().__init__()
 
     class DetailLoaded(Message):
@@ -462,13 +465,15 @@ class DispatchScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="changes", exit_on_error=False)
     def _read_changes(self, after_event: int | None) -> None:
-        tickets, newest = services.changed_tickets(self.runtime.reader(), after_event)
-        self.post_message(self.ChangesRead(tickets, newest))
+        tickets, newest, notices = services.changed_tickets(self.runtime.reader(), after_event)
+        self.post_message(self.ChangesRead(tickets, newest, notices))
 
     @on(ChangesRead)
     def _changes_read(self, message: ChangesRead) -> None:
         first = self._event_seen is None
         self._event_seen = max(self._event_seen or 0, message.newest_event)
+        for notice in message.notices:
+            self._toast_notice(notice)
         queue = self.query_one(QueueView)
         if first or message.tickets:
             # Any changed ticket may move in or out of the window, or reorder it.
@@ -515,6 +520,21 @@ class DispatchScreen(Screen[None]):
         queue = self.query_one(QueueView)
         self._request_window(queue.cursor_row, self._focus_target())
         self._load_stats()
+
+    def _toast_notice(self, event: Event) -> None:
+        """A toast for an event without a ticket (a block-hours balance running low)."""
+        after = event.after
+        text = (
+            f"{after.get('contract', '?')}: {after.get('left_hours', '?')} of "
+            f"{after.get('prepaid_hours', '?')} h left this period"
+        )
+        self.notify(
+            safe(text).plain,
+            title="Block hours low",
+            severity="warning",
+            timeout=WARNING_TOAST_SECONDS,
+            markup=False,
+        )
 
     def _toast_alerts(self, alerts: Sequence[Alert]) -> None:
         """A toast per alert (a breach stays until ``x``; a warning fades), or one summary."""
