@@ -258,6 +258,7 @@ class DispatchScreen(Screen[None]):
         self._request_window(0, None)
         self._load_stats()
         self._load_alerts(None)
+        self._read_changes(None)  # where the event log stands as the console starts
 
     @on(QueueView.Resized)
     def _queue_resized(self) -> None:
@@ -472,15 +473,17 @@ class DispatchScreen(Screen[None]):
     def _changes_read(self, message: ChangesRead) -> None:
         first = self._event_seen is None
         self._event_seen = max(self._event_seen or 0, message.newest_event)
+        if first:
+            return  # the start's own reads are under way; news is what comes after
         for notice in message.notices:
             self._toast_notice(notice)
         queue = self.query_one(QueueView)
-        if first or message.tickets:
+        if message.tickets:
             # Any changed ticket may move in or out of the window, or reorder it.
             self._request_window(queue.cursor_row, self._focus_target())
             self._load_stats()
         cursor = queue.cursor_id
-        if cursor is not None and (first or cursor in message.tickets):
+        if cursor is not None and cursor in message.tickets:
             self._load_detail(cursor)
         elif queue.cursor_ticket is not None:
             self._beat(queue.cursor_ticket)  # presence may be what changed
