@@ -85,9 +85,11 @@ def storage(db_url: str) -> Iterator[Storage]:
         opened.dispose()
 
 
-def load_demo(storage: Storage, *, seed: int = 7, now: datetime = NOW) -> demo.DemoData:
-    """Load the demo data set into ``storage`` at a fixed instant."""
-    data = demo.build(seed=seed, now=now)
+def load_demo(
+    storage: Storage, *, seed: int = 7, now: datetime = NOW, tickets: bool = True
+) -> demo.DemoData:
+    """Load the demo data set into ``storage`` at a fixed instant (``tickets``: with them)."""
+    data = demo.build(seed=seed, now=now, tickets=tickets)
     with storage.writer() as uow:
         bulk.load(
             uow.session,

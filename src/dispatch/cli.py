@@ -68,36 +68,42 @@ def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2))
 
 
-class TicketRef(click.ParamType[int, Any]):
+class RefType(click.ParamType[int, Any]):
+    """An id given bare or with its prefix: ``42`` or ``T-42``, ``7`` or ``A-7``."""
+
+    def __init__(self, prefix: str, noun: str) -> None:
+        self.prefix = prefix
+        self.noun = noun
+        self.name = noun.upper()
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        """Parse the id."""
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        digits = text[2:] if text[:2].upper() == f"{self.prefix}-" else text
+        if not digits.isdigit() or int(digits) <= 0:
+            self.fail(
+                f"{value!r} is not {self.noun_with_article} id (use 42 or {self.prefix}-42)",
+                param,
+                ctx,
+            )
+        return int(digits)
+
+    @property
+    def noun_with_article(self) -> str:
+        """``a ticket`` / ``an alert``."""
+        return f"{'an' if self.noun[0] in 'aeiou' else 'a'} {self.noun}"
+
+
+def TicketRef() -> RefType:  # noqa: N802 - reads as the type it makes
     """A ticket given as ``42`` or ``T-42``."""
-
-    name = "TICKET"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        """Parse the id."""
-        if isinstance(value, int):
-            return value
-        text = str(value).strip()
-        digits = text[2:] if text[:2].upper() == "T-" else text
-        if not digits.isdigit() or int(digits) <= 0:
-            self.fail(f"{value!r} is not a ticket id (use 42 or T-42)", param, ctx)
-        return int(digits)
+    return RefType("T", "ticket")
 
 
-class AlertRef(click.ParamType[int, Any]):
+def AlertRef() -> RefType:  # noqa: N802 - reads as the type it makes
     """An alert given as ``7`` or ``A-7``."""
-
-    name = "ALERT"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        """Parse the id."""
-        if isinstance(value, int):
-            return value
-        text = str(value).strip()
-        digits = text[2:] if text[:2].upper() == "A-" else text
-        if not digits.isdigit() or int(digits) <= 0:
-            self.fail(f"{value!r} is not an alert id (use 7 or A-7)", param, ctx)
-        return int(digits)
+    return RefType("A", "alert")
 
 
 class AwareTime(click.ParamType[datetime, Any]):

@@ -926,10 +926,11 @@ def _sweep_pass(
     for kind in SWEPT_KINDS:
         after: tuple[datetime, int] | None = None
         while len(raised) < policy.most:
+            want = min(policy.batch, policy.most - len(raised))
             with reader:
                 found = reader.alerts.reached(
                     now,
-                    min(policy.batch, policy.most - len(raised)),
+                    want,
                     kind=kind,
                     since=since,
                     ticket_ids=ticket_ids,
@@ -944,7 +945,7 @@ def _sweep_pass(
                 writer.commit()
             raised += new
             after = (found[-1].at, found[-1].ticket_id)
-            if len(found) < min(policy.batch, policy.most - len(raised) + len(new)):
+            if len(found) < want:
                 break
     return raised
 

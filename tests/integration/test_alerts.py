@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from dispatch import demo, services
+from dispatch import services
 from dispatch.bootstrap import Storage, build_runtime, open_storage
 from dispatch.config import Settings
 from dispatch.domain.alerts import Alert, AlertLevel
@@ -30,7 +30,7 @@ from dispatch.domain.model import NewTicket, Severity, Target, TicketStatus
 from dispatch.domain.ports import SystemClock
 from dispatch.scheduler import SlaMonitor
 from dispatch.services import Runtime, SweepPolicy
-from dispatch.store import bulk
+from tests.conftest import load_demo
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 SUBSCRIBER = "Vitosha Retail EOOD"
@@ -41,20 +41,7 @@ DUE = timedelta(hours=4)
 
 def load_directory(storage: Storage) -> None:
     """The demo customers, contracts and technicians, and no tickets."""
-    data = demo.build(seed=7, now=T0, tickets=False)
-    with storage.writer() as uow:
-        bulk.load(
-            uow.session,
-            customers=data.customers,
-            contracts=data.contracts,
-            technicians=data.technicians,
-            tickets=[],
-            calendars=data.calendars,
-            at=T0,
-            actor="tester",
-            note="test directory",
-        )
-        uow.commit()
+    load_demo(storage, now=T0, tickets=False)
 
 
 @pytest.fixture

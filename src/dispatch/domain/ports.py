@@ -95,16 +95,12 @@ class TicketStore(Protocol):
         """The 0-based row of a ticket in the filtered queue, or ``None``."""
         ...
 
-    def counts(self, now: datetime) -> dict[str, int]:
-        """``open``, ``unassigned``, ``at_risk`` and ``breached`` counts at ``now``."""
-        ...
-
     def loads(self) -> dict[str, int]:
         """Open tickets per assigned technician's login."""
         ...
 
     def counts_and_loads(self, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
-        """``counts(now)`` and ``loads()`` together, as cheaply as the store can."""
+        """The ``open``, ``unassigned``, ``at_risk``, ``breached`` counts, and ``loads()``."""
         ...
 
 

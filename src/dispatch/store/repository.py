@@ -140,15 +140,19 @@ class SqlTicketStore:
                 .limit(limit)
             )
         )
+        found = {t.id: t for t in self.by_ids(ids)}
+        return [found[i] for i in ids if i in found]
+
+    def by_ids(self, ids: Sequence[int]) -> list[Ticket]:
+        """These tickets (in no particular order; unknown ids are left out)."""
         if not ids:
             return []
-        found = {
-            row.id: convert.ticket_from_row(row, name, kind, login)
+        return [
+            convert.ticket_from_row(row, name, kind, login)
             for row, name, kind, login in self._session.execute(
                 _ticket_select().where(TicketRow.id.in_(ids))
             )
-        }
-        return [found[i] for i in ids if i in found]
+        ]
 
     def count(self, where: QueueFilter, now: datetime) -> int:
         """How many open tickets match ``where``."""
@@ -176,10 +180,6 @@ class SqlTicketStore:
             < tuple_(*[literal(v, type_=c.type) for v, c in zip(key, QUEUE_ORDER, strict=True)])
         )
         return int(self._session.scalar(before) or 0)
-
-    def counts(self, now: datetime) -> dict[str, int]:
-        """Open, unassigned, at-risk and breached tickets at ``now``."""
-        return self.counts_and_loads(now)[0]
 
     def loads(self) -> dict[str, int]:
         """Open tickets per assigned technician's login."""

@@ -14,6 +14,7 @@ At 80 columns the queue fills the screen and ``enter`` switches to the detail
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -67,6 +68,9 @@ WINDOW_ROWS = 200
 
 REFRESH_SECONDS = 5.0
 """How often the queue, counts and detail are read again (deadlines move with time)."""
+
+BEAT_SECONDS = services.PRESENCE_TTL.total_seconds() / 3
+"""How often the heartbeat for the highlighted ticket is renewed."""
 
 FEED_SECONDS = 0.5
 """How often the change feed is asked whether anyone committed a change."""
@@ -213,6 +217,8 @@ class DispatchScreen(Screen[None]):
         self._alerts_seen: int | None = None
         self._pending_focus: int | None = None
         self._viewers: list[str] = []
+        self._beaten: tuple[int, float] | None = None
+        """The ticket of the last heartbeat, and when (monotonic seconds)."""
         self._event_seen: int | None = None
         """The newest event this console has taken into account (``None``: not yet)."""
         """Who else has the highlighted ticket open (shown over the queue)."""
@@ -352,11 +358,27 @@ class DispatchScreen(Screen[None]):
         stats = services.queue_stats(self.runtime.reader(), self.runtime.clock.now())
         self.post_message(self.StatsLoaded(stats))
 
+    def _presence(self, ticket: Ticket) -> None:
+        """Read who else has ``ticket`` open; write a heartbeat only when it is due.
+
+        A heartbeat is a write that wakes every other console's feed, which
+        then reads presence here again: writing on each such read would make
+        two consoles wake each other twice a second for ever. So a heartbeat is
+        written when the shown ticket changes, or a third of its expiry later.
+        """
+        last = self._beaten
+        now = time.monotonic()
+        due = last is None or last[0] != ticket.id or now - last[1] >= BEAT_SECONDS
+        if due:
+            self._beaten = (ticket.id, now)
+        self._beat(ticket, due)
+
     @work(thread=True, exclusive=True, group="presence", exit_on_error=False)
-    def _beat(self, ticket: Ticket) -> None:
-        """Say that I have ``ticket`` open, and read who else has."""
+    def _beat(self, ticket: Ticket, write: bool) -> None:
+        """Say (if ``write``) that I have ``ticket`` open, and read who else has."""
         rt = self.runtime
-        services.heartbeat(rt.writer(), rt.clock, rt.actor, ticket.id)
+        if write:
+            services.heartbeat(rt.writer(), rt.clock, rt.actor, ticket.id)
         others = services.viewers(rt.reader(), rt.clock, ticket.id, rt.actor)
         self.post_message(self.ViewersLoaded(ticket.ref, others))
 
@@ -486,7 +508,7 @@ class DispatchScreen(Screen[None]):
         if cursor is not None and cursor in message.tickets:
             self._load_detail(cursor)
         elif queue.cursor_ticket is not None:
-            self._beat(queue.cursor_ticket)  # presence may be what changed
+            self._presence(queue.cursor_ticket)  # presence may be what changed
 
     def on_unmount(self) -> None:
         """Close the change feed's connection."""
@@ -585,7 +607,7 @@ class DispatchScreen(Screen[None]):
         if current is not None and message.detail.ticket.id != current:
             return  # the cursor moved on meanwhile
         self._show_detail(message.detail, message.ranked, message.at)
-        self._beat(message.detail.ticket)
+        self._presence(message.detail.ticket)
 
     def _show_detail(
         self, detail: TicketDetail | None, ranked: Sequence[Candidate], at: datetime
