@@ -16,7 +16,8 @@ from dispatch.domain.errors import InvalidInputError
 from dispatch.domain.ports import Clock, SystemClock
 from dispatch.notify import EXTRA_HINT, AppriseNotifier, available
 from dispatch.scheduler import SlaMonitor
-from dispatch.services import Runtime, SweepPolicy
+from dispatch.services.alerts import SweepPolicy
+from dispatch.services.runtime import Runtime
 from dispatch.store.db import ensure_schema, make_engine, make_session_factory, safe_url
 from dispatch.store.feed import open_feed
 from dispatch.store.uow import SqlUnitOfWork

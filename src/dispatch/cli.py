@@ -269,8 +269,8 @@ def demo(ctx: click.Context, reset: bool, seed: int, no_open: bool) -> None:
     An existing demo database is reopened as it is unless --reset is given.
     """
     from dispatch import demo as demo_data
-    from dispatch import services
     from dispatch.config import demo_db_url
+    from dispatch.services import plans
     from dispatch.store import bulk
     from dispatch.store.db import safe_url
 
@@ -303,7 +303,7 @@ def demo(ctx: click.Context, reset: bool, seed: int, no_open: bool) -> None:
                 )
                 uow.commit()
                 for contract_name, plan in data.plans:
-                    services.add_plan(
+                    plans.add_plan(
                         runtime.writer(), runtime.clock, settings.user, contract_name, plan
                     )
                 click.echo(
@@ -393,7 +393,7 @@ def ticket_add(
     onsite: bool,
 ) -> None:
     """Open a ticket under the customer's active contract; prints its id."""
-    from dispatch import services
+    from dispatch.services import tickets
 
     request = NewTicket(
         customer=customer,
@@ -407,7 +407,7 @@ def ticket_add(
         needs_onsite=onsite,
     )
     with _runtime(ctx) as rt:
-        created = services.open_ticket(
+        created = tickets.open_ticket(
             rt.writer(), rt.clock, rt.actor, request, calendars=rt.calendars
         )
     click.echo(created.id)
@@ -421,10 +421,11 @@ def ticket_add(
 @click.pass_context
 def ticket_list(ctx: click.Context, open_only: bool, limit: int | None, as_json: bool) -> None:
     """Tickets in queue order (open before resolved and closed)."""
-    from dispatch import formats, services
+    from dispatch import formats
+    from dispatch.services import queue
 
     with _runtime(ctx) as rt:
-        tickets = services.load_queue(rt.reader(), open_only=open_only, limit=limit)
+        tickets = queue.load_queue(rt.reader(), open_only=open_only, limit=limit)
         now = rt.clock.now()
     if as_json:
         _echo_json([formats.ticket_json(t) for t in tickets])
@@ -439,11 +440,12 @@ def ticket_list(ctx: click.Context, open_only: bool, limit: int | None, as_json:
 @click.pass_context
 def ticket_show(ctx: click.Context, ticket_id: int, as_json: bool) -> None:
     """One ticket in full, with its contract and history."""
-    from dispatch import formats, services
+    from dispatch import formats
+    from dispatch.services import tickets
 
     with _runtime(ctx) as rt:
         now = rt.clock.now()
-        detail = services.ticket_detail(rt.reader(), ticket_id, now, calendars=rt.calendars)
+        detail = tickets.ticket_detail(rt.reader(), ticket_id, now, calendars=rt.calendars)
     if as_json:
         _echo_json(formats.detail_json(detail))
     else:
@@ -462,10 +464,10 @@ def ticket_show(ctx: click.Context, ticket_id: int, as_json: bool) -> None:
 @click.pass_context
 def ticket_assign(ctx: click.Context, ticket_id: int, tech: str, if_version: int | None) -> None:
     """Assign a ticket to the technician with login TECH."""
-    from dispatch import services
+    from dispatch.services import tickets
 
     with _runtime(ctx) as rt:
-        stored = services.assign_technician(
+        stored = tickets.assign_technician(
             rt.writer(), rt.clock, rt.actor, ticket_id, tech, if_version=if_version
         )
     click.echo(f"{stored.ref} assigned to {stored.assignee} (version {stored.version})")
@@ -492,10 +494,10 @@ def ticket_status(
     if_version: int | None,
 ) -> None:
     """Move a ticket to STATUS."""
-    from dispatch import services
+    from dispatch.services import tickets
 
     with _runtime(ctx) as rt:
-        stored = services.change_status(
+        stored = tickets.change_status(
             rt.writer(),
             rt.clock,
             rt.actor,
@@ -524,10 +526,10 @@ def ticket_severity(
     ctx: click.Context, ticket_id: int, severity: str, note: str | None, if_version: int | None
 ) -> None:
     """Change a ticket's SEVERITY (P1..P4); its deadlines are recomputed."""
-    from dispatch import services
+    from dispatch.services import tickets
 
     with _runtime(ctx) as rt:
-        stored = services.change_severity(
+        stored = tickets.change_severity(
             rt.writer(),
             rt.clock,
             rt.actor,
@@ -551,11 +553,12 @@ def sla() -> None:
 @click.pass_context
 def sla_explain(ctx: click.Context, ticket_id: int) -> None:
     """How each deadline of a ticket was derived, and where its clocks stand."""
-    from dispatch import formats, services
+    from dispatch import formats
+    from dispatch.services import tickets
 
     with _runtime(ctx) as rt:
         now = rt.clock.now()
-        detail = services.ticket_detail(rt.reader(), ticket_id, now, calendars=rt.calendars)
+        detail = tickets.ticket_detail(rt.reader(), ticket_id, now, calendars=rt.calendars)
     click.echo(formats.explain_text(detail, now))
 
 
@@ -584,10 +587,11 @@ def calendar() -> None:
 @click.pass_context
 def calendar_list(ctx: click.Context, as_json: bool) -> None:
     """Every calendar contracts can name, and where its definition comes from."""
-    from dispatch import formats, services
+    from dispatch import formats
+    from dispatch.services import calendars
 
     with _runtime(ctx) as rt:
-        found = services.list_calendars(rt.reader(), rt.calendars)
+        found = calendars.list_calendars(rt.reader(), rt.calendars)
     if as_json:
         _echo_json(
             [{"name": i.calendar.name, "source": i.source, **i.calendar.to_json()} for i in found]
@@ -618,11 +622,12 @@ def calendar_show(
     ctx: click.Context, name: str, first: datetime | None, days: int, customer: str | None
 ) -> None:
     """Print the working windows of calendar NAME in local time and UTC."""
-    from dispatch import formats, services
+    from dispatch import formats
+    from dispatch.services import calendars
 
     with _runtime(ctx) as rt:
         start = first.date() if first else rt.clock.now().date()
-        cal, plans = services.calendar_days(
+        cal, plans = calendars.calendar_days(
             rt.reader(), name, start, days, customer=customer, calendars=rt.calendars
         )
     click.echo(formats.calendar_days_text(cal, plans))
@@ -640,8 +645,8 @@ def calendar_load(ctx: click.Context, file: Path) -> None:
     """
     import tomllib
 
-    from dispatch import services
     from dispatch.domain.calendar import Calendar
+    from dispatch.services import calendars
 
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
@@ -657,7 +662,7 @@ def calendar_load(ctx: click.Context, file: Path) -> None:
         for name, spec in tables.items()
     ]
     with _runtime(ctx) as rt:
-        stored, recomputed = services.save_calendars(
+        stored, recomputed = calendars.save_calendars(
             rt.writer(), rt.clock, rt.actor, parsed, calendars=rt.calendars
         )
     click.echo(f"stored {stored} calendars; recomputed deadlines of {recomputed} open tickets")
@@ -674,10 +679,11 @@ def customer() -> None:
 @click.pass_context
 def customer_list(ctx: click.Context, as_json: bool) -> None:
     """All customers."""
-    from dispatch import formats, services
+    from dispatch import formats
+    from dispatch.services import directory
 
     with _runtime(ctx) as rt:
-        customers = services.list_customers(rt.reader())
+        customers = directory.list_customers(rt.reader())
     if as_json:
         _echo_json([formats.customer_json(c) for c in customers])
         return
@@ -704,10 +710,11 @@ def contract() -> None:
 @click.pass_context
 def contract_list(ctx: click.Context, as_json: bool) -> None:
     """All contracts with their kind, priority and calendar."""
-    from dispatch import formats, services
+    from dispatch import formats
+    from dispatch.services import directory
 
     with _runtime(ctx) as rt:
-        contracts = services.list_contracts(rt.reader())
+        contracts = directory.list_contracts(rt.reader())
     if as_json:
         _echo_json([formats.contract_json(c, cust) for c, cust in contracts])
         return
@@ -737,10 +744,11 @@ def tech() -> None:
 @click.pass_context
 def tech_list(ctx: click.Context, as_json: bool) -> None:
     """All technicians with skills, on-call and status."""
-    from dispatch import formats, services
+    from dispatch import formats
+    from dispatch.services import directory
 
     with _runtime(ctx) as rt:
-        techs = services.list_technicians(rt.reader())
+        techs = directory.list_technicians(rt.reader())
     if as_json:
         _echo_json([formats.technician_json(t) for t in techs])
         return
@@ -767,10 +775,10 @@ def tech_list(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def contract_balance(ctx: click.Context, as_json: bool) -> None:
     """Block-hours contracts: the current period's prepaid, used and remaining hours."""
-    from dispatch import services
+    from dispatch.services import hours
 
     with _runtime(ctx) as rt:
-        balances = services.block_balances(rt.reader(), rt.clock)
+        balances = hours.block_balances(rt.reader(), rt.clock)
     if as_json:
         _echo_json(
             [
@@ -814,12 +822,12 @@ def ticket_log(
     ctx: click.Context, ticket_id: int, duration: str, worked_on: Any, note: str | None
 ) -> None:
     """Log work on a ticket: 90, 90m, 1h30m or 1.5h (draws block hours down)."""
-    from dispatch import services
     from dispatch.domain.plans import parse_duration
+    from dispatch.services import hours
 
     worked = parse_duration(duration)
     with _runtime(ctx) as rt:
-        balance = services.log_time(
+        balance = hours.log_time(
             rt.writer(),
             rt.clock,
             rt.actor,
@@ -875,12 +883,12 @@ def plan_add(
     """Add a maintenance plan; prints its next occurrences."""
     from datetime import UTC, timedelta
 
-    from dispatch import services
     from dispatch.domain.plans import Plan
     from dispatch.scheduler import cron_occurrences
+    from dispatch.services import directory, plans
 
     with _runtime(ctx) as rt:
-        contracts = {c.name: cu for c, cu in services.list_contracts(rt.reader())}
+        contracts = {c.name: cu for c, cu in directory.list_contracts(rt.reader())}
         if contract_name not in contracts:
             raise NotFoundError(f"no contract named {contract_name!r}")
         zone = timezone or contracts[contract_name].timezone
@@ -901,7 +909,7 @@ def plan_add(
         upcoming = cron_occurrences(draft, draft.created_at, draft.created_at + timedelta(days=400))
         if not upcoming:
             raise InvalidInputError(f"schedule {schedule!r} has no occurrence in the next year")
-        stored = services.add_plan(rt.writer(), rt.clock, rt.actor, contract_name, draft)
+        stored = plans.add_plan(rt.writer(), rt.clock, rt.actor, contract_name, draft)
     click.echo(f"plan {printable(stored.name)} added to {printable(contract_name)}; next:")
     for occurrence in upcoming[:3]:
         click.echo(f"  {occurrence.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
@@ -913,10 +921,11 @@ def plan_add(
 @click.pass_context
 def plan_list(ctx: click.Context, as_json: bool) -> None:
     """Every maintenance plan with its latest occurrence opened."""
-    from dispatch import formats, services
+    from dispatch import formats
+    from dispatch.services import plans
 
     with _runtime(ctx) as rt:
-        plans = services.list_plans(rt.reader())
+        found = plans.list_plans(rt.reader())
     if as_json:
         _echo_json(
             [
@@ -932,7 +941,7 @@ def plan_list(ctx: click.Context, as_json: bool) -> None:
                     "active": p.active,
                     "last_occurrence": formats.iso(last),
                 }
-                for p, contract, last in plans
+                for p, contract, last in found
             ]
         )
         return
@@ -945,7 +954,7 @@ def plan_list(ctx: click.Context, as_json: bool) -> None:
             f"{int(p.lead.total_seconds() // 60)}",
             formats.iso(last) or "—",
         ]
-        for p, contract, last in plans
+        for p, contract, last in found
     ]
     click.echo(formats.table(["CONTRACT", "PLAN", "SCHEDULE", "ZONE", "LEAD MIN", "LAST"], rows))
 
@@ -965,10 +974,11 @@ def audit(
     as_json: bool,
 ) -> None:
     """Who did what and when: the append-only event log, oldest first."""
-    from dispatch import formats, services
+    from dispatch import formats
+    from dispatch.services import audit
 
     with _runtime(ctx) as rt:
-        events = services.audit(rt.reader(), ticket_id=ticket_id, since=since, limit=limit)
+        events = audit.read_log(rt.reader(), ticket_id=ticket_id, since=since, limit=limit)
     if as_json:
         _echo_json([formats.event_json(e) for e in events])
     else:
@@ -991,10 +1001,11 @@ def alerts_list(
     ctx: click.Context, unacked: bool, ticket_id: int | None, limit: int | None, as_json: bool
 ) -> None:
     """Alerts, newest first."""
-    from dispatch import formats, services
+    from dispatch import formats
+    from dispatch.services import alerts
 
     with _runtime(ctx) as rt:
-        found = services.list_alerts(rt.reader(), unacked=unacked, limit=limit, ticket_id=ticket_id)
+        found = alerts.list_alerts(rt.reader(), unacked=unacked, limit=limit, ticket_id=ticket_id)
     if as_json:
         _echo_json([formats.alert_json(a) for a in found])
     else:
@@ -1007,10 +1018,10 @@ def alerts_list(
 @click.pass_context
 def alerts_ack(ctx: click.Context, alert_id: int) -> None:
     """Acknowledge an alert (who and when are recorded)."""
-    from dispatch import services
+    from dispatch.services import alerts
 
     with _runtime(ctx) as rt:
-        alert = services.acknowledge_alert(rt.writer(), rt.clock, rt.actor, alert_id)
+        alert = alerts.acknowledge_alert(rt.writer(), rt.clock, rt.actor, alert_id)
     click.echo(f"{alert.ref} ({alert.summary()}) acknowledged by {printable(rt.actor)}")
 
 
@@ -1027,15 +1038,15 @@ def scheduler(ctx: click.Context, once: bool, interval: float | None) -> None:
     """Run the breach sweep headless (as a service), or --once."""
     import logging
 
-    from dispatch import services
     from dispatch.bootstrap import build_monitor, freeze_startup_heap
+    from dispatch.services import alerts
 
     with _storage(ctx) as (settings, _storage_, rt):
         monitor = build_monitor(settings, rt, interval=interval)
         if once:
             raised = monitor.run_once()
             if not monitor.holds_lease:
-                holder = services.lease_holder(rt.reader())
+                holder = alerts.lease_holder(rt.reader())
                 who = f"{holder[0]} until {holder[1]:%H:%M:%S} UTC" if holder else "another process"
                 click.echo(f"not swept: the sweep lease is held by {printable(who)}")
                 return

@@ -19,7 +19,7 @@ from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
 from dispatch.domain.queue import describe_wait
 from dispatch.domain.sla import ClockReading, SlaState
 from dispatch.domain.text import printable
-from dispatch.services import TicketDetail
+from dispatch.services.tickets import TicketDetail
 
 
 def iso(value: datetime | None) -> str | None:

@@ -2,7 +2,7 @@
 
 One interval job, never a job per ticket: APScheduler drops date jobs that
 fell due while the process was down, while a sweep of the database raises
-whatever was missed (``services.sweep_alerts``). Every console runs a monitor;
+whatever was missed (``alerts.sweep_alerts``). Every console runs a monitor;
 only the holder of the database's sweep lease sweeps, and a dead holder's
 lease expires so that another takes over. Jobs are plain functions, so both
 schedulers run them in a thread pool, off the console's event loop.
@@ -26,14 +26,15 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from dispatch import services
 from dispatch.domain.alerts import Alert
 from dispatch.domain.errors import DispatchError, InvalidInputError
 from dispatch.domain.model import Ticket
 from dispatch.domain.notify import Delivery, NotifyPolicy
 from dispatch.domain.plans import MAX_CATCH_UP, Balance, Plan
 from dispatch.domain.ports import Notifier
-from dispatch.services import Runtime, SweepPolicy
+from dispatch.services import alerts, deliveries, hours, plans
+from dispatch.services.alerts import SweepPolicy
+from dispatch.services.runtime import Runtime
 
 log = logging.getLogger("dispatch.scheduler")
 
@@ -115,7 +116,7 @@ class SlaMonitor:
         self.notify = notify or NotifyPolicy()
         self.notifier = notifier
         self.holds_lease = False
-        self.state = services.SweepState()
+        self.state = alerts.SweepState()
         self._scheduler: BaseScheduler | None = None
         self._sweeping = threading.Lock()
 
@@ -156,13 +157,13 @@ class SlaMonitor:
         """One sweep, if this process holds (or can take) the lease; the alerts it raised."""
         with self._sweeping:
             rt = self.runtime
-            self.holds_lease = services.hold_lease(
+            self.holds_lease = alerts.hold_lease(
                 rt.writer(), rt.clock, self.holder, self.policy.lease
             )
             if not self.holds_lease:
-                self.state = services.SweepState()  # whoever sweeps now looks at everything
+                self.state = alerts.SweepState()  # whoever sweeps now looks at everything
                 return []
-            raised = services.sweep_alerts(
+            raised = alerts.sweep_alerts(
                 rt.reader(), rt.writer(), rt.clock, self.policy, self.notify, self.state
             )
         if raised:
@@ -177,8 +178,10 @@ class SlaMonitor:
         if not self.holds_lease or not self.notify.enabled or self.notifier is None:
             return []
         rt = self.runtime
-        services.escalate_alerts(rt.writer(), rt.clock, self.notify)
-        done = services.deliver_due(rt.reader(), rt.writer(), rt.clock, self.notifier, self.notify)
+        deliveries.escalate_alerts(rt.writer(), rt.clock, self.notify)
+        done = deliveries.deliver_due(
+            rt.reader(), rt.writer(), rt.clock, self.notifier, self.notify
+        )
         failed = [d for d in done if d.state != "sent"]
         if done:
             log.info(
@@ -191,7 +194,7 @@ class SlaMonitor:
         if not self.holds_lease:
             return []
         rt = self.runtime
-        opened = services.run_plans(
+        opened = plans.run_plans(
             rt.reader(), rt.writer(), rt.clock, cron_occurrences, calendars=rt.calendars
         )
         if opened:
@@ -202,7 +205,7 @@ class SlaMonitor:
         """Roll block periods over; record low balances (once per period)."""
         if not self.holds_lease:
             return [], []
-        started, low = services.watch_block_hours(self.runtime.writer(), self.runtime.clock)
+        started, low = hours.watch_block_hours(self.runtime.writer(), self.runtime.clock)
         for balance in low:
             log.warning(
                 "block hours low on %s: %.1f of %.1f h left",
@@ -279,7 +282,7 @@ class SlaMonitor:
         if not self.holds_lease:
             return
         try:
-            services.release_lease(self.runtime.writer(), self.runtime.clock, self.holder)
+            alerts.release_lease(self.runtime.writer(), self.runtime.clock, self.holder)
         except DispatchError as exc:
             log.warning("could not give the sweep lease up: %s", exc)
         self.holds_lease = False

@@ -95,7 +95,7 @@ from dispatch import demo
 from dispatch.bootstrap import Storage, build_app, open_storage
 from dispatch.config import Settings
 from dispatch.domain.ports import FixedClock
-from dispatch.services import QueueWindow
+from dispatch.services.queue import QueueWindow
 from dispatch.store import bulk
 from dispatch.ui.app import DispatchApp
 from dispatch.ui.screens.dispatch import DispatchScreen

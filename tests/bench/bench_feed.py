@@ -31,10 +31,11 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from dispatch import demo, services
+from dispatch import demo
 from dispatch.bootstrap import Storage, open_storage
 from dispatch.domain.filter import QueueFilter
 from dispatch.domain.ports import FixedClock
+from dispatch.services import queue, tickets
 from dispatch.store import bulk
 from dispatch.store.feed import open_feed
 from dispatch.store.schema import EventRow
@@ -89,10 +90,10 @@ def check_cost(storage: Storage) -> float:
 def child(url: str, changes: int) -> None:
     """Assign the first open ticket back and forth; print each commit's wall-clock instant."""
     storage = open_storage(url, migrate=False)
-    ticket = next(t for t in services.load_queue(storage.reader()) if t.is_open)
+    ticket = next(t for t in queue.load_queue(storage.reader()) if t.is_open)
     for i in range(changes):
         time.sleep(0.3)
-        services.assign_technician(
+        tickets.assign_technician(
             storage.writer(), FixedClock(NOW), "bench", ticket.id, ("ivan", "ana")[i % 2]
         )
         print(time.time(), flush=True)
@@ -111,7 +112,7 @@ def latency(storage: Storage, url: str, changes: int) -> list[float]:
     def look() -> None:
         time.sleep(FEED_SECONDS)
         if feed.changed():
-            services.queue_window(storage.reader(), QueueFilter(), NOW, offset=0, limit=200)
+            queue.queue_window(storage.reader(), QueueFilter(), NOW, offset=0, limit=200)
             seen.append(time.time())
 
     try:

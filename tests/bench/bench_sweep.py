@@ -40,11 +40,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dispatch import demo, services
+from dispatch import demo
 from dispatch.bootstrap import build_runtime, freeze_startup_heap, open_storage
 from dispatch.config import Settings
 from dispatch.domain.ports import FixedClock
 from dispatch.scheduler import SlaMonitor
+from dispatch.services import alerts
 from dispatch.store import bulk
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
@@ -137,7 +138,7 @@ async def phases(path: Path) -> dict[str, Any]:
     async def steady() -> int:
         # As after a complete sweep at NOW: from here on each sweep reads news only.
         with storage.reader() as uow:
-            monitor.state = services.SweepState(looked_until=NOW, event_id=uow.events.last_id())
+            monitor.state = alerts.SweepState(looked_until=NOW, event_id=uow.events.last_id())
         raised = 0
         for _ in range(5):
             clock.advance(timedelta(seconds=15))

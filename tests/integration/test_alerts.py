@@ -22,14 +22,15 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from dispatch import services
 from dispatch.bootstrap import Storage, build_runtime, open_storage
 from dispatch.config import Settings
 from dispatch.domain.alerts import Alert, AlertLevel
 from dispatch.domain.model import NewTicket, Severity, Target, TicketStatus
 from dispatch.domain.ports import SystemClock
 from dispatch.scheduler import SlaMonitor
-from dispatch.services import Runtime, SweepPolicy
+from dispatch.services import alerts, tickets
+from dispatch.services.alerts import SweepPolicy
+from dispatch.services.runtime import Runtime
 from tests.conftest import load_demo
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -56,7 +57,7 @@ def runtime_for(storage: Storage) -> Runtime:
 
 
 def open_p1(storage: Storage, customer: str = SUBSCRIBER, title: str = "Router down") -> int:
-    ticket = services.open_ticket(
+    ticket = tickets.open_ticket(
         storage.writer(),
         SystemClock(),
         "ana",
@@ -66,7 +67,7 @@ def open_p1(storage: Storage, customer: str = SUBSCRIBER, title: str = "Router d
 
 
 def sweep(storage: Storage, policy: SweepPolicy | None = None) -> list[Alert]:
-    return services.sweep_alerts(
+    return alerts.sweep_alerts(
         storage.reader(), storage.writer(), SystemClock(), policy or SweepPolicy()
     )
 
@@ -91,7 +92,7 @@ def test_crossing_the_warning_share_then_the_deadline(directory: Storage) -> Non
         assert not breached[0].late
         assert breached[0].ticket_title == "Router down"
         assert sweep(directory) == []
-    stored = services.list_alerts(directory.reader())
+    stored = alerts.list_alerts(directory.reader())
     assert [(a.level, a.due_at) for a in stored] == [
         (AlertLevel.BREACH, T0 + DUE),  # newest first
         (AlertLevel.WARNING, T0 + WARN),
@@ -101,7 +102,7 @@ def test_crossing_the_warning_share_then_the_deadline(directory: Storage) -> Non
 def test_a_paused_ticket_raises_nothing(directory: Storage) -> None:
     with time_machine.travel(T0 + timedelta(minutes=5), tick=False):
         ticket = open_p1(directory)
-        services.change_status(
+        tickets.change_status(
             directory.writer(), SystemClock(), "ana", ticket, TicketStatus.WAITING_CUSTOMER
         )
     with time_machine.travel(T0 + timedelta(days=3), tick=False):
@@ -111,7 +112,7 @@ def test_a_paused_ticket_raises_nothing(directory: Storage) -> None:
 def test_an_answered_ticket_only_watches_its_resolution(directory: Storage) -> None:
     with time_machine.travel(T0 + timedelta(minutes=5), tick=False):
         ticket = open_p1(directory)
-        services.change_status(
+        tickets.change_status(
             directory.writer(), SystemClock(), "ana", ticket, TicketStatus.IN_PROGRESS
         )
     with time_machine.travel(T0 + timedelta(hours=13), tick=False):
@@ -174,7 +175,7 @@ def test_sweepers_in_parallel_threads_raise_each_alert_once(directory: Storage) 
             thread.join()
     assert errors == []
     reported = [a for batch in results for a in batch]
-    stored = services.list_alerts(directory.reader())
+    stored = alerts.list_alerts(directory.reader())
     assert len(stored) == 2 * len(tickets)  # a warning and a breach each
     assert len(set(keys(stored))) == len(stored)
     assert sorted(a.id for a in reported) == sorted(a.id for a in stored)  # reported once
@@ -208,7 +209,7 @@ def test_sweepers_in_separate_processes_raise_each_alert_once(
     for worker in workers:
         worker.join(timeout=60)
         assert worker.exitcode == 0
-    stored = services.list_alerts(directory.reader())
+    stored = alerts.list_alerts(directory.reader())
     assert len(stored) == 60
     assert len(set(keys(stored))) == 60
     assert sorted(reported) == sorted(a.id for a in stored)
@@ -219,15 +220,15 @@ def test_acknowledging_records_who_and_when_once(directory: Storage) -> None:
         open_p1(directory)
     with time_machine.travel(T0 + DUE, tick=False):
         sweep(directory)
-        first = services.list_alerts(directory.reader(), unacked=True)[0]
-        acked = services.acknowledge_alert(directory.writer(), SystemClock(), "bob", first.id)
+        first = alerts.list_alerts(directory.reader(), unacked=True)[0]
+        acked = alerts.acknowledge_alert(directory.writer(), SystemClock(), "bob", first.id)
         assert acked.acked_by == "bob"
         assert acked.acked_at == T0 + DUE
         with pytest.raises(Exception, match="already acknowledged by bob"):
-            services.acknowledge_alert(directory.writer(), SystemClock(), "carol", first.id)
-    unacked = services.list_alerts(directory.reader(), unacked=True)
+            alerts.acknowledge_alert(directory.writer(), SystemClock(), "carol", first.id)
+    unacked = alerts.list_alerts(directory.reader(), unacked=True)
     assert first.id not in {a.id for a in unacked}
-    history = services.ticket_detail(directory.reader(), first.ticket_id, T0 + DUE).events
+    history = tickets.ticket_detail(directory.reader(), first.ticket_id, T0 + DUE).events
     assert any(e.action == "alert.acknowledged" and e.actor == "bob" for e in history)
 
 
@@ -263,7 +264,7 @@ def scheduler_config(tmp_path: Path) -> dict[str, str]:
 
 
 def _holder(storage: Storage) -> str | None:
-    found = services.lease_holder(storage.reader())
+    found = alerts.lease_holder(storage.reader())
     return found[0] if found else None
 
 
@@ -310,32 +311,32 @@ def test_the_lease_moves_to_a_second_process_when_the_first_is_killed(
 
 def test_a_steady_sweep_reads_only_news_and_misses_nothing(directory: Storage) -> None:
     """With its state, a sweep looks past its last look, and at tickets changed since."""
-    state = services.SweepState()
+    state = alerts.SweepState()
     clock = SystemClock()
     with time_machine.travel(T0 + timedelta(minutes=5), tick=False):
-        slow = services.open_ticket(
+        slow = tickets.open_ticket(
             directory.writer(), clock, "ana",
             NewTicket(SUBSCRIBER, "Slow printer", severity=Severity.P3, opened_at=T0),
         )  # fmt: skip
         fast = open_p1(directory, title="Fast one")
-        assert services.sweep_alerts(directory.reader(), directory.writer(), clock,
+        assert alerts.sweep_alerts(directory.reader(), directory.writer(), clock,
                                      state=state) == []  # fmt: skip
         assert state.looked_until == T0 + timedelta(minutes=5)
     with time_machine.travel(T0 + timedelta(hours=5), tick=False):
         # The P1's response clock passed 80 % and 100 % since the last look: found by time.
-        raised = services.sweep_alerts(directory.reader(), directory.writer(), clock, state=state)
+        raised = alerts.sweep_alerts(directory.reader(), directory.writer(), clock, state=state)
         assert keys(raised) == [
             (fast, Target.RESPONSE, AlertLevel.BREACH),
             (fast, Target.RESPONSE, AlertLevel.WARNING),
         ]
         # Raising the P3 to P1 moves its deadline (T0 + 4 h) behind the last look.
-        services.change_severity(directory.writer(), clock, "ana", slow.id, Severity.P1)
-        raised = services.sweep_alerts(directory.reader(), directory.writer(), clock, state=state)
+        tickets.change_severity(directory.writer(), clock, "ana", slow.id, Severity.P1)
+        raised = alerts.sweep_alerts(directory.reader(), directory.writer(), clock, state=state)
         assert keys(raised) == [
             (slow.id, Target.RESPONSE, AlertLevel.BREACH),
             (slow.id, Target.RESPONSE, AlertLevel.WARNING),
         ]
-        assert services.sweep_alerts(directory.reader(), directory.writer(), clock,
+        assert alerts.sweep_alerts(directory.reader(), directory.writer(), clock,
                                      state=state) == []  # fmt: skip
 
 
@@ -343,16 +344,16 @@ def test_a_huge_backlog_is_raised_over_several_sweeps(directory: Storage) -> Non
     with time_machine.travel(T0 + timedelta(minutes=5), tick=False):
         for i in range(30):
             open_p1(directory, title=f"Backlog {i}")
-    state = services.SweepState()
+    state = alerts.SweepState()
     policy = SweepPolicy(batch=8, most=25)
     with time_machine.travel(T0 + DUE + timedelta(minutes=1), tick=False):
         sizes = []
         while True:
-            raised = services.sweep_alerts(
+            raised = alerts.sweep_alerts(
                 directory.reader(), directory.writer(), SystemClock(), policy, state=state
             )
             if not raised:
                 break
             sizes.append(len(raised))
     assert sizes == [25, 25, 10]  # 60 alerts: a warning and a breach per ticket
-    assert len(services.list_alerts(directory.reader())) == 60
+    assert len(alerts.list_alerts(directory.reader())) == 60

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from dispatch import services
 from dispatch.bootstrap import Storage, open_storage
 from dispatch.domain.errors import ConflictError
 from dispatch.domain.model import TicketStatus
 from dispatch.domain.ports import FixedClock
+from dispatch.services import directory, presence, queue, tickets
 from dispatch.store.feed import open_feed
 from tests.conftest import NOW, load_demo
 
@@ -31,7 +31,7 @@ def _assign(url: str, ticket_id: int, login: str, version: int, barrier: Any, ou
     storage = open_storage(url, migrate=False)
     try:
         barrier.wait(timeout=60)
-        services.assign_technician(
+        tickets.assign_technician(
             storage.writer(), FixedClock(NOW), f"dispatcher-{login}", ticket_id, login,
             if_version=version,
         )  # fmt: skip
@@ -53,8 +53,8 @@ def seeded_storage(storage: Storage) -> Storage:
 def test_sixteen_processes_assign_one_ticket_from_a_stale_version(
     seeded_storage: Storage, db_url: str
 ) -> None:
-    ticket = next(t for t in services.load_queue(seeded_storage.reader()) if t.assignee is None)
-    logins = [t.login for t in services.list_technicians(seeded_storage.reader())]
+    ticket = next(t for t in queue.load_queue(seeded_storage.reader()) if t.assignee is None)
+    logins = [t.login for t in directory.list_technicians(seeded_storage.reader())]
     # Sixteen writers need sixteen logins: reuse the technicians round-robin.
     chosen = [logins[i % len(logins)] for i in range(WRITERS)]
     context = multiprocessing.get_context("spawn")
@@ -76,7 +76,7 @@ def test_sixteen_processes_assign_one_ticket_from_a_stale_version(
     assert outcomes.count("won") == 1, results
     assert outcomes.count("conflict") == WRITERS - 1
     winner = next(detail for kind, detail in results if kind == "won")
-    stored = services.ticket_detail(seeded_storage.reader(), ticket.id, NOW)
+    stored = tickets.ticket_detail(seeded_storage.reader(), ticket.id, NOW)
     assert stored.ticket.assignee == winner
     assert stored.ticket.version == ticket.version + 1  # no update lost, none doubled
     assigned = [e for e in stored.events if e.action == "ticket.assigned"]
@@ -93,7 +93,7 @@ def test_a_change_in_another_process_reaches_the_feed_within_a_second(
     feed = open_feed(seeded_storage.engine)
     try:
         assert not feed.changed()
-        ticket = next(t for t in services.load_queue(seeded_storage.reader()) if t.is_open)
+        ticket = next(t for t in queue.load_queue(seeded_storage.reader()) if t.is_open)
         started = time.monotonic()
         subprocess.run(
             [sys.executable, "-m", "dispatch", "ticket", "assign", ticket.ref, "ivan",
@@ -111,28 +111,28 @@ def test_a_change_in_another_process_reaches_the_feed_within_a_second(
 
 
 def test_presence_shows_who_else_has_a_ticket_open_and_expires(seeded_storage: Storage) -> None:
-    ticket = next(t for t in services.load_queue(seeded_storage.reader()) if t.is_open)
+    ticket = next(t for t in queue.load_queue(seeded_storage.reader()) if t.is_open)
     clock = FixedClock(NOW)
-    services.heartbeat(seeded_storage.writer(), clock, "ana", ticket.id)
-    services.heartbeat(seeded_storage.writer(), clock, "bob", ticket.id)
-    assert services.viewers(seeded_storage.reader(), clock, ticket.id, "ana") == ["bob"]
-    services.heartbeat(seeded_storage.writer(), clock, "bob", None)  # bob moved on
-    assert services.viewers(seeded_storage.reader(), clock, ticket.id, "ana") == []
-    services.heartbeat(seeded_storage.writer(), clock, "carol", ticket.id)
-    later = FixedClock(NOW + services.PRESENCE_TTL + timedelta(seconds=1))
-    assert services.viewers(seeded_storage.reader(), later, ticket.id, "ana") == []  # expired
+    presence.heartbeat(seeded_storage.writer(), clock, "ana", ticket.id)
+    presence.heartbeat(seeded_storage.writer(), clock, "bob", ticket.id)
+    assert presence.viewers(seeded_storage.reader(), clock, ticket.id, "ana") == ["bob"]
+    presence.heartbeat(seeded_storage.writer(), clock, "bob", None)  # bob moved on
+    assert presence.viewers(seeded_storage.reader(), clock, ticket.id, "ana") == []
+    presence.heartbeat(seeded_storage.writer(), clock, "carol", ticket.id)
+    later = FixedClock(NOW + presence.PRESENCE_TTL + timedelta(seconds=1))
+    assert presence.viewers(seeded_storage.reader(), later, ticket.id, "ana") == []  # expired
 
 
 def test_the_event_log_says_which_tickets_changed(seeded_storage: Storage) -> None:
-    nothing, newest, _ = services.changed_tickets(seeded_storage.reader(), None)
+    nothing, newest, _ = presence.changed_tickets(seeded_storage.reader(), None)
     assert nothing == frozenset()
-    first, second = [t for t in services.load_queue(seeded_storage.reader()) if t.is_open][:2]
-    services.assign_technician(seeded_storage.writer(), FixedClock(NOW), "bob", first.id, "ivan")
-    services.change_status(
+    first, second = [t for t in queue.load_queue(seeded_storage.reader()) if t.is_open][:2]
+    tickets.assign_technician(seeded_storage.writer(), FixedClock(NOW), "bob", first.id, "ivan")
+    tickets.change_status(
         seeded_storage.writer(), FixedClock(NOW), "bob", second.id, TicketStatus.IN_PROGRESS
     )
-    changed, latest, notices = services.changed_tickets(seeded_storage.reader(), newest)
+    changed, latest, notices = presence.changed_tickets(seeded_storage.reader(), newest)
     assert changed == {first.id, second.id}
     assert latest > newest
     assert notices == []
-    assert services.changed_tickets(seeded_storage.reader(), latest) == (frozenset(), latest, [])
+    assert presence.changed_tickets(seeded_storage.reader(), latest) == (frozenset(), latest, [])

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 import time_machine
 
-from dispatch import services
 from dispatch.bootstrap import Storage
 from dispatch.domain.alerts import AlertLevel
 from dispatch.domain.notify import NotifyPolicy, NotifyTarget, Secret
 from dispatch.domain.ports import SystemClock
 from dispatch.notify import AppriseNotifier, mask
+from dispatch.services import alerts, deliveries
 from tests.integration.test_alerts import DUE, T0, load_directory, open_p1
 
 
@@ -73,7 +73,7 @@ def hook() -> Iterator[Hook]:
 
 
 def deliver(storage: Storage, policy: NotifyPolicy) -> list[Any]:
-    return services.deliver_due(
+    return deliveries.deliver_due(
         storage.reader(), storage.writer(), SystemClock(), AppriseNotifier(), policy
     )
 
@@ -89,14 +89,14 @@ def test_the_outbox_retries_while_the_hook_fails_and_sends_once(
         ticket = open_p1(directory)
     at = T0 + DUE + timedelta(minutes=1)
     with time_machine.travel(at, tick=False):
-        raised = services.sweep_alerts(
+        raised = alerts.sweep_alerts(
             directory.reader(), directory.writer(), SystemClock(), notify=policy
         )
         breach = next(a for a in raised if a.level is AlertLevel.BREACH)
-        [(queued, _)] = services.alert_deliveries(directory.reader(), breach.id)
+        [(queued, _)] = deliveries.alert_deliveries(directory.reader(), breach.id)
         assert (queued.target, queued.step, queued.state) == ("ops", 0, "pending")
         warning = next(a for a in raised if a.level is AlertLevel.WARNING)
-        assert services.alert_deliveries(directory.reader(), warning.id) == []  # breach only
+        assert deliveries.alert_deliveries(directory.reader(), warning.id) == []  # breach only
         first = deliver(directory, policy)
         assert [(d.state, d.attempts) for d in first] == [("pending", 1)]
         assert deliver(directory, policy) == []  # not due again yet
@@ -109,7 +109,7 @@ def test_the_outbox_retries_while_the_hook_fails_and_sends_once(
     assert len(hook.received) == 3
     assert f"T-{ticket}" in hook.received[-1]["title"]
     assert "Router down" in hook.received[-1]["message"]
-    [(sent, attempts)] = services.alert_deliveries(directory.reader(), breach.id)
+    [(sent, attempts)] = deliveries.alert_deliveries(directory.reader(), breach.id)
     assert sent.sent_at == at + timedelta(seconds=62)
     assert [ok for _, ok, _ in attempts] == [False, False, True]
     assert all("s3cret" not in detail for _, _, detail in attempts)
@@ -127,7 +127,7 @@ def test_a_delivery_is_given_up_after_max_attempts(directory: Storage) -> None:
             open_p1(directory)
         at = T0 + DUE + timedelta(minutes=1)
         with time_machine.travel(at, tick=False):
-            services.sweep_alerts(
+            alerts.sweep_alerts(
                 directory.reader(), directory.writer(), SystemClock(), notify=policy
             )
             assert {d.state for d in deliver(directory, policy)} == {"pending"}
@@ -156,28 +156,28 @@ def test_an_unacknowledged_breach_escalates_step_by_step(directory: Storage) -> 
             open_p1(directory)
         at = T0 + DUE + timedelta(seconds=30)
         with time_machine.travel(at, tick=False):
-            raised = services.sweep_alerts(
+            raised = alerts.sweep_alerts(
                 directory.reader(), directory.writer(), SystemClock(), notify=policy
             )
             breach = next(a for a in raised if a.level is AlertLevel.BREACH)
             deliver(directory, policy)
 
         def targets() -> list[tuple[int, str, str]]:
-            found = services.alert_deliveries(directory.reader(), breach.id)
+            found = deliveries.alert_deliveries(directory.reader(), breach.id)
             return [(d.step, d.target, d.state) for d, _ in found]
 
         # Unassigned: every on-call technician with an address hears of it first.
         assert targets() == [(0, "tech:ana", "sent"), (0, "tech:ivan", "sent")]
         with time_machine.travel(at + timedelta(minutes=14), tick=False):
-            assert services.escalate_alerts(directory.writer(), SystemClock(), policy) == 0
+            assert deliveries.escalate_alerts(directory.writer(), SystemClock(), policy) == 0
         with time_machine.travel(at + timedelta(minutes=16), tick=False):
-            assert services.escalate_alerts(directory.writer(), SystemClock(), policy) == 1
-            assert services.escalate_alerts(directory.writer(), SystemClock(), policy) == 0
+            assert deliveries.escalate_alerts(directory.writer(), SystemClock(), policy) == 1
+            assert deliveries.escalate_alerts(directory.writer(), SystemClock(), policy) == 0
             deliver(directory, policy)
             assert targets()[-1] == (1, "lead", "sent")
-            services.acknowledge_alert(directory.writer(), SystemClock(), "ana", breach.id)
+            alerts.acknowledge_alert(directory.writer(), SystemClock(), "ana", breach.id)
         with time_machine.travel(at + timedelta(hours=2), tick=False):
-            assert services.escalate_alerts(directory.writer(), SystemClock(), policy) == 0
+            assert deliveries.escalate_alerts(directory.writer(), SystemClock(), policy) == 0
         assert (2, "manager", "pending") not in targets()
         # The warning went nowhere (technicians hear of breaches; lead and manager
         # are escalation steps); the breach went to ana, ivan, then the lead.

@@ -8,13 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 
-from dispatch import services
 from dispatch.bootstrap import Storage, open_storage
 from dispatch.domain.errors import InvalidInputError
 from dispatch.domain.model import BlockPeriod, NewTicket, Severity, Ticket, TicketKind
 from dispatch.domain.plans import Plan, PlanRun, parse_duration, period_bounds
 from dispatch.domain.ports import SystemClock
 from dispatch.scheduler import cron_occurrences
+from dispatch.services import hours, plans, tickets
 from tests.integration.test_alerts import T0, load_directory
 
 MONDAY_6 = "0 6 * * mon"  # 06:00 in Bucharest: 04:00 UTC in winter
@@ -43,7 +43,7 @@ def weekly(lead: timedelta = timedelta(days=1)) -> Plan:
 
 def run(storage: Storage) -> list[Ticket]:
     return list(
-        services.run_plans(storage.reader(), storage.writer(), SystemClock(), cron_occurrences)
+        plans.run_plans(storage.reader(), storage.writer(), SystemClock(), cron_occurrences)
     )
 
 
@@ -64,7 +64,7 @@ def test_a_plan_opens_one_ticket_per_occurrence_across_restarts(
     directory: Storage, db_url: str
 ) -> None:
     with time_machine.travel(T0, tick=False):
-        plan = services.add_plan(directory.writer(), SystemClock(), "ana", "MSP-2025-003", weekly())
+        plan = plans.add_plan(directory.writer(), SystemClock(), "ana", "MSP-2025-003", weekly())
         assert run(directory) == []  # next Monday is a week away; the lead is one day
     with time_machine.travel(datetime(2026, 11, 29, 5, 0, tzinfo=UTC), tick=False):
         [first] = run(directory)
@@ -85,7 +85,7 @@ def test_a_plan_opens_one_ticket_per_occurrence_across_restarts(
         datetime(2026, 12, 7, 4, 0, tzinfo=UTC),
         datetime(2026, 12, 14, 4, 0, tzinfo=UTC),
     ]
-    ticket = services.ticket_detail(directory.reader(), first.id, T0).ticket
+    ticket = tickets.ticket_detail(directory.reader(), first.id, T0).ticket
     assert ticket.kind is TicketKind.REGULAR
     assert ticket.title == "Weekly server check (2026-11-30 06:00)"
     assert ticket.skills == frozenset({"servers"})
@@ -98,7 +98,7 @@ def _runs(storage: Storage, plan_id: int) -> list[PlanRun]:
 
 def test_schedulers_in_parallel_open_each_occurrence_once(directory: Storage) -> None:
     with time_machine.travel(T0, tick=False):
-        plan = services.add_plan(directory.writer(), SystemClock(), "ana", "MSP-2025-003", weekly())
+        plan = plans.add_plan(directory.writer(), SystemClock(), "ana", "MSP-2025-003", weekly())
     results: list[int] = []
     start = threading.Barrier(6)
 
@@ -124,7 +124,7 @@ def test_a_bad_plan_is_refused_before_anything_is_stored(directory: Storage) -> 
     bad = Plan(0, 0, "x", "x", "0 25 * * *", "UTC", timedelta(0), T0)
     with pytest.raises(InvalidInputError, match="not a valid crontab line"):
         cron_occurrences(bad, T0, T0 + timedelta(days=1))
-    assert services.list_plans(directory.reader()) == []
+    assert plans.list_plans(directory.reader()) == []
 
 
 # --- block hours ---------------------------------------------------------------------
@@ -135,35 +135,35 @@ def test_block_hours_roll_over_and_warn_once_per_period(directory: Storage) -> N
     clock = SystemClock()
     december = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     with time_machine.travel(december, tick=False):
-        started, low = services.watch_block_hours(directory.writer(), clock)
+        started, low = hours.watch_block_hours(directory.writer(), clock)
         # The first look starts every current period (the yearly one too).
         assert sorted(b.contract_name for b in started) == ["BLK-2026-004", "BLK-2026-009"]
         assert low == []
-        ticket = services.open_ticket(
+        ticket = tickets.open_ticket(
             directory.writer(),
             clock,
             "ana",
             NewTicket("Tipografia Dunărea SRL", "Move the server", opened_at=december),
         )
-        for hours in ("6h", "6h", "3h30m"):
-            balance = services.log_time(directory.writer(), clock, "ana", ticket.id,
-                                        parse_duration(hours))  # fmt: skip
+        for worked in ("6h", "6h", "3h30m"):
+            balance = hours.log_time(directory.writer(), clock, "ana", ticket.id,
+                                        parse_duration(worked))  # fmt: skip
         assert balance is not None
         assert balance.left_hours == pytest.approx(4.5)
         assert not balance.low
-        assert services.watch_block_hours(directory.writer(), clock) == ([], [])
-        balance = services.log_time(directory.writer(), clock, "ana", ticket.id,
+        assert hours.watch_block_hours(directory.writer(), clock) == ([], [])
+        balance = hours.log_time(directory.writer(), clock, "ana", ticket.id,
                                     parse_duration("30m"))  # fmt: skip
         assert balance is not None
         assert balance.low  # 4 h of 20 left: the low share
-        _, low = services.watch_block_hours(directory.writer(), clock)
+        _, low = hours.watch_block_hours(directory.writer(), clock)
         assert [(b.contract_name, b.left_hours) for b in low] == [("BLK-2026-004", 4.0)]
-        assert services.watch_block_hours(directory.writer(), clock) == ([], [])  # once
+        assert hours.watch_block_hours(directory.writer(), clock) == ([], [])  # once
     with time_machine.travel(datetime(2027, 1, 1, 0, 5, tzinfo=UTC), tick=False):
-        started, low = services.watch_block_hours(directory.writer(), clock)
+        started, low = hours.watch_block_hours(directory.writer(), clock)
         assert [(b.contract_name, b.left_hours) for b in started] == [("BLK-2026-004", 20.0)]
         assert low == []
-    events = services.ticket_detail(directory.reader(), ticket.id, december).events
+    events = tickets.ticket_detail(directory.reader(), ticket.id, december).events
     assert sum(e.action == "ticket.time_logged" for e in events) == 4
 
 

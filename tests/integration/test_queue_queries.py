@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from dispatch import services
 from dispatch.bootstrap import Storage
 from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import NewTicket, TicketStatus
 from dispatch.domain.ports import FixedClock
 from dispatch.domain.queue import order_queue
+from dispatch.services import directory, queue, tickets
 from dispatch.store.schema import CustomerRow
 from tests.conftest import NOW
 
@@ -41,25 +41,25 @@ FILTERS = [
 
 
 def _all_open(storage: Storage) -> list[object]:
-    return list(services.load_queue(storage.reader()))
+    return list(queue.load_queue(storage.reader()))
 
 
 @pytest.mark.parametrize("text", FILTERS)
 def test_sql_filter_matches_the_domain_rule(seeded: Storage, text: str) -> None:
     where = QueueFilter.parse(text)
-    everything = services.load_queue(seeded.reader())
+    everything = queue.load_queue(seeded.reader())
     expected = [t.id for t in order_queue(t for t in everything if where.matches(t, NOW))]
-    window = services.queue_window(seeded.reader(), where, NOW, offset=0, limit=500)
+    window = queue.queue_window(seeded.reader(), where, NOW, offset=0, limit=500)
     assert [t.id for t in window.tickets] == expected
     assert window.total == len(expected)
 
 
 def test_windows_page_through_the_queue(seeded: Storage) -> None:
     where = QueueFilter()
-    full = [t.id for t in services.load_queue(seeded.reader())]
+    full = [t.id for t in queue.load_queue(seeded.reader())]
     seen: list[int] = []
     for offset in range(0, len(full), 7):
-        window = services.queue_window(seeded.reader(), where, NOW, offset=offset, limit=7)
+        window = queue.queue_window(seeded.reader(), where, NOW, offset=offset, limit=7)
         assert window.offset == offset
         seen.extend(t.id for t in window.tickets)
     assert seen == full
@@ -67,23 +67,23 @@ def test_windows_page_through_the_queue(seeded: Storage) -> None:
 
 def test_focus_keeps_the_ticket_not_the_row(seeded: Storage) -> None:
     where = QueueFilter()
-    full = [t.id for t in services.load_queue(seeded.reader())]
+    full = [t.id for t in queue.load_queue(seeded.reader())]
     target = full[40]
-    window = services.queue_window(seeded.reader(), where, NOW, offset=0, limit=10, focus_id=target)
+    window = queue.queue_window(seeded.reader(), where, NOW, offset=0, limit=10, focus_id=target)
     assert window.focus_row == 40
     assert target in [t.id for t in window.tickets]
     assert window.tickets[40 - window.offset].id == target
-    gone = services.queue_window(
+    gone = queue.queue_window(
         seeded.reader(), QueueFilter.parse("sla:paused"), NOW, offset=0, limit=10, focus_id=target
     )
     assert gone.focus_row is None or gone.tickets[gone.focus_row - gone.offset].id == target
 
 
 def test_counts_agree_with_the_domain(seeded: Storage) -> None:
-    everything = services.load_queue(seeded.reader())
+    everything = queue.load_queue(seeded.reader())
     later = NOW + timedelta(minutes=20)
     for now in (NOW, later):
-        stats = services.queue_stats(seeded.reader(), now)
+        stats = queue.queue_stats(seeded.reader(), now)
         assert stats.counts == {
             "open": len(everything),
             "unassigned": sum(t.assignee is None for t in everything),
@@ -96,8 +96,8 @@ def test_counts_agree_with_the_domain(seeded: Storage) -> None:
 
 
 def test_ranking_prefers_skills_load_and_availability(seeded: Storage) -> None:
-    ticket = next(t for t in services.load_queue(seeded.reader()) if "network" in t.skills)
-    _, ranked = services.technician_ranking(seeded.reader(), ticket.id)
+    ticket = next(t for t in queue.load_queue(seeded.reader()) if "network" in t.skills)
+    _, ranked = queue.technician_ranking(seeded.reader(), ticket.id)
     assert ranked[0].eligible
     assert ranked[0].tech.skills & ticket.skills
     assert all(c.eligible for c in ranked[: sum(c.eligible for c in ranked)])
@@ -108,27 +108,27 @@ def test_ranking_prefers_skills_load_and_availability(seeded: Storage) -> None:
 def test_word_filter_follows_new_closed_and_renamed(seeded: Storage) -> None:
     """The word index (a trigram index on SQLite) follows every kind of write."""
     clock = FixedClock(NOW)
-    customer = services.list_customers(seeded.reader())[0]
-    created = services.open_ticket(
+    customer = directory.list_customers(seeded.reader())[0]
+    created = tickets.open_ticket(
         seeded.writer(), clock, "ana", NewTicket(customer.name, "Zebrafish tank pump [b]")
     )
 
     def found(text: str) -> list[int]:
-        window = services.queue_window(
+        window = queue.queue_window(
             seeded.reader(), QueueFilter.parse(text), NOW, offset=0, limit=500
         )
         return [t.id for t in window.tickets]
 
     assert found("zebrafish") == [created.id]
     assert found("pump [b]") == [created.id]
-    services.change_status(seeded.writer(), clock, "ana", created.id, TicketStatus.RESOLVED)
+    tickets.change_status(seeded.writer(), clock, "ana", created.id, TicketStatus.RESOLVED)
     assert found("zebrafish") == []
     # A customer renamed behind the application's back is found by its new name.
     with seeded.engine.begin() as conn:
         conn.execute(
             update(CustomerRow).where(CustomerRow.id == customer.id).values(name="Quokka Ltd")
         )
-    still_open = [t.id for t in order_queue(services.load_queue(seeded.reader()))
+    still_open = [t.id for t in order_queue(queue.load_queue(seeded.reader()))
                   if t.customer_id == customer.id]  # fmt: skip
     assert still_open
     assert found("quokka") == still_open

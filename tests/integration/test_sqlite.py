@@ -6,10 +6,10 @@ import stat
 import threading
 from pathlib import Path
 
-from dispatch import services
 from dispatch.bootstrap import Storage, open_storage
 from dispatch.domain.model import NewTicket
 from dispatch.domain.ports import FixedClock
+from dispatch.services import queue, tickets
 from tests.conftest import NOW, load_demo
 
 
@@ -71,7 +71,7 @@ def test_parallel_writers_in_threads_all_succeed(sqlite_url: str) -> None:
     def work(n: int) -> None:
         try:
             for i in range(5):
-                t = services.open_ticket(
+                t = tickets.open_ticket(
                     storage.writer(),
                     FixedClock(NOW),
                     f"u{n}",
@@ -125,7 +125,7 @@ def test_the_repository_query_uses_the_queue_index(sqlite_url: str) -> None:
         if "FROM tickets" in statement:
             statements.append(statement)
 
-    services.load_queue(storage.reader(), limit=200)
+    queue.load_queue(storage.reader(), limit=200)
     [sql] = statements
     with storage.engine.connect() as conn:
         plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, (200, 0)).all()

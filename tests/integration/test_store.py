@@ -11,7 +11,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, select, text
 
-from dispatch import services
 from dispatch.bootstrap import Storage, open_storage
 from dispatch.domain.errors import (
     ConflictError,
@@ -22,6 +21,7 @@ from dispatch.domain.errors import (
 from dispatch.domain.model import NewTicket, Severity, TicketStatus
 from dispatch.domain.ports import FixedClock
 from dispatch.domain.queue import order_queue
+from dispatch.services import directory, queue, tickets
 from dispatch.store.db import current_revision, head_revision
 from dispatch.store.schema import Base, TicketRow, include_name
 from tests.conftest import NOW, load_demo
@@ -66,7 +66,7 @@ def test_aware_datetimes_round_trip_and_sort_in_utc_order(seeded: Storage) -> No
     ids = []
     for when in instants:
         clock_at = FixedClock(datetime(2026, 11, 24, tzinfo=UTC))
-        ticket = services.open_ticket(
+        ticket = tickets.open_ticket(
             seeded.writer(),
             clock_at,
             "t",
@@ -75,7 +75,7 @@ def test_aware_datetimes_round_trip_and_sort_in_utc_order(seeded: Storage) -> No
         ids.append(ticket.id)
     del clock
     for ident, when in zip(ids, instants, strict=True):
-        back = services.ticket_detail(seeded.reader(), ident, NOW).ticket
+        back = tickets.ticket_detail(seeded.reader(), ident, NOW).ticket
         assert back.opened_at == when
         assert back.opened_at.tzinfo is UTC
     with seeded.sessions() as session:
@@ -86,34 +86,34 @@ def test_aware_datetimes_round_trip_and_sort_in_utc_order(seeded: Storage) -> No
 
 
 def test_sql_queue_order_matches_the_domain_rule(seeded: Storage) -> None:
-    from_sql = services.load_queue(seeded.reader())
+    from_sql = queue.load_queue(seeded.reader())
     assert [t.id for t in from_sql] == [t.id for t in order_queue(from_sql)]
     assert all(t.is_open for t in from_sql)
-    everything = services.load_queue(seeded.reader(), open_only=False)
+    everything = queue.load_queue(seeded.reader(), open_only=False)
     assert len(everything) > len(from_sql)
     assert [t.is_open for t in everything] == sorted((t.is_open for t in everything), reverse=True)
 
 
 def test_stale_version_is_refused_and_names_who_changed_it(seeded: Storage) -> None:
     clock = FixedClock(NOW)
-    ticket = services.load_queue(seeded.reader())[0]
-    services.assign_technician(
+    ticket = queue.load_queue(seeded.reader())[0]
+    tickets.assign_technician(
         seeded.writer(), clock, "bob", ticket.id, "ana", if_version=ticket.version
     )
     with pytest.raises(ConflictError) as caught:
-        services.assign_technician(
+        tickets.assign_technician(
             seeded.writer(), clock, "carol", ticket.id, "ivan", if_version=ticket.version
         )
     assert "changed by bob" in str(caught.value)
     assert "assigned to ana" in str(caught.value)
-    stored = services.ticket_detail(seeded.reader(), ticket.id, NOW)
+    stored = tickets.ticket_detail(seeded.reader(), ticket.id, NOW)
     assert stored.ticket.assignee == "ana"
     assert stored.ticket.version == ticket.version + 1
     assert [e.actor for e in stored.events][-1] == "bob"
 
 
 def test_concurrent_update_between_read_and_write_is_caught(seeded: Storage) -> None:
-    ticket = services.load_queue(seeded.reader())[0]
+    ticket = queue.load_queue(seeded.reader())[0]
     # Simulate another writer committing after our read: bump the version directly.
     with seeded.writer() as uow:
         uow.session.execute(
@@ -126,34 +126,34 @@ def test_concurrent_update_between_read_and_write_is_caught(seeded: Storage) -> 
 
 def test_failed_change_writes_nothing(seeded: Storage) -> None:
     clock = FixedClock(NOW)
-    ticket = services.load_queue(seeded.reader())[0]
-    before = services.ticket_detail(seeded.reader(), ticket.id, NOW)
+    ticket = queue.load_queue(seeded.reader())[0]
+    before = tickets.ticket_detail(seeded.reader(), ticket.id, NOW)
     with pytest.raises(NotFoundError):
-        services.assign_technician(seeded.writer(), clock, "x", ticket.id, "nobody")
+        tickets.assign_technician(seeded.writer(), clock, "x", ticket.id, "nobody")
     with pytest.raises(InvalidInputError):
-        services.change_status(seeded.writer(), clock, "x", ticket.id, TicketStatus.ESCALATED_DEV)
-    after = services.ticket_detail(seeded.reader(), ticket.id, NOW)
+        tickets.change_status(seeded.writer(), clock, "x", ticket.id, TicketStatus.ESCALATED_DEV)
+    after = tickets.ticket_detail(seeded.reader(), ticket.id, NOW)
     assert after == before
 
 
 def test_status_flow_and_history(seeded: Storage) -> None:
     clock = FixedClock(NOW)
-    created = services.open_ticket(
+    created = tickets.open_ticket(
         seeded.writer(),
         clock,
         "disp",
         NewTicket(customer="Rhein Maschinenbau GmbH", title="PLC offline", severity=Severity.P1),
     )
     assert created.response_due == NOW + timedelta(minutes=15)
-    services.assign_technician(seeded.writer(), clock, "disp", created.id, "lukas")
+    tickets.assign_technician(seeded.writer(), clock, "disp", created.id, "lukas")
     clock.advance(timedelta(minutes=5))
-    services.change_status(seeded.writer(), clock, "lukas", created.id, TicketStatus.IN_PROGRESS)
-    esc = services.change_status(
+    tickets.change_status(seeded.writer(), clock, "lukas", created.id, TicketStatus.IN_PROGRESS)
+    esc = tickets.change_status(
         seeded.writer(), clock, "lukas", created.id, TicketStatus.ESCALATED_DEV, bug_ref="DEV-1"
     )
     assert esc.bug_ref == "DEV-1"
     assert esc.first_response_at == NOW + timedelta(minutes=5)
-    detail = services.ticket_detail(seeded.reader(), created.id, NOW)
+    detail = tickets.ticket_detail(seeded.reader(), created.id, NOW)
     assert [e.action for e in detail.events] == [
         "ticket.opened",
         "ticket.assigned",
@@ -166,10 +166,10 @@ def test_status_flow_and_history(seeded: Storage) -> None:
 
 def test_demo_load_is_complete(storage: Storage) -> None:
     data = load_demo(storage)
-    assert len(services.list_customers(storage.reader())) == len(data.customers)
-    assert len(services.list_contracts(storage.reader())) == len(data.contracts)
-    assert len(services.list_technicians(storage.reader())) == len(data.technicians)
-    assert len(services.load_queue(storage.reader(), open_only=False)) == len(data.tickets)
+    assert len(directory.list_customers(storage.reader())) == len(data.customers)
+    assert len(directory.list_contracts(storage.reader())) == len(data.contracts)
+    assert len(directory.list_technicians(storage.reader())) == len(data.technicians)
+    assert len(queue.load_queue(storage.reader(), open_only=False)) == len(data.tickets)
 
 
 def test_calendars_round_trip(storage: Storage) -> None:

@@ -11,11 +11,11 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from dispatch import services
 from dispatch.bootstrap import Storage
 from dispatch.domain.alerts import AlertLevel
 from dispatch.domain.ports import FixedClock
 from dispatch.scheduler import SlaMonitor
+from dispatch.services import alerts, hours, queue
 from dispatch.ui.app import DispatchApp
 from dispatch.ui.screens.alerts import AlertsScreen
 from dispatch.ui.screens.dispatch import DispatchScreen
@@ -57,7 +57,7 @@ async def test_the_console_sweeps_toasts_and_acknowledges(
     async with app.run_test(size=(160, 48), notifications=True) as pilot:
         await wait_for(pilot, lambda: any("Alerts" in t or "SLA" in t for t in toasts(app)),
                        "the first sweep's toast")  # fmt: skip
-        raised = services.list_alerts(storage.reader())
+        raised = alerts.list_alerts(storage.reader())
         breaches = [a for a in raised if a.level is AlertLevel.BREACH]
         assert raised
         assert breaches
@@ -79,7 +79,7 @@ async def test_the_console_sweeps_toasts_and_acknowledges(
         newest = log.alerts[0]
         await pilot.press("a")
         await settle(pilot)
-        stored = services.list_alerts(storage.reader(), ticket_id=newest.ticket_id)
+        stored = alerts.list_alerts(storage.reader(), ticket_id=newest.ticket_id)
         acked = next(a for a in stored if a.id == newest.id)
         assert acked.acked_by == "ana"
         assert log.alerts[0].acked  # the list was read again
@@ -96,7 +96,7 @@ async def test_the_console_sweeps_toasts_and_acknowledges(
         assert isinstance(back, DispatchScreen)
         assert back.query_one(QueueView).cursor_id == target
     # Leaving the console gives the sweep lease up at once.
-    holder = services.lease_holder(storage.reader())
+    holder = alerts.lease_holder(storage.reader())
     assert holder is not None
     assert isinstance(app.monitor, SlaMonitor)
     assert not app.monitor.holds_lease
@@ -111,7 +111,7 @@ async def test_a_second_console_sees_alerts_raised_elsewhere(
         await settle(pilot)
         assert toasts(app) == []
 
-        raised = services.sweep_alerts(storage.reader(), storage.writer(), FixedClock(NOW))
+        raised = alerts.sweep_alerts(storage.reader(), storage.writer(), FixedClock(NOW))
         assert raised
         base = app.screen
         assert isinstance(base, DispatchScreen)
@@ -129,11 +129,11 @@ async def test_a_block_hours_balance_running_low_is_shown(
         await settle(pilot)
         clock = FixedClock(NOW)
         ticket = next(
-            t for t in services.load_queue(storage.reader())
+            t for t in queue.load_queue(storage.reader())
             if t.customer_name == "Tipografia Dunărea SRL"
         )  # fmt: skip
-        services.log_time(storage.writer(), clock, "ana", ticket.id, timedelta(hours=17))
-        _, low = services.watch_block_hours(storage.writer(), clock)
+        hours.log_time(storage.writer(), clock, "ana", ticket.id, timedelta(hours=17))
+        _, low = hours.watch_block_hours(storage.writer(), clock)
         assert [b.contract_name for b in low] == ["BLK-2026-004"]
         await wait_for(pilot, lambda: any("Block hours low" in t for t in toasts(app)),
                        "the low-balance toast")  # fmt: skip

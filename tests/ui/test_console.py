@@ -11,12 +11,13 @@ from textual.pilot import Pilot
 from textual.widgets import HelpPanel, Input, OptionList
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from dispatch import services
 from dispatch.bootstrap import Storage
 from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import TicketStatus
 from dispatch.domain.ports import FixedClock
 from dispatch.domain.queue import order_queue
+from dispatch.services import presence, tickets
+from dispatch.services import queue as queue_service
 from dispatch.ui.app import DispatchApp
 from dispatch.ui.screens.assign import AssignModal
 from dispatch.ui.screens.confirm import ConfirmModal
@@ -49,7 +50,7 @@ def queue(app: DispatchApp) -> QueueView:
 
 
 def open_queue(storage: Storage) -> list[int]:
-    return [t.id for t in order_queue(services.load_queue(storage.reader()))]
+    return [t.id for t in order_queue(queue_service.load_queue(storage.reader()))]
 
 
 async def test_queue_loads_in_queue_order_with_counts(
@@ -105,7 +106,7 @@ async def test_assign_the_best_technician(make_app: AppFactory, storage: Storage
         best = screen_stack_ranked(app)[0]
         await pilot.press("enter")
         await settle(pilot)
-        stored = services.ticket_detail(storage.reader(), target.id, NOW).ticket
+        stored = tickets.ticket_detail(storage.reader(), target.id, NOW).ticket
         assert stored.assignee == best
         assert stored.version == target.version + 1
 
@@ -123,7 +124,7 @@ async def test_take_assigns_to_me(make_app: AppFactory, storage: Storage) -> Non
         assert target is not None
         await pilot.press("t")
         await settle(pilot)
-        assert services.ticket_detail(storage.reader(), target.id, NOW).ticket.assignee == "ana"
+        assert tickets.ticket_detail(storage.reader(), target.id, NOW).ticket.assignee == "ana"
         assert queue(app).cursor_id == target.id  # the cursor stays on the ticket
 
 
@@ -157,7 +158,7 @@ async def test_status_change(make_app: AppFactory, storage: Storage) -> None:
         await _choose_status(pilot, app, TicketStatus.IN_PROGRESS)
         await pilot.press("enter")
         await settle(pilot)
-        stored = services.ticket_detail(storage.reader(), target.id, NOW).ticket
+        stored = tickets.ticket_detail(storage.reader(), target.id, NOW).ticket
         assert stored.status is TicketStatus.IN_PROGRESS
         assert stored.first_response_at == NOW
 
@@ -200,7 +201,7 @@ async def test_escalation_needs_a_bug_reference(make_app: AppFactory, storage: S
         await pilot.press(*"DEV-4711")
         await pilot.press("enter")
         await settle(pilot)
-        stored = services.ticket_detail(storage.reader(), target.id, NOW).ticket
+        stored = tickets.ticket_detail(storage.reader(), target.id, NOW).ticket
         assert stored.status is TicketStatus.ESCALATED_DEV
         assert stored.bug_ref == "DEV-4711"
 
@@ -240,7 +241,9 @@ async def test_new_ticket_form_refuses_invalid_input_then_saves(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert len(open_queue(storage)) == before + 1
-        created = [t for t in services.load_queue(storage.reader()) if t.title == "Router on fire"]
+        created = [
+            t for t in queue_service.load_queue(storage.reader()) if t.title == "Router on fire"
+        ]
         assert len(created) == 1
         assert created[0].skills == frozenset({"network"})
         assert queue(app).cursor_id == created[0].id
@@ -271,7 +274,7 @@ async def test_filter(make_app: AppFactory, storage: Storage) -> None:
 async def test_filter_line_counts_and_cursor_goes_to_top_when_its_ticket_is_left_out(
     make_app: AppFactory, storage: Storage
 ) -> None:
-    everything = services.load_queue(storage.reader())
+    everything = queue_service.load_queue(storage.reader())
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
@@ -307,7 +310,7 @@ async def test_a_window_read_for_an_older_request_is_never_shown(
         total = view.total
         # A slow read made under an older filter arrives after the current one.
         breached = QueueFilter.parse("sla:breached")
-        old = services.queue_window(storage.reader(), breached, NOW, offset=0, limit=50)
+        old = queue_service.queue_window(storage.reader(), breached, NOW, offset=0, limit=50)
         assert old.total != total
         request = WindowRequest(base._requests - 1, breached, 0, None, None, False, None)  # noqa: SLF001
         base.post_message(DispatchScreen.WindowLoaded(old, request))
@@ -324,7 +327,7 @@ async def test_a_stale_write_is_refused_and_offers_reload(
         target = queue(app).cursor_ticket
         assert target is not None
         # Another dispatcher assigns it after this console read it.
-        services.assign_technician(storage.writer(), FixedClock(NOW), "bob", target.id, "ivan")
+        tickets.assign_technician(storage.writer(), FixedClock(NOW), "bob", target.id, "ivan")
         await pilot.press("t")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
@@ -333,7 +336,7 @@ async def test_a_stale_write_is_refused_and_offers_reload(
         assert "assigned to ivan" in question
         await pilot.press("y")
         await settle(pilot)
-        stored = services.ticket_detail(storage.reader(), target.id, NOW).ticket
+        stored = tickets.ticket_detail(storage.reader(), target.id, NOW).ticket
         assert stored.assignee == "ivan"  # nothing was overwritten
         detail = screen(app).detail
         assert detail is not None
@@ -354,7 +357,7 @@ async def test_cursor_follows_its_ticket_when_the_order_changes(
         assert followed is not None
         # A change elsewhere moves the ticket: it is resolved and reopened as P4.
         first = open_queue(storage)[0]
-        services.change_status(storage.writer(), clock, "bob", first, TicketStatus.WAITING_CUSTOMER)
+        tickets.change_status(storage.writer(), clock, "bob", first, TicketStatus.WAITING_CUSTOMER)
         screen(app).action_reload()
         await settle(pilot)
         assert view.cursor_id == followed
@@ -421,10 +424,10 @@ async def test_keys_can_be_remapped_by_binding_id(make_app: AppFactory, storage:
         assert target is not None
         await pilot.press("t")
         await settle(pilot)
-        assert services.ticket_detail(storage.reader(), target.id, NOW).ticket.assignee != "ana"
+        assert tickets.ticket_detail(storage.reader(), target.id, NOW).ticket.assignee != "ana"
         await pilot.press("ctrl+t")
         await settle(pilot)
-        assert services.ticket_detail(storage.reader(), target.id, NOW).ticket.assignee == "ana"
+        assert tickets.ticket_detail(storage.reader(), target.id, NOW).ticket.assignee == "ana"
 
 
 async def test_a_huge_description_is_cut_for_display(
@@ -433,7 +436,7 @@ async def test_a_huge_description_is_cut_for_display(
     from dispatch.domain.model import NewTicket, Severity
 
     body = "\n".join(f"line {i} of a pasted log" for i in range(30_000))
-    ticket = services.open_ticket(
+    ticket = tickets.open_ticket(
         storage.writer(),
         FixedClock(NOW - timedelta(days=3)),
         "ana",
@@ -461,8 +464,8 @@ async def test_changes_elsewhere_appear_by_themselves_and_presence_is_shown(
         assert target is not None
         assert target.assignee is None
         # Another dispatcher (another connection, as another process) takes it and opens it.
-        services.assign_technician(storage.writer(), FixedClock(NOW), "bob", target.id, "ivan")
-        services.heartbeat(storage.writer(), FixedClock(NOW), "bob", target.id)
+        tickets.assign_technician(storage.writer(), FixedClock(NOW), "bob", target.id, "ivan")
+        presence.heartbeat(storage.writer(), FixedClock(NOW), "bob", target.id)
         for _ in range(60):  # no key pressed: the change feed brings it
             await asyncio.sleep(0.05)
             await pilot.pause()

@@ -32,7 +32,6 @@ from textual.widgets._select import SelectOverlay
 from textual.widgets._toast import Toast
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from dispatch import services
 from dispatch.bootstrap import Storage
 from dispatch.domain.model import (
     Contract,
@@ -46,6 +45,7 @@ from dispatch.domain.model import (
     TicketStatus,
 )
 from dispatch.domain.ports import FixedClock
+from dispatch.services import tickets
 from dispatch.ui.app import DispatchApp
 from dispatch.ui.screens.assign import AssignModal
 from dispatch.ui.screens.dispatch import DispatchScreen
@@ -165,7 +165,7 @@ def seed_hostile(storage: Storage, text: str, *, assign: bool = True) -> Hostile
     login = f"ev{text}"
     customer, contract = add_customer(storage, text, login=login)
     clock = FixedClock(NOW)
-    ticket = services.open_ticket(
+    ticket = tickets.open_ticket(
         storage.writer(),
         clock,
         "ana",
@@ -179,11 +179,11 @@ def seed_hostile(storage: Storage, text: str, *, assign: bool = True) -> Hostile
         ),
     )
     if assign:
-        services.assign_technician(storage.writer(), clock, "ana", ticket.id, login)
-    services.change_status(
+        tickets.assign_technician(storage.writer(), clock, "ana", ticket.id, login)
+    tickets.change_status(
         storage.writer(), clock, login, ticket.id, TicketStatus.IN_PROGRESS, note=f"N1 {text}"
     )
-    services.change_status(
+    tickets.change_status(
         storage.writer(),
         clock,
         "ana",

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dispatch import services
 from dispatch.domain.alerts import Alert, AlertLevel, is_late, reached
 from dispatch.domain.errors import InvalidInputError
 from dispatch.domain.model import ContractKind, Severity, Target, Ticket, TicketStatus
 from dispatch.domain.ports import FixedClock
+from dispatch.services import alerts
 from tests.unit.fakes import FakeDirectory, FakeUnitOfWork
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -97,13 +97,13 @@ def test_the_sweep_raises_each_threshold_once() -> None:
     uow = FakeUnitOfWork(FakeDirectory())
     uow.tickets.rows[TICKET.id] = TICKET
     clock = FixedClock(T0 + timedelta(hours=4))
-    first = services.sweep_alerts(uow, uow, clock, services.SweepPolicy(batch=1))
+    first = alerts.sweep_alerts(uow, uow, clock, alerts.SweepPolicy(batch=1))
     assert [(a.target, a.level) for a in first] == [
         (Target.RESPONSE, AlertLevel.WARNING),
         (Target.RESPONSE, AlertLevel.BREACH),
     ]
     assert [a.late for a in first] == [True, False]  # 48 min after its warning instant
-    assert services.sweep_alerts(uow, uow, clock) == []
+    assert alerts.sweep_alerts(uow, uow, clock) == []
 
 
 @pytest.mark.parametrize(
@@ -114,6 +114,6 @@ def test_a_sweep_policy_that_cannot_work_is_refused(
     interval: float, lease: float, batch: int
 ) -> None:
     with pytest.raises(InvalidInputError):
-        services.SweepPolicy(
+        alerts.SweepPolicy(
             interval=timedelta(seconds=interval), lease=timedelta(seconds=lease), batch=batch
         )

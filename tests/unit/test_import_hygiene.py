@@ -29,3 +29,19 @@ def _loaded_after(module: str) -> set[str]:
 )
 def test_importing_a_layer_leaves_the_others_out(module: str, forbidden: set[str]) -> None:
     assert not (_loaded_after(module) & forbidden)
+
+
+def test_every_service_module_leaves_frameworks_and_the_store_out() -> None:
+    import pkgutil
+
+    import dispatch.services
+
+    names = [
+        f"dispatch.services.{m.name}" for m in pkgutil.iter_modules(dispatch.services.__path__)
+    ]
+    assert "dispatch.services.tickets" in names
+    code = f"import sys, {', '.join(names)}; print(' '.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    loaded = set(out.stdout.split())
+    assert not {n.split(".")[0] for n in loaded} & {"textual", "sqlalchemy", "apscheduler", "click"}
+    assert not {n for n in loaded if n.startswith("dispatch.store")}

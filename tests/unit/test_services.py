@@ -4,7 +4,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from dispatch import services
 from dispatch.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from dispatch.domain.model import (
     Contract,
@@ -18,6 +17,7 @@ from dispatch.domain.model import (
     TicketStatus,
 )
 from dispatch.domain.ports import FixedClock
+from dispatch.services import tickets
 from tests.unit.fakes import FakeDirectory, FakeUnitOfWork
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -54,13 +54,13 @@ def clock() -> FixedClock:
 
 def _open(uow: FakeUnitOfWork, clock: FixedClock) -> int:
     request = NewTicket(customer="Acme", title="Link down", severity=Severity.P1)
-    return services.open_ticket(uow, clock, "disp", request).id
+    return tickets.open_ticket(uow, clock, "disp", request).id
 
 
 def test_open_ticket_uses_the_highest_priority_active_contract(
     uow: FakeUnitOfWork, clock: FixedClock
 ) -> None:
-    ticket = services.open_ticket(
+    ticket = tickets.open_ticket(
         uow, clock, "disp", NewTicket(customer="Acme", title=" Link down ", severity=Severity.P1)
     )
     assert ticket.contract_id == SUB.id
@@ -74,18 +74,18 @@ def test_open_ticket_uses_the_highest_priority_active_contract(
 
 def test_open_ticket_bad_input_writes_nothing(uow: FakeUnitOfWork, clock: FixedClock) -> None:
     with pytest.raises(NotFoundError, match="no customer named 'Nobody'"):
-        services.open_ticket(uow, clock, "d", NewTicket(customer="Nobody", title="x"))
+        tickets.open_ticket(uow, clock, "d", NewTicket(customer="Nobody", title="x"))
     with pytest.raises(InvalidInputError, match="title is empty"):
-        services.open_ticket(uow, clock, "d", NewTicket(customer="Acme", title="   "))
+        tickets.open_ticket(uow, clock, "d", NewTicket(customer="Acme", title="   "))
     with pytest.raises(InvalidInputError, match="future"):
-        services.open_ticket(
+        tickets.open_ticket(
             uow,
             clock,
             "d",
             NewTicket(customer="Acme", title="x", opened_at=NOW + timedelta(hours=1)),
         )
     with pytest.raises(NotFoundError, match="no contract valid"):
-        services.open_ticket(uow, clock, "d", NewTicket(customer="Solo", title="x"))
+        tickets.open_ticket(uow, clock, "d", NewTicket(customer="Solo", title="x"))
     assert uow.tickets.rows == {}
     assert uow.events.events == []
     assert uow.commits == 0
@@ -95,7 +95,7 @@ def test_assign_moves_new_to_assigned_and_records_before_after(
     uow: FakeUnitOfWork, clock: FixedClock
 ) -> None:
     tid = _open(uow, clock)
-    ticket = services.assign_technician(uow, clock, "disp", tid, "ana")
+    ticket = tickets.assign_technician(uow, clock, "disp", tid, "ana")
     assert (ticket.assignee, ticket.status, ticket.version) == ("ana", TicketStatus.ASSIGNED, 2)
     event = uow.events.events[-1]
     assert event.before == {"assignee": None, "status": "new"}
@@ -104,18 +104,18 @@ def test_assign_moves_new_to_assigned_and_records_before_after(
 
 def test_assign_with_a_stale_version_is_refused(uow: FakeUnitOfWork, clock: FixedClock) -> None:
     tid = _open(uow, clock)
-    services.assign_technician(uow, clock, "bob", tid, "ana", if_version=1)
+    tickets.assign_technician(uow, clock, "bob", tid, "ana", if_version=1)
     with pytest.raises(ConflictError):
-        services.assign_technician(uow, clock, "carol", tid, "ana", if_version=1)
+        tickets.assign_technician(uow, clock, "carol", tid, "ana", if_version=1)
     assert uow.tickets.get(tid).version == 2
 
 
 def test_unknown_technician_or_ticket(uow: FakeUnitOfWork, clock: FixedClock) -> None:
     tid = _open(uow, clock)
     with pytest.raises(NotFoundError, match="technician"):
-        services.assign_technician(uow, clock, "d", tid, "nobody")
+        tickets.assign_technician(uow, clock, "d", tid, "nobody")
     with pytest.raises(NotFoundError, match="T-99"):
-        services.assign_technician(uow, clock, "d", 99, "ana")
+        tickets.assign_technician(uow, clock, "d", 99, "ana")
 
 
 def test_status_changes_stamp_response_and_resolution(
@@ -123,13 +123,13 @@ def test_status_changes_stamp_response_and_resolution(
 ) -> None:
     tid = _open(uow, clock)
     clock.advance(timedelta(minutes=20))
-    t = services.change_status(uow, clock, "d", tid, TicketStatus.IN_PROGRESS)
+    t = tickets.change_status(uow, clock, "d", tid, TicketStatus.IN_PROGRESS)
     assert t.first_response_at == NOW + timedelta(minutes=20)
     clock.advance(timedelta(hours=1))
-    t = services.change_status(uow, clock, "d", tid, TicketStatus.RESOLVED, note="fixed")
+    t = tickets.change_status(uow, clock, "d", tid, TicketStatus.RESOLVED, note="fixed")
     assert t.resolved_at == NOW + timedelta(minutes=80)
     assert not t.is_open
-    t = services.change_status(uow, clock, "d", tid, TicketStatus.IN_PROGRESS)
+    t = tickets.change_status(uow, clock, "d", tid, TicketStatus.IN_PROGRESS)
     assert t.resolved_at is None  # reopened
     assert t.first_response_at == NOW + timedelta(minutes=20)  # the first one stays
     assert uow.events.events[-2].note == "fixed"
@@ -138,22 +138,22 @@ def test_status_changes_stamp_response_and_resolution(
 def test_escalation_needs_a_bug_reference(uow: FakeUnitOfWork, clock: FixedClock) -> None:
     tid = _open(uow, clock)
     with pytest.raises(InvalidInputError, match="bug reference"):
-        services.change_status(uow, clock, "d", tid, TicketStatus.ESCALATED_DEV)
+        tickets.change_status(uow, clock, "d", tid, TicketStatus.ESCALATED_DEV)
     with pytest.raises(InvalidInputError, match="escalated_dev only"):
-        services.change_status(uow, clock, "d", tid, TicketStatus.IN_PROGRESS, bug_ref="DEV-1")
-    t = services.change_status(uow, clock, "d", tid, TicketStatus.ESCALATED_DEV, bug_ref="DEV-7")
+        tickets.change_status(uow, clock, "d", tid, TicketStatus.IN_PROGRESS, bug_ref="DEV-1")
+    t = tickets.change_status(uow, clock, "d", tid, TicketStatus.ESCALATED_DEV, bug_ref="DEV-7")
     assert t.bug_ref == "DEV-7"
 
 
 def test_forbidden_transitions(uow: FakeUnitOfWork, clock: FixedClock) -> None:
     tid = _open(uow, clock)
     with pytest.raises(InvalidInputError, match="already new"):
-        services.change_status(uow, clock, "d", tid, TicketStatus.NEW)
+        tickets.change_status(uow, clock, "d", tid, TicketStatus.NEW)
     with pytest.raises(InvalidInputError, match="cannot go from new to closed"):
-        services.change_status(uow, clock, "d", tid, TicketStatus.CLOSED)
-    services.change_status(uow, clock, "d", tid, TicketStatus.RESOLVED)
-    services.change_status(uow, clock, "d", tid, TicketStatus.CLOSED)
+        tickets.change_status(uow, clock, "d", tid, TicketStatus.CLOSED)
+    tickets.change_status(uow, clock, "d", tid, TicketStatus.RESOLVED)
+    tickets.change_status(uow, clock, "d", tid, TicketStatus.CLOSED)
     with pytest.raises(InvalidInputError, match="it is closed"):
-        services.change_status(uow, clock, "d", tid, TicketStatus.IN_PROGRESS)
+        tickets.change_status(uow, clock, "d", tid, TicketStatus.IN_PROGRESS)
     with pytest.raises(InvalidInputError, match="reopen it first"):
-        services.assign_technician(uow, clock, "d", tid, "ana")
+        tickets.assign_technician(uow, clock, "d", tid, "ana")

@@ -16,7 +16,7 @@ from textual.widgets import HelpPanel
 
 from dispatch.domain.alerts import Alert
 from dispatch.domain.ports import Monitor
-from dispatch.services import Runtime
+from dispatch.services.runtime import Runtime
 from dispatch.ui.commands import DispatchCommands
 from dispatch.ui.messages import AlertsRaised
 from dispatch.ui.screens.dispatch import DispatchScreen

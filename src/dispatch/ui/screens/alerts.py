@@ -17,10 +17,10 @@ from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from dispatch import services
 from dispatch.domain.alerts import Alert, AlertLevel
 from dispatch.domain.errors import DispatchError
-from dispatch.services import Runtime
+from dispatch.services import alerts
+from dispatch.services.runtime import Runtime
 from dispatch.ui.safe import clip, safe
 
 SHOWN = 500
@@ -134,13 +134,13 @@ class AlertsScreen(Screen[int | None]):
 
     @work(thread=True, exclusive=True, group="alerts", exit_on_error=False)
     def _load(self, unacked: bool) -> None:
-        alerts = services.list_alerts(self.runtime.reader(), unacked=unacked, limit=SHOWN)
-        self.post_message(self.Loaded(alerts))
+        found = alerts.list_alerts(self.runtime.reader(), unacked=unacked, limit=SHOWN)
+        self.post_message(self.Loaded(found))
 
     @work(thread=True, group="alerts-ack", exit_on_error=False)
     def _acknowledge(self, alert_id: int) -> None:
         rt = self.runtime
-        alert = services.acknowledge_alert(rt.writer(), rt.clock, rt.actor, alert_id)
+        alert = alerts.acknowledge_alert(rt.writer(), rt.clock, rt.actor, alert_id)
         self.post_message(self.Acknowledged(alert))
 
     @on(Worker.StateChanged)

@@ -31,7 +31,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from dispatch import services
 from dispatch.domain.alerts import Alert, AlertLevel
 from dispatch.domain.assign import Candidate
 from dispatch.domain.errors import ConflictError, DispatchError
@@ -39,7 +38,10 @@ from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import Contract, Customer, Event, NewTicket, Ticket
 from dispatch.domain.ports import ChangeFeed
 from dispatch.domain.queue import explain_place
-from dispatch.services import QueueStats, QueueWindow, Runtime, TicketDetail
+from dispatch.services import alerts, directory, presence, queue, tickets
+from dispatch.services.queue import QueueStats, QueueWindow
+from dispatch.services.runtime import Runtime
+from dispatch.services.tickets import TicketDetail
 from dispatch.ui.messages import AlertsRaised
 from dispatch.ui.safe import safe
 from dispatch.ui.screens.alerts import AlertsScreen
@@ -69,7 +71,7 @@ WINDOW_ROWS = 200
 REFRESH_SECONDS = 5.0
 """How often the queue, counts and detail are read again (deadlines move with time)."""
 
-BEAT_SECONDS = services.PRESENCE_TTL.total_seconds() / 3
+BEAT_SECONDS = presence.PRESENCE_TTL.total_seconds() / 3
 """How often the heartbeat for the highlighted ticket is renewed."""
 
 FEED_SECONDS = 0.5
@@ -342,7 +344,7 @@ class DispatchScreen(Screen[None]):
 
     @work(thread=True, group="window", exit_on_error=False)
     def _load_window(self, request: WindowRequest) -> None:
-        window = services.queue_window(
+        window = queue.queue_window(
             self.runtime.reader(),
             request.where,
             self.runtime.clock.now(),
@@ -355,7 +357,7 @@ class DispatchScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
     def _load_stats(self) -> None:
-        stats = services.queue_stats(self.runtime.reader(), self.runtime.clock.now())
+        stats = queue.queue_stats(self.runtime.reader(), self.runtime.clock.now())
         self.post_message(self.StatsLoaded(stats))
 
     def _presence(self, ticket: Ticket) -> None:
@@ -378,8 +380,8 @@ class DispatchScreen(Screen[None]):
         """Say (if ``write``) that I have ``ticket`` open, and read who else has."""
         rt = self.runtime
         if write:
-            services.heartbeat(rt.writer(), rt.clock, rt.actor, ticket.id)
-        others = services.viewers(rt.reader(), rt.clock, ticket.id, rt.actor)
+            presence.heartbeat(rt.writer(), rt.clock, rt.actor, ticket.id)
+        others = presence.viewers(rt.reader(), rt.clock, ticket.id, rt.actor)
         self.post_message(self.ViewersLoaded(ticket.ref, others))
 
     @work(thread=True, group="feed", exit_on_error=False)
@@ -402,18 +404,18 @@ class DispatchScreen(Screen[None]):
     def _load_alerts(self, after: int | None) -> None:
         reader = self.runtime.reader
         # On the first look, start from the newest alert: older ones are in the log (!).
-        start = services.last_alert_id(reader()) if after is None else after
-        alerts, unacked = services.alerts_after(reader(), start)
-        last = max((a.id for a in alerts), default=start)
-        self.post_message(self.AlertsLoaded(alerts, unacked, last, first=after is None))
+        start = alerts.last_alert_id(reader()) if after is None else after
+        raised, unacked = alerts.alerts_after(reader(), start)
+        last = max((a.id for a in raised), default=start)
+        self.post_message(self.AlertsLoaded(raised, unacked, last, first=after is None))
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _load_detail(self, ticket_id: int) -> None:
         now = self.runtime.clock.now()
-        detail = services.ticket_detail(
+        detail = tickets.ticket_detail(
             self.runtime.reader(), ticket_id, now, calendars=self.runtime.calendars
         )
-        _, ranked = services.technician_ranking(self.runtime.reader(), ticket_id, self._loads)
+        _, ranked = queue.technician_ranking(self.runtime.reader(), ticket_id, self._loads)
         self.post_message(self.DetailLoaded(detail, ranked, now))
 
     @work(thread=True, group="write", exit_on_error=False)
@@ -427,7 +429,7 @@ class DispatchScreen(Screen[None]):
 
     @work(thread=True, group="customers", exit_on_error=False)
     def _open_new_ticket_form(self) -> None:
-        customers = services.customers_with_contracts(
+        customers = directory.customers_with_contracts(
             self.runtime.reader(), self.runtime.clock.now()
         )
         self.app.call_from_thread(self._push_new_ticket, customers)
@@ -488,7 +490,7 @@ class DispatchScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="changes", exit_on_error=False)
     def _read_changes(self, after_event: int | None) -> None:
-        tickets, newest, notices = services.changed_tickets(self.runtime.reader(), after_event)
+        tickets, newest, notices = presence.changed_tickets(self.runtime.reader(), after_event)
         self.post_message(self.ChangesRead(tickets, newest, notices))
 
     @on(ChangesRead)
@@ -747,7 +749,7 @@ class DispatchScreen(Screen[None]):
         def chosen(login: str | None) -> None:
             if login:
                 self._write(
-                    lambda: services.assign_technician(
+                    lambda: tickets.assign_technician(
                         rt.writer(), rt.clock, rt.actor, ticket.id, login, if_version=ticket.version
                     ),
                     f"assigned to {login}",
@@ -762,7 +764,7 @@ class DispatchScreen(Screen[None]):
             return
         rt = self.runtime
         self._write(
-            lambda: services.take_ticket(
+            lambda: tickets.take_ticket(
                 rt.writer(), rt.clock, rt.actor, ticket.id, if_version=ticket.version
             ),
             f"taken by {rt.actor}",
@@ -779,7 +781,7 @@ class DispatchScreen(Screen[None]):
             if request is None:
                 return
             self._write(
-                lambda: services.change_status(
+                lambda: tickets.change_status(
                     rt.writer(),
                     rt.clock,
                     rt.actor,
@@ -804,7 +806,7 @@ class DispatchScreen(Screen[None]):
             return
         rt = self.runtime
         self._write(
-            lambda: services.open_ticket(
+            lambda: tickets.open_ticket(
                 rt.writer(), rt.clock, rt.actor, request, calendars=rt.calendars
             ),
             "opened",

@@ -27,7 +27,7 @@ from dispatch.domain.model import (
     TicketKind,
 )
 from dispatch.formats import sla_text
-from dispatch.services import MAX_TITLE
+from dispatch.services.tickets import MAX_TITLE
 from dispatch.ui.safe import literal, safe
 
 SKILL_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")

@@ -23,7 +23,7 @@ from textual.strip import Strip
 
 from dispatch.domain.model import Ticket, TicketStatus
 from dispatch.domain.queue import describe_wait
-from dispatch.services import QueueWindow
+from dispatch.services.queue import QueueWindow
 from dispatch.ui.safe import clip
 
 FLAG_SYMBOL = {"breached": "✖", "warning": "▲", "ok": "●", "paused": "‖", "none": "·"}

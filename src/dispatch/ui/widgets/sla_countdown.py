@@ -11,7 +11,7 @@ from textual.widgets import Static
 from dispatch.domain.calendar import BusinessClock
 from dispatch.domain.sla import ClockReading, SlaState
 from dispatch.formats import working_time
-from dispatch.services import TicketDetail
+from dispatch.services.tickets import TicketDetail
 
 BAR_WIDTH = 20
 _STATE_STYLE = {

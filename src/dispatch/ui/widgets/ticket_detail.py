@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from dispatch.domain.model import ContractKind
 from dispatch.formats import sla_text
-from dispatch.services import TicketDetail
+from dispatch.services.tickets import TicketDetail
 from dispatch.ui.safe import safe
 
 MAX_DESCRIPTION_CHARS = 20_000

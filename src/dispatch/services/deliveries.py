@@ -1,0 +1,103 @@
+"""Notifications: the outbox of each alert, escalation, delivery with retries.
+
+An alert's first deliveries are queued in the alert's own transaction
+(:func:`enqueue_first`); unacknowledged breaches climb the escalation steps;
+each due delivery is claimed, sent with no transaction open, and its attempt
+recorded, so that nothing is sent twice. Uses the domain's ports (the
+``Notifier`` does the sending).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from dispatch.domain.alerts import Alert
+from dispatch.domain.errors import DeliveryFailedError
+from dispatch.domain.notify import Delivery, NotifyPolicy, message
+from dispatch.domain.ports import Clock, Notifier, UnitOfWork
+
+CLAIM_HOLD = timedelta(minutes=2)
+"""How long a sender reserves a delivery it is attempting."""
+
+
+def enqueue_first(
+    uow: UnitOfWork, notify: NotifyPolicy, alerts: Sequence[Alert], now: datetime
+) -> None:
+    """Queue the step-0 deliveries of ``alerts``, inside the caller's transaction."""
+    technicians = uow.directory.technicians()
+    routes = uow.outbox.routing([a.ticket_id for a in alerts])
+    for alert in alerts:
+        contract, assignee = routes.get(alert.ticket_id, ("", None))
+        targets = notify.first_targets(alert, contract, assignee, technicians)
+        uow.outbox.enqueue(alert.id, targets, 0, now)
+
+
+def escalate_alerts(uow: UnitOfWork, clock: Clock, notify: NotifyPolicy) -> int:
+    """Queue the next escalation steps of breaches nobody acknowledged; how many were added."""
+    if not notify.escalation:
+        return 0
+    now = clock.now()
+    added = 0
+    with uow:
+        for alert, top in uow.outbox.unacked_breaches(now - notify.escalate_after, limit=1000):
+            reached_step = notify.escalation_step(alert, now)
+            for step in range(top + 1, reached_step + 1):
+                added += uow.outbox.enqueue(alert.id, notify.step_targets(step), step, now)
+        uow.commit()
+    return added
+
+
+def deliver_due(
+    reader: UnitOfWork,
+    writer: UnitOfWork,
+    clock: Clock,
+    notifier: Notifier,
+    notify: NotifyPolicy,
+    *,
+    limit: int = 50,
+) -> list[Delivery]:
+    """Attempt every due delivery once; the deliveries as recorded afterwards.
+
+    Each is first claimed in a short transaction (so that two senders never
+    send it twice), then sent with no transaction open, then its attempt is
+    recorded: sent (never sent again), retried after the policy's wait, or
+    given up after ``max_attempts``.
+    """
+    now = clock.now()
+    with writer:
+        due = writer.outbox.due(now, limit)
+        claimed = [d for d in due if writer.outbox.claim(d.id, now, now + CLAIM_HOLD)]
+        writer.commit()
+    done: list[Delivery] = []
+    for delivery in claimed:
+        with reader:
+            alert = reader.alerts.get(delivery.alert_id)
+        ok, detail = True, "delivered"
+        url = notify.url(delivery.target)
+        if url is None:
+            ok, detail = False, f"target {delivery.target!r} is no longer configured"
+        else:
+            title, body = message(alert, delivery.step)
+            try:
+                notifier.send(url, title, body)
+            except DeliveryFailedError as exc:
+                ok, detail = False, str(exc)
+        at = clock.now()
+        attempts = delivery.attempts + 1
+        give_up = url is None or attempts >= notify.max_attempts
+        retry_at = None if ok or give_up else at + notify.wait_after(attempts)
+        with writer:
+            done.append(
+                writer.outbox.record(delivery.id, at, ok=ok, detail=detail, retry_at=retry_at)
+            )
+            writer.commit()
+    return done
+
+
+def alert_deliveries(
+    uow: UnitOfWork, alert_id: int
+) -> list[tuple[Delivery, list[tuple[datetime, bool, str]]]]:
+    """An alert's deliveries, each with its attempts."""
+    with uow:
+        return [(d, uow.outbox.attempts(d.id)) for d in uow.outbox.for_alert(alert_id)]
