@@ -1,0 +1,234 @@
+"""``dispatch ticket``: open, list, show, assign, move and log work on tickets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import click
+
+from dispatch.cli.root import (
+    AwareTime,
+    TicketRef,
+    choice,
+    db_option,
+    echo_json,
+    json_option,
+    using_runtime,
+)
+from dispatch.domain.model import Channel, NewTicket, Severity, TicketKind, TicketStatus
+from dispatch.domain.text import printable
+
+
+@click.group()
+def ticket() -> None:
+    """Open, list, show, assign and move tickets."""
+
+
+@ticket.command("add")
+@db_option
+@click.option("--customer", required=True, help="Customer name, exactly as listed.")
+@click.option("--title", required=True, help="One-line summary.")
+@click.option("--description", default="", help="Full description.")
+@click.option("--severity", type=choice(Severity), default="P3", show_default=True)
+@click.option("--kind", type=choice(TicketKind), default="emergency", show_default=True)
+@click.option("--channel", type=choice(Channel), default="phone", show_default=True)
+@click.option("--opened-at", type=AwareTime(), help="When the customer asked (default: now).")
+@click.option("--skills", default="", help="Comma-separated skills, e.g. network,printers.")
+@click.option("--onsite", is_flag=True, help="Someone must visit the site.")
+@click.pass_context
+def ticket_add(
+    ctx: click.Context,
+    customer: str,
+    title: str,
+    description: str,
+    severity: str,
+    kind: str,
+    channel: str,
+    opened_at: datetime | None,
+    skills: str,
+    onsite: bool,
+) -> None:
+    """Open a ticket under the customer's active contract; prints its id."""
+    from dispatch.services import tickets
+
+    request = NewTicket(
+        customer=customer,
+        title=title,
+        description=description,
+        severity=Severity(severity),
+        kind=TicketKind(kind),
+        channel=Channel(channel),
+        opened_at=opened_at,
+        skills=frozenset(s.strip().lower() for s in skills.split(",") if s.strip()),
+        needs_onsite=onsite,
+    )
+    with using_runtime(ctx) as rt:
+        created = tickets.open_ticket(
+            rt.writer(), rt.clock, rt.actor, request, calendars=rt.calendars
+        )
+    click.echo(created.id)
+
+
+@ticket.command("list")
+@db_option
+@click.option("--open", "open_only", is_flag=True, help="Open tickets only.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many.")
+@json_option
+@click.pass_context
+def ticket_list(ctx: click.Context, open_only: bool, limit: int | None, as_json: bool) -> None:
+    """Tickets in queue order (open before resolved and closed)."""
+    from dispatch import formats
+    from dispatch.services import queue
+
+    with using_runtime(ctx) as rt:
+        tickets = queue.load_queue(rt.reader(), open_only=open_only, limit=limit)
+        now = rt.clock.now()
+    if as_json:
+        echo_json([formats.ticket_json(t) for t in tickets])
+    else:
+        click.echo(formats.queue_table(tickets, now))
+
+
+@ticket.command("show")
+@db_option
+@click.argument("ticket_id", type=TicketRef())
+@json_option
+@click.pass_context
+def ticket_show(ctx: click.Context, ticket_id: int, as_json: bool) -> None:
+    """One ticket in full, with its contract and history."""
+    from dispatch import formats
+    from dispatch.services import tickets
+
+    with using_runtime(ctx) as rt:
+        now = rt.clock.now()
+        detail = tickets.ticket_detail(rt.reader(), ticket_id, now, calendars=rt.calendars)
+    if as_json:
+        echo_json(formats.detail_json(detail))
+    else:
+        click.echo(formats.detail_text(detail, now))
+
+
+@ticket.command("assign")
+@db_option
+@click.argument("ticket_id", type=TicketRef())
+@click.argument("tech")
+@click.option(
+    "--if-version",
+    type=click.IntRange(min=1),
+    help="Refuse (exit 3) if the ticket is no longer at this version.",
+)
+@click.pass_context
+def ticket_assign(ctx: click.Context, ticket_id: int, tech: str, if_version: int | None) -> None:
+    """Assign a ticket to the technician with login TECH."""
+    from dispatch.services import tickets
+
+    with using_runtime(ctx) as rt:
+        stored = tickets.assign_technician(
+            rt.writer(), rt.clock, rt.actor, ticket_id, tech, if_version=if_version
+        )
+    click.echo(f"{stored.ref} assigned to {stored.assignee} (version {stored.version})")
+
+
+@ticket.command("status")
+@db_option
+@click.argument("ticket_id", type=TicketRef())
+@click.argument("status", type=choice(TicketStatus), metavar="STATUS")
+@click.option("--note", help="Why, for the history.")
+@click.option("--bug", help="Bug reference (required for escalated_dev).")
+@click.option(
+    "--if-version",
+    type=click.IntRange(min=1),
+    help="Refuse (exit 3) if the ticket is no longer at this version.",
+)
+@click.pass_context
+def ticket_status(
+    ctx: click.Context,
+    ticket_id: int,
+    status: str,
+    note: str | None,
+    bug: str | None,
+    if_version: int | None,
+) -> None:
+    """Move a ticket to STATUS."""
+    from dispatch.services import tickets
+
+    with using_runtime(ctx) as rt:
+        stored = tickets.change_status(
+            rt.writer(),
+            rt.clock,
+            rt.actor,
+            ticket_id,
+            TicketStatus(status),
+            note=note,
+            bug_ref=bug,
+            if_version=if_version,
+            calendars=rt.calendars,
+        )
+    click.echo(f"{stored.ref} is {stored.status.value} (version {stored.version})")
+
+
+@ticket.command("severity")
+@db_option
+@click.argument("ticket_id", type=TicketRef())
+@click.argument("severity", type=choice(Severity), metavar="SEVERITY")
+@click.option("--note", help="Why, for the history.")
+@click.option(
+    "--if-version",
+    type=click.IntRange(min=1),
+    help="Refuse (exit 3) if the ticket is no longer at this version.",
+)
+@click.pass_context
+def ticket_severity(
+    ctx: click.Context, ticket_id: int, severity: str, note: str | None, if_version: int | None
+) -> None:
+    """Change a ticket's SEVERITY (P1..P4); its deadlines are recomputed."""
+    from dispatch.services import tickets
+
+    with using_runtime(ctx) as rt:
+        stored = tickets.change_severity(
+            rt.writer(),
+            rt.clock,
+            rt.actor,
+            ticket_id,
+            Severity(severity),
+            note=note,
+            if_version=if_version,
+            calendars=rt.calendars,
+        )
+    click.echo(f"{stored.ref} is {stored.severity.value} (version {stored.version})")
+
+
+@ticket.command("log")
+@db_option
+@click.argument("ticket_id", type=TicketRef())
+@click.argument("duration")
+@click.option("--on", "worked_on", type=click.DateTime(["%Y-%m-%d"]), help="Day worked.")
+@click.option("--note", help="What was done.")
+@click.pass_context
+def ticket_log(
+    ctx: click.Context, ticket_id: int, duration: str, worked_on: Any, note: str | None
+) -> None:
+    """Log work on a ticket: 90, 90m, 1h30m or 1.5h (draws block hours down)."""
+    from dispatch.domain.plans import parse_duration
+    from dispatch.services import hours
+
+    worked = parse_duration(duration)
+    with using_runtime(ctx) as rt:
+        balance = hours.log_time(
+            rt.writer(),
+            rt.clock,
+            rt.actor,
+            ticket_id,
+            worked,
+            worked_on=worked_on.date() if worked_on else None,
+            note=note,
+        )
+    minutes = int(worked.total_seconds() // 60)
+    click.echo(f"T-{ticket_id}: {minutes} min logged")
+    if balance is not None:
+        warn = " (low)" if balance.low else ""
+        click.echo(
+            f"{printable(balance.contract_name)}: {balance.left_hours:.1f} of "
+            f"{balance.prepaid_hours:g} h left this period{warn}"
+        )
