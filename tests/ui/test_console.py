@@ -21,7 +21,8 @@ from dispatch.services import queue as queue_service
 from dispatch.ui.app import DispatchApp
 from dispatch.ui.screens.assign import AssignModal
 from dispatch.ui.screens.confirm import ConfirmModal
-from dispatch.ui.screens.dispatch import DispatchScreen, WindowRequest
+from dispatch.ui.screens.dispatch import DispatchScreen
+from dispatch.ui.screens.dispatch_workers import WindowRequest
 from dispatch.ui.screens.explain import ExplainModal
 from dispatch.ui.screens.new_ticket import NewTicketModal
 from dispatch.ui.screens.status import StatusModal
