@@ -28,7 +28,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
 from dispatch.domain.alerts import Alert
@@ -336,9 +336,12 @@ class DispatchScreen(DispatchWorkers):
         """Show the filter field (in place of the filter line) and type into it."""
         self.query_one(FilterBar).edit()
 
-    @on(FilterBar.Applied)
-    def _filter_applied(self, message: FilterBar.Applied) -> None:
-        self.filter = message.filter
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        parsed = self.query_one(FilterBar).apply(event.value)
+        if parsed is None:
+            return
+        self.filter = parsed
         queue = self.query_one(QueueView)
         queue.focus()
         self._request_window(0, queue.cursor_id, reset=True)

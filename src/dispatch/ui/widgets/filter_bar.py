@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
-from textual.message import Message
 from textual.widgets import Input, Static
 
 from dispatch.domain.errors import DispatchError
@@ -22,14 +20,6 @@ class FilterBar(Vertical):
     DEFAULT_CSS = """
     FilterBar { height: auto; }
     """
-
-    class Applied(Message):
-        """The dispatcher applied ``filter`` (typed as ``text``)."""
-
-        def __init__(self, filter: QueueFilter, text: str) -> None:  # noqa: A002
-            self.filter = filter
-            self.text = text
-            super().__init__()
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
@@ -54,17 +44,21 @@ class FilterBar(Vertical):
         """Whether the field is being typed into."""
         return self.query_one("#filter", Input).has_focus
 
-    @on(Input.Submitted, "#filter")
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def apply(self, typed: str) -> QueueFilter | None:
+        """Parse what was typed: the filter to apply, or ``None`` (and a toast saying why).
+
+        The screen calls this from its ``Input.Submitted`` handler, so that the
+        field closes, the queue takes the focus and the window is asked for in
+        one turn of the loop.
+        """
         try:
-            parsed = QueueFilter.parse(event.value)
+            parsed = QueueFilter.parse(typed)
         except DispatchError as exc:
             self.notify(safe(str(exc)).plain, title="Filter", severity="error", markup=False)
-            return
-        self.text = event.value.strip()
+            return None
+        self.text = typed.strip()
         self.query_one("#filter", Input).display = False
-        self.post_message(self.Applied(parsed, self.text))
+        return parsed
 
     def edit(self) -> None:
         """Show the field (in place of the line) and type into it."""
