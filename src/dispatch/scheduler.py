@@ -32,11 +32,29 @@ from dispatch.domain.model import Ticket
 from dispatch.domain.notify import Delivery, NotifyPolicy
 from dispatch.domain.plans import MAX_CATCH_UP, Balance, Plan
 from dispatch.domain.ports import Notifier
+from dispatch.domain.text import printable
 from dispatch.services import alerts, deliveries, hours, plans
 from dispatch.services.alerts import SweepPolicy
 from dispatch.services.runtime import Runtime
 
+
+class PrintableRecords(logging.Filter):
+    """Log lines carry data (contract names, error texts): made printable before any handler.
+
+    The record's message is formatted once and passed through the console's
+    sanitiser, so that no handler (stderr, the journal, a file) ever writes a
+    control or escape sequence that came from data.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Replace the message by its printable form; never drop a record."""
+        record.msg = printable(record.getMessage())
+        record.args = None
+        return True
+
+
 log = logging.getLogger("dispatch.scheduler")
+log.addFilter(PrintableRecords())
 
 SWEEP_JOB = "sweep"
 DELIVER_JOB = "deliver"

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from dispatch.cli.root import AlertRef, TicketRef, db_option, echo_json, json_option, using_runtime
+from dispatch.cli.root import (
+    AlertRef,
+    TicketRef,
+    db_option,
+    echo_json,
+    json_option,
+    say,
+    using_runtime,
+)
 from dispatch.domain.text import printable
 
 
@@ -32,7 +40,7 @@ def alerts_list(
     if as_json:
         echo_json([formats.alert_json(a) for a in found])
     else:
-        click.echo(formats.alerts_table(found))
+        say(formats.alerts_table(found))
 
 
 @alerts_group.command("ack")
@@ -45,4 +53,4 @@ def alerts_ack(ctx: click.Context, alert_id: int) -> None:
 
     with using_runtime(ctx) as rt:
         alert = alerts.acknowledge_alert(rt.writer(), rt.clock, rt.actor, alert_id)
-    click.echo(f"{alert.ref} ({alert.summary()}) acknowledged by {printable(rt.actor)}")
+    say(f"{alert.ref} ({alert.summary()}) acknowledged by {printable(rt.actor)}")

@@ -6,7 +6,15 @@ from datetime import datetime
 
 import click
 
-from dispatch.cli.root import AwareTime, TicketRef, db_option, echo_json, json_option, using_runtime
+from dispatch.cli.root import (
+    AwareTime,
+    TicketRef,
+    db_option,
+    echo_json,
+    json_option,
+    say,
+    using_runtime,
+)
 
 
 @click.command("audit")
@@ -32,4 +40,4 @@ def audit_log(
     if as_json:
         echo_json([formats.event_json(e) for e in events])
     else:
-        click.echo(formats.audit_table(events))
+        say(formats.audit_table(events))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from dispatch.cli.root import db_option, echo_json, json_option, using_runtime
+from dispatch.cli.root import db_option, echo_json, json_option, say, using_runtime
 from dispatch.domain.errors import InvalidInputError
 
 
@@ -41,7 +41,7 @@ def calendar_list(ctx: click.Context, as_json: bool) -> None:
         ]
         for i in found
     ]
-    click.echo(formats.table(["NAME", "SOURCE", "ZONE", "HOURS"], rows))
+    say(formats.table(["NAME", "SOURCE", "ZONE", "HOURS"], rows))
 
 
 @calendar.command("show")
@@ -65,7 +65,7 @@ def calendar_show(
         cal, plans = calendars.calendar_days(
             rt.reader(), name, start, days, customer=customer, calendars=rt.calendars
         )
-    click.echo(formats.calendar_days_text(cal, plans))
+    say(formats.calendar_days_text(cal, plans))
 
 
 @calendar.command("load")
@@ -100,4 +100,4 @@ def calendar_load(ctx: click.Context, file: Path) -> None:
         stored, recomputed = calendars.save_calendars(
             rt.writer(), rt.clock, rt.actor, parsed, calendars=rt.calendars
         )
-    click.echo(f"stored {stored} calendars; recomputed deadlines of {recomputed} open tickets")
+    say(f"stored {stored} calendars; recomputed deadlines of {recomputed} open tickets")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dispatch.cli.root import db_option
+from dispatch.cli.root import db_option, say
 
 
 @click.group()
@@ -29,8 +29,8 @@ def db_upgrade(ctx: click.Context) -> None:
         after = head_revision()
         where = safe_url(settings.db_url)
         if before == after:
-            click.echo(f"{where}: already at revision {after}")
+            say(f"{where}: already at revision {after}")
         else:
-            click.echo(f"{where}: upgraded from {before or 'empty'} to {after}")
+            say(f"{where}: upgraded from {before or 'empty'} to {after}")
     finally:
         storage.dispose()

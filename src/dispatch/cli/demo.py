@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dispatch.cli.root import db_option, open_console, using_storage
+from dispatch.cli.root import db_option, open_console, say, using_storage
 from dispatch.domain.errors import InvalidInputError
 
 
@@ -59,13 +59,13 @@ def demo(ctx: click.Context, reset: bool, seed: int, no_open: bool) -> None:
                     plans.add_plan(
                         runtime.writer(), runtime.clock, settings.user, contract_name, plan
                     )
-                click.echo(
+                say(
                     f"demo data (seed {seed}) in {where}: {counts.customers} customers, "
                     f"{counts.contracts} contracts, {counts.technicians} technicians, "
                     f"{counts.tickets} tickets"
                 )
             else:
-                click.echo(f"reopening the demo data in {where} (--reset makes it fresh)")
+                say(f"reopening the demo data in {where} (--reset makes it fresh)")
     if not no_open:
         open_console(ctx)
 
@@ -113,4 +113,4 @@ def seed(ctx: click.Context, tickets: int, open_share: float, seed: int) -> None
             actor=settings.user,
             problems=directory.problems,
         )
-        click.echo(f"added {added} tickets")
+        say(f"added {added} tickets")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dispatch.cli.root import db_option, echo_json, json_option, using_runtime
+from dispatch.cli.root import db_option, echo_json, json_option, say, using_runtime
 
 
 @click.group()
@@ -35,7 +35,7 @@ def customer_list(ctx: click.Context, as_json: bool) -> None:
         ]
         for c in customers
     ]
-    click.echo(formats.table(["ID", "NAME", "TIMEZONE", "COUNTRY"], rows))
+    say(formats.table(["ID", "NAME", "TIMEZONE", "COUNTRY"], rows))
 
 
 @click.group()
@@ -69,7 +69,7 @@ def contract_list(ctx: click.Context, as_json: bool) -> None:
         ]
         for c, cust in contracts
     ]
-    click.echo(formats.table(["ID", "NAME", "CUSTOMER", "KIND", "RANK", "CALENDAR", "SLA"], rows))
+    say(formats.table(["ID", "NAME", "CUSTOMER", "KIND", "RANK", "CALENDAR", "SLA"], rows))
 
 
 @click.group()
@@ -103,9 +103,7 @@ def tech_list(ctx: click.Context, as_json: bool) -> None:
         ]
         for t in techs
     ]
-    click.echo(
-        formats.table(["LOGIN", "NAME", "STATUS", "ON CALL", "ON SITE", "MAX", "SKILLS"], rows)
-    )
+    say(formats.table(["LOGIN", "NAME", "STATUS", "ON CALL", "ON SITE", "MAX", "SKILLS"], rows))
 
 
 @contract.command("balance")
@@ -147,4 +145,4 @@ def contract_balance(ctx: click.Context, as_json: bool) -> None:
         ]
         for b in balances
     ]
-    click.echo(formats.table(["CONTRACT", "PERIOD", "PREPAID H", "USED H", "LEFT H", ""], rows))
+    say(formats.table(["CONTRACT", "PERIOD", "PREPAID H", "USED H", "LEFT H", ""], rows))

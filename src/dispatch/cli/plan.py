@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dispatch.cli.root import choice, db_option, echo_json, json_option, using_runtime
+from dispatch.cli.root import choice, db_option, echo_json, json_option, say, using_runtime
 from dispatch.domain.errors import InvalidInputError, NotFoundError
 from dispatch.domain.model import Severity
 from dispatch.domain.text import printable
@@ -74,9 +74,9 @@ def plan_add(
         if not upcoming:
             raise InvalidInputError(f"schedule {schedule!r} has no occurrence in the next year")
         stored = plans.add_plan(rt.writer(), rt.clock, rt.actor, contract_name, draft)
-    click.echo(f"plan {printable(stored.name)} added to {printable(contract_name)}; next:")
+    say(f"plan {printable(stored.name)} added to {printable(contract_name)}; next:")
     for occurrence in upcoming[:3]:
-        click.echo(f"  {occurrence.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
+        say(f"  {occurrence.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
 
 
 @plan.command("list")
@@ -120,4 +120,4 @@ def plan_list(ctx: click.Context, as_json: bool) -> None:
         ]
         for p, contract, last in found
     ]
-    click.echo(formats.table(["CONTRACT", "PLAN", "SCHEDULE", "ZONE", "LEAD MIN", "LAST"], rows))
+    say(formats.table(["CONTRACT", "PLAN", "SCHEDULE", "ZONE", "LEAD MIN", "LAST"], rows))

@@ -59,6 +59,16 @@ def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
 
 
+def say(text: object, *, err: bool = False) -> None:
+    """Print a line of text output; data in it cannot reach the terminal as control codes.
+
+    Every text line the commands print goes through here, and so through the
+    console's sanitiser (``printable``): a hostile login, title or contract
+    name shows as visible stand-ins, never as escape sequences.
+    """
+    click.echo(printable(str(text), keep_newlines=True), err=err)
+
+
 def echo_json(data: Any) -> None:
     """Print ``data`` as indented JSON."""
     # ensure_ascii keeps control characters and bidi overrides escaped (\u001b),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dispatch.cli.root import db_option, using_storage
+from dispatch.cli.root import db_option, say, using_storage
 from dispatch.domain.text import printable
 
 
@@ -31,30 +31,30 @@ def scheduler(ctx: click.Context, once: bool, interval: float | None) -> None:
             if not monitor.holds_lease:
                 holder = alerts.lease_holder(rt.reader())
                 who = f"{holder[0]} until {holder[1]:%H:%M:%S} UTC" if holder else "another process"
-                click.echo(f"not swept: the sweep lease is held by {printable(who)}")
+                say(f"not swept: the sweep lease is held by {printable(who)}")
                 return
             late = sum(a.late for a in raised)
-            click.echo(f"swept: {len(raised)} alerts raised ({late} late)")
+            say(f"swept: {len(raised)} alerts raised ({late} late)")
             opened = monitor.plans_once()
             if opened:
-                click.echo(f"plans: {len(opened)} regular ticket(s) opened")
+                say(f"plans: {len(opened)} regular ticket(s) opened")
             _started, low = monitor.block_hours_once()
             for balance in low:
-                click.echo(
+                say(
                     f"block hours low: {printable(balance.contract_name)} "
                     f"{balance.left_hours:.1f} of {balance.prepaid_hours:g} h left"
                 )
             done = monitor.deliver_once()
             if done:
                 sent = sum(d.state == "sent" for d in done)
-                click.echo(f"notifications: {sent} sent, {len(done) - sent} not (yet)")
+                say(f"notifications: {sent} sent, {len(done) - sent} not (yet)")
             monitor.stop()
             return
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
         )
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
-        click.echo(
+        say(
             f"dispatch scheduler: sweeping every {monitor.policy.interval.total_seconds():g} s "
             f"as {monitor.holder} (ctrl+c stops)",
             err=True,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from dispatch.cli.root import EXIT_INVALID, TicketRef, db_option, using_runtime
+from dispatch.cli.root import EXIT_INVALID, TicketRef, db_option, say, using_runtime
 from dispatch.domain.text import printable
 
 
@@ -28,7 +28,7 @@ def sla_explain(ctx: click.Context, ticket_id: int) -> None:
     with using_runtime(ctx) as rt:
         now = rt.clock.now()
         detail = tickets.ticket_detail(rt.reader(), ticket_id, now, calendars=rt.calendars)
-    click.echo(formats.explain_text(detail, now))
+    say(formats.explain_text(detail, now))
 
 
 @sla.command("check")
@@ -39,7 +39,7 @@ def sla_check(file: Path) -> None:
 
     results = slacheck.run(slacheck.load(file))
     for result in results:
-        click.echo(printable(result.line()))
-    click.echo(slacheck.summary(results))
+        say(printable(result.line()))
+    say(slacheck.summary(results))
     if not all(r.passed for r in results):
         sys.exit(EXIT_INVALID)

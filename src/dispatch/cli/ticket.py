@@ -14,6 +14,7 @@ from dispatch.cli.root import (
     db_option,
     echo_json,
     json_option,
+    say,
     using_runtime,
 )
 from dispatch.domain.model import Channel, NewTicket, Severity, TicketKind, TicketStatus
@@ -67,7 +68,7 @@ def ticket_add(
         created = tickets.open_ticket(
             rt.writer(), rt.clock, rt.actor, request, calendars=rt.calendars
         )
-    click.echo(created.id)
+    say(created.id)
 
 
 @ticket.command("list")
@@ -87,7 +88,7 @@ def ticket_list(ctx: click.Context, open_only: bool, limit: int | None, as_json:
     if as_json:
         echo_json([formats.ticket_json(t) for t in tickets])
     else:
-        click.echo(formats.queue_table(tickets, now))
+        say(formats.queue_table(tickets, now))
 
 
 @ticket.command("show")
@@ -106,7 +107,7 @@ def ticket_show(ctx: click.Context, ticket_id: int, as_json: bool) -> None:
     if as_json:
         echo_json(formats.detail_json(detail))
     else:
-        click.echo(formats.detail_text(detail, now))
+        say(formats.detail_text(detail, now))
 
 
 @ticket.command("assign")
@@ -127,7 +128,7 @@ def ticket_assign(ctx: click.Context, ticket_id: int, tech: str, if_version: int
         stored = tickets.assign_technician(
             rt.writer(), rt.clock, rt.actor, ticket_id, tech, if_version=if_version
         )
-    click.echo(f"{stored.ref} assigned to {stored.assignee} (version {stored.version})")
+    say(f"{stored.ref} assigned to {stored.assignee} (version {stored.version})")
 
 
 @ticket.command("status")
@@ -165,7 +166,7 @@ def ticket_status(
             if_version=if_version,
             calendars=rt.calendars,
         )
-    click.echo(f"{stored.ref} is {stored.status.value} (version {stored.version})")
+    say(f"{stored.ref} is {stored.status.value} (version {stored.version})")
 
 
 @ticket.command("severity")
@@ -196,7 +197,7 @@ def ticket_severity(
             if_version=if_version,
             calendars=rt.calendars,
         )
-    click.echo(f"{stored.ref} is {stored.severity.value} (version {stored.version})")
+    say(f"{stored.ref} is {stored.severity.value} (version {stored.version})")
 
 
 @ticket.command("log")
@@ -225,10 +226,10 @@ def ticket_log(
             note=note,
         )
     minutes = int(worked.total_seconds() // 60)
-    click.echo(f"T-{ticket_id}: {minutes} min logged")
+    say(f"T-{ticket_id}: {minutes} min logged")
     if balance is not None:
         warn = " (low)" if balance.low else ""
-        click.echo(
+        say(
             f"{printable(balance.contract_name)}: {balance.left_hours:.1f} of "
             f"{balance.prepaid_hours:g} h left this period{warn}"
         )
