@@ -23,7 +23,6 @@ def demo(ctx: click.Context, reset: bool, seed: int, no_open: bool) -> None:
     """
     from dispatch import demo as demo_data
     from dispatch.config import demo_db_url
-    from dispatch.services import plans
     from dispatch.store import bulk
     from dispatch.store.db import safe_url
 
@@ -50,15 +49,12 @@ def demo(ctx: click.Context, reset: bool, seed: int, no_open: bool) -> None:
                     technicians=data.technicians,
                     tickets=[(t.ticket, t.contract_name, t.events) for t in data.tickets],
                     calendars=data.calendars,
+                    plans=data.plans,
                     at=now,
                     actor=settings.user,
                     note=f"{bulk.DEMO_NOTE}, seed {seed}",
                 )
-                uow.commit()
-                for contract_name, plan in data.plans:
-                    plans.add_plan(
-                        runtime.writer(), runtime.clock, settings.user, contract_name, plan
-                    )
+                uow.commit()  # the reset and the new data set: one transaction
                 say(
                     f"demo data (seed {seed}) in {where}: {counts.customers} customers, "
                     f"{counts.contracts} contracts, {counts.technicians} technicians, "

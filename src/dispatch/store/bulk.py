@@ -28,23 +28,18 @@ from dispatch.domain.model import (
     TicketKind,
     TicketStatus,
 )
+from dispatch.domain.plans import Plan
 from dispatch.domain.sla import SlaEngine, engine_for
 from dispatch.store import convert
+from dispatch.store.plans import SqlPlanStore
 from dispatch.store.schema import (
-    AlertRow,
-    BlockPeriodRow,
+    Base,
     CalendarRow,
     ContractRow,
     CustomerRow,
-    DeliveryAttemptRow,
-    DeliveryRow,
     EventRow,
-    LeaseRow,
-    PlanRow,
-    PlanRunRow,
     TechnicianRow,
     TicketRow,
-    TimeEntryRow,
 )
 from dispatch.store.uow import SqlUnitOfWork
 
@@ -101,23 +96,13 @@ def holds_demo_data(session: Session) -> bool:
 
 
 def reset(session: Session) -> None:
-    """Delete every row (demo ``--reset``), children first."""
-    for table in (
-        DeliveryAttemptRow,
-        DeliveryRow,
-        AlertRow,
-        LeaseRow,
-        PlanRunRow,
-        TimeEntryRow,
-        BlockPeriodRow,
-        PlanRow,
-        EventRow,
-        TicketRow,
-        ContractRow,
-        TechnicianRow,
-        CustomerRow,
-        CalendarRow,
-    ):
+    """Delete every row of every table (demo ``--reset``), children first.
+
+    The tables come from the schema's metadata in foreign-key order, so a
+    table added later (and whatever a console left behind: presence, leases,
+    alerts) is emptied too, in the caller's one transaction.
+    """
+    for table in reversed(Base.metadata.sorted_tables):
         session.execute(delete(table))
 
 
@@ -129,6 +114,7 @@ def load(
     technicians: Sequence[Technician],
     tickets: Sequence[tuple[Ticket, str, Sequence[Event]]],
     calendars: Sequence[Calendar] = (),
+    plans: Sequence[tuple[str, Plan]] = (),
     at: datetime,
     actor: str,
     note: str,
@@ -143,6 +129,7 @@ def load(
         tickets: Tickets (customer by name, assignee by login) with the name of
             their contract and their history (event ids ignored).
         calendars: Calendar definitions the contracts name.
+        plans: Maintenance plans with their contract's name (occurrences from ``at`` on).
         at: When, for the ``data.loaded`` event.
         actor: Who loads, for that event.
         note: What was loaded, for that event.
@@ -194,6 +181,21 @@ def load(
                 }
                 for e in events
             ],
+        )
+    plan_store = SqlPlanStore(session)
+    for contract_name, plan in plans:
+        stored = plan_store.add_plan(
+            replace(plan, contract_id=contract_ids[contract_name], created_at=at)
+        )
+        session.add(
+            EventRow(
+                at=at,
+                actor=actor,
+                action="plan.added",
+                ticket_id=None,
+                before={},
+                after={"plan": stored.name, "contract": contract_name, "schedule": stored.schedule},
+            )
         )
     counts = LoadCounts(
         customers=len(customer_ids),
