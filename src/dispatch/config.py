@@ -92,7 +92,7 @@ class Settings:
             escalation (URLs are ``Secret``: they never print).
     """
 
-    db_url: str
+    db_url: str = field(repr=False)  # may hold a password
     db_source: str
     config_path: Path | None
     user: str

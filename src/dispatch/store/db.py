@@ -16,6 +16,7 @@ import sqlite3
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
@@ -37,12 +38,43 @@ WRITE_OPTION = "dispatch_write"
 BUSY_TIMEOUT_MS = 10_000
 
 
+SECRET_QUERY_KEYS = frozenset(
+    {
+        "password",
+        "passwd",
+        "pwd",
+        "pass",
+        "sslpassword",
+        "secret",
+        "token",
+        "access_token",
+        "auth_token",
+        "api_key",
+        "apikey",
+    }
+)
+"""Query parameters of a database URL that carry a credential (compared lower-case)."""
+
+
 def safe_url(url: str | URL) -> str:
-    """The URL with any password masked, fit for screens and logs."""
+    """The URL with every credential masked, fit for screens and logs.
+
+    The password of the user part and the value of every query parameter
+    that names a credential (``?password=``, ``sslpassword=``, ``token=`` ...)
+    become ``***``.
+    """
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
+        base = parsed.set(query={}).render_as_string(hide_password=True)
     except Exception:  # noqa: BLE001 - a malformed URL must not leak through its repr
         return "<malformed database URL>"
+    pairs = []
+    for key, value in parsed.query.items():
+        secret = key.lower() in SECRET_QUERY_KEYS
+        for one in (value,) if isinstance(value, str) else value:
+            shown = "***" if secret else quote(one, safe="/:,@")
+            pairs.append(f"{quote(key, safe='')}={shown}")
+    return f"{base}?{'&'.join(pairs)}" if pairs else base
 
 
 def sqlite_path(url: URL) -> Path | None:
@@ -87,6 +119,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         )
     if backend == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
+    if backend == "postgresql" and parsed.password is None and "password" in parsed.query:
+        # A password given as ?password= moves to the user part, where
+        # SQLAlchemy's own reprs (of the URL, the engine) mask it too.
+        password = parsed.query["password"]
+        parsed = parsed.set(
+            password=password if isinstance(password, str) else password[0]
+        ).difference_update_query(["password"])
     # Error messages must not carry bound values (customer text, tokens).
     kwargs.setdefault("hide_parameters", True)
     if backend == "sqlite":
