@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from dispatch.config import Settings
+from dispatch.config import Settings, data_dir
 from dispatch.domain.errors import InvalidInputError
 from dispatch.domain.ports import Clock, SystemClock
 from dispatch.notify import EXTRA_HINT, AppriseNotifier, available
@@ -52,11 +52,14 @@ class Storage:
 def open_storage(url: str, *, migrate: bool = True) -> Storage:
     """Connect to ``url`` and bring its schema to the newest migration.
 
+    A SQLite file in dispatch's data directory gets that directory created;
+    anywhere else the directory must exist.
+
     Raises:
         InvalidInputError: For a malformed or unsupported URL.
         StorageUnavailableError: If the database cannot be reached or migrated.
     """
-    engine = make_engine(url)
+    engine = make_engine(url, own_dir=data_dir())
     if migrate:
         ensure_schema(engine)
     return Storage(engine, make_session_factory(engine))

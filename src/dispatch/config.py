@@ -46,14 +46,19 @@ def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / CONFIG_FILE
 
 
+def data_dir() -> Path:
+    """Dispatch's own data directory (the default and demo databases live there)."""
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
 def default_db_url() -> str:
     """A SQLite file in the user data directory."""
-    return f"sqlite:///{Path(platformdirs.user_data_dir(APP_NAME)) / 'dispatch.db'}"
+    return f"sqlite:///{data_dir() / 'dispatch.db'}"
 
 
 def demo_db_url() -> str:
     """The demo database: its own file, so that a demo never touches real data."""
-    return f"sqlite:///{Path(platformdirs.user_data_dir(APP_NAME)) / 'demo.db'}"
+    return f"sqlite:///{data_dir() / 'demo.db'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,12 +107,20 @@ class Settings:
     notify: NotifyPolicy = field(default_factory=NotifyPolicy)
 
 
-def _read_toml(path: Path) -> Mapping[str, Any]:
+def not_utf8(exc: UnicodeDecodeError) -> str:
+    """``not UTF-8 text (byte 0xe9 at offset 12)``: what to say of a file that is not."""
+    return f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"
+
+
+def read_toml(path: Path) -> Mapping[str, Any]:
+    """A TOML file's tables; one clear error if it is unreadable, not UTF-8 or not TOML."""
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInputError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(f"{path}: {not_utf8(exc)}") from None
     except OSError as exc:
         raise InvalidInputError(f"{path}: cannot read: {exc.strerror}") from None
 
@@ -127,7 +140,7 @@ def load_settings(*, db: str | None = None, environ: Mapping[str, str] | None = 
     path = Path(explicit) if explicit else default_config_path()
     if explicit and not path.is_file():
         raise InvalidInputError(f"DISPATCH_CONFIG names {path}, which is not a file")
-    data = _read_toml(path) if path.is_file() else {}
+    data = read_toml(path) if path.is_file() else {}
     file_db = data.get("database", {})
     if not isinstance(file_db, Mapping):
         raise InvalidInputError(f"{path}: [database] must be a table")

@@ -45,6 +45,10 @@ class CaseResult:
         return f"{'PASS' if self.passed else 'FAIL'} {self.where}: {self.message}"
 
 
+MAX_MINUTES = 100 * 366 * 24 * 60
+"""The longest duration a case may name: a century (beyond, a calendar walk takes minutes)."""
+
+
 def load(path: Path) -> Mapping[str, Any]:
     """Read a case file.
 
@@ -91,9 +95,15 @@ def _run_add(case: Any, where: str) -> CaseResult:
         minutes = _number(fields, "add_minutes", where)
         pauses = _pauses(fields, where)
         expected = _instant(fields, "expected", where)
-        got = clock.add(start, _minutes(minutes, f"{where}.add_minutes"), pauses)
+        duration = _minutes(minutes, f"{where}.add_minutes")
+        got = clock.add(start, duration, pauses)
     except InvalidInputError as exc:
         return CaseResult(where, False, f"malformed: {exc}")
+    except OverflowError:
+        return CaseResult(
+            where, False, f"malformed: {where}.add_minutes: {_num(minutes)} min from the start "
+            "lies beyond the year 9999"
+        )  # fmt: skip
     text = f"add {_num(minutes)} min from {start.isoformat()}"
     if got == expected:
         return CaseResult(where, True, f"{text} -> {_show(got, expected)}")
@@ -110,12 +120,13 @@ def _run_elapsed(case: Any, where: str) -> CaseResult:
         end = _instant(fields, "end", where)
         pauses = _pauses(fields, where)
         expected = _number(fields, "expected_minutes", where)
+        wanted = _minutes(expected, f"{where}.expected_minutes")
         got = clock.elapsed(start, end, pauses)
     except InvalidInputError as exc:
         return CaseResult(where, False, f"malformed: {exc}")
     got_minutes = got / timedelta(minutes=1)
     text = f"elapsed {start.isoformat()} to {end.isoformat()}"
-    if got == _minutes(expected, f"{where}.expected_minutes"):
+    if got == wanted:
         return CaseResult(where, True, f"{text} = {_num(got_minutes)} min")
     return CaseResult(
         where, False, f"{text}: expected {_num(expected)} min, got {_num(got_minutes)} min"
@@ -161,6 +172,8 @@ def _number(fields: Mapping[str, Any], key: str, where: str) -> float:
 def _minutes(value: float, at: str) -> timedelta:
     if value < 0:
         raise InvalidInputError(f"{at}: cannot be negative")
+    if value > MAX_MINUTES:
+        raise InvalidInputError(f"{at}: {_num(value)} is more than {MAX_MINUTES:,} minutes")
     # Whole microseconds: fractional minutes are exact to the microsecond.
     return timedelta(microseconds=round(value * 60_000_000))
 

@@ -29,6 +29,7 @@ def test_files_are_private_even_under_a_permissive_umask(tmp_path: Path) -> None
     old = os.umask(0o000)
     try:
         path = tmp_path / "sub" / "dispatch.db"
+        path.parent.mkdir()  # a directory a user names must exist (dispatch creates only its own)
         storage = open_storage(f"sqlite:///{path}")
         load_demo(storage)
         with storage.engine.connect() as conn:

@@ -422,3 +422,10 @@ def test_add_is_monotonic_and_respects_pauses(
     assert clock.add(start, minutes * M, pauses) <= clock.add(start, (minutes + more) * M, pauses)
     for a, b in pauses:
         assert clock.elapsed(a, b, pauses) == timedelta(0)
+
+
+def test_adding_past_the_end_of_time_is_a_clear_error() -> None:
+    always = Calendar(name="utc", timezone="UTC", always_open=True)
+    late = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
+    with pytest.raises(InvalidInputError, match="beyond the year 9999"):
+        BusinessClock(always).add(late, timedelta(hours=2))

@@ -78,17 +78,11 @@ def calendar_load(ctx: click.Context, file: Path) -> None:
     Open tickets on contracts that name a changed calendar get their deadlines
     recomputed in the same transaction.
     """
-    import tomllib
-
+    from dispatch.config import read_toml
     from dispatch.domain.calendar import Calendar
     from dispatch.services import calendars
 
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InvalidInputError(f"{file}: cannot read: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInputError(f"{file}: not valid TOML: {exc}") from None
+    data = read_toml(file)
     tables = data.get("calendars")
     if not isinstance(tables, dict) or not tables:
         raise InvalidInputError(f"{file}: no [calendars.NAME] tables")

@@ -484,7 +484,8 @@ class BusinessClock:
         A zero duration gives the first working instant at or after ``start``.
 
         Raises:
-            InvalidInputError: For a negative duration or a naive start.
+            InvalidInputError: For a negative duration, a naive start, or an
+                instant beyond the year 9999.
         """
         start = _aware(start, "start")
         if duration < timedelta(0):
@@ -502,7 +503,10 @@ class BusinessClock:
                 if self.calendar.end_convention is EndConvention.STAY:
                     return b
                 moved = True
-        raise AssertionError("unreachable: working intervals never end")  # pragma: no cover
+        # The working intervals end only where datetime ends.
+        raise InvalidInputError(
+            f"{duration} of working time after {start.isoformat()} lies beyond the year 9999"
+        )
 
     def elapsed(self, start: datetime, end: datetime, pauses: Sequence[Interval] = ()) -> timedelta:
         """Working time between ``start`` and ``end`` (zero when ``end`` is not after it)."""

@@ -84,29 +84,105 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(url.database)
 
 
-def prepare_sqlite_file(path: Path) -> None:
-    """Create the database file owner-only (0600) before SQLite opens it.
+def prepare_sqlite_file(path: Path, *, own_dir: Path | None = None) -> None:
+    """Check where a SQLite database goes, and create a new file owner-only (0600).
 
     SQLite creates a new file with the process umask (world-readable under
     022), and its -wal and -shm files copy the main file's mode, so creating
     the main file first with 0600 keeps all three private. An existing file is
-    left as its owner set it (a team may share one through a group).
+    left as its owner set it (a team may share one through a group), but it
+    must be a dispatch database (or empty): another application's database is
+    refused before anything (such as the switch to WAL mode) changes it.
+
+    Only ``own_dir`` (dispatch's data directory) is created when missing: a
+    directory a user named that does not exist is refused, since a typo would
+    otherwise open a new, empty queue.
+
+    Raises:
+        InvalidInputError: A missing directory, a file where a directory should
+            be, or a file that is not a dispatch database.
+        StorageUnavailableError: If the directory or the file cannot be created.
     """
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if not path.exists():
+    parent = path.parent
+    if own_dir is not None and parent == own_dir:
+        try:
+            parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise StorageUnavailableError(
+                f"cannot create the directory {parent}: {exc.strerror}"
+            ) from None
+    if not parent.is_dir():
+        blocker = next((p for p in parent.parents if p.exists()), None)
+        if parent.exists() or (blocker is not None and not blocker.is_dir()):
+            file = parent if parent.exists() else blocker
+            raise InvalidInputError(f"{file} is a file, not a directory: cannot hold {path.name}")
+        raise InvalidInputError(f"directory {parent} does not exist (create it, or check the path)")
+    if path.exists():
+        _refuse_foreign_sqlite(path)
+        return
+    try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        os.close(fd)
+    except FileExistsError:
+        return  # another process created it meanwhile
+    except OSError as exc:
+        raise StorageUnavailableError(
+            f"cannot create the database file {path}: {exc.strerror}"
+        ) from None
+    os.close(fd)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+SQLITE_HEADER = b"SQLite format 3\x00"
+DISPATCH_TABLES = frozenset({"alembic_version", "tickets"})
+"""Tables every dispatch database has (an empty file has none, and is dispatch's to fill)."""
+
+
+def _refuse_foreign_sqlite(path: Path) -> None:
+    """Refuse an existing file that is not SQLite, or a SQLite database of another program."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except IsADirectoryError:
+        raise InvalidInputError(f"{path} is a directory, not a database file") from None
+    except OSError as exc:
+        raise StorageUnavailableError(
+            f"cannot read the database file {path}: {exc.strerror}"
+        ) from None
+    if not header:
+        return  # empty: a new database
+    if header != SQLITE_HEADER:
+        raise InvalidInputError(f"{path} is not a SQLite database: name another file")
+    try:
+        # Read-only and immutable: looking must not change the file (no WAL, no -shm).
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        try:
+            tables = {
+                row[0]
+                for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return  # cannot look (locked, encrypted): opening it reports the trouble
+    if tables and not tables >= DISPATCH_TABLES:
+        shown = ", ".join(sorted(tables)[:4]) + (", …" if len(tables) > 4 else "")
+        raise InvalidInputError(
+            f"{path} is not a dispatch database (its tables: {shown}): name another file"
+        )
+
+
+def make_engine(url: str, *, own_dir: Path | None = None, **kwargs: Any) -> Engine:
     """Build the engine for ``url`` with dispatch's settings.
 
     Args:
         url: A SQLAlchemy URL: ``sqlite:///path`` or ``postgresql+psycopg://...``.
+        own_dir: dispatch's data directory, created if a SQLite file goes there.
         **kwargs: Extra ``create_engine`` arguments (tests pass a pool class).
 
     Raises:
-        InvalidInputError: If the URL cannot be parsed or names an unsupported backend.
+        InvalidInputError: If the URL cannot be parsed or names an unsupported
+            backend, or its SQLite file cannot be dispatch's (see
+            :func:`prepare_sqlite_file`).
+        StorageUnavailableError: If the SQLite file cannot be created.
     """
     try:
         parsed = make_url(url)
@@ -131,7 +207,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if backend == "sqlite":
         path = sqlite_path(parsed)
         if path is not None:
-            prepare_sqlite_file(path)
+            prepare_sqlite_file(path, own_dir=own_dir)
         connect_args = kwargs.setdefault("connect_args", {})
         connect_args.setdefault("timeout", BUSY_TIMEOUT_MS / 1000)
         connect_args.setdefault("check_same_thread", False)
@@ -190,17 +266,33 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The migration the database is at, ``None`` for an empty database."""
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    """The migration the database is at, ``None`` for an empty database.
+
+    Raises:
+        StorageUnavailableError: If the database cannot be reached or read.
+    """
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    except SQLAlchemyError as exc:
+        raise StorageUnavailableError(
+            f"cannot open the database {safe_url(engine.url)}: {_first_line(exc)}"
+        ) from None
 
 
 def upgrade(engine: Engine) -> None:
     """Apply every pending migration in one transaction.
 
     Raises:
-        StorageUnavailableError: If the database cannot be reached or migrated.
+        StorageUnavailableError: If the database cannot be reached or migrated,
+            or its schema is newer than this version of dispatch knows.
     """
+    current = current_revision(engine)
+    if current is not None and not _known_revision(current):
+        raise StorageUnavailableError(
+            f"the database {safe_url(engine.url)} is at schema revision {current}, "
+            f"newer than this dispatch knows ({head_revision()}): upgrade dispatch"
+        )
     try:
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
@@ -211,28 +303,19 @@ def upgrade(engine: Engine) -> None:
             command.upgrade(_alembic_config(conn), "head")
     except SQLAlchemyError as exc:
         raise StorageUnavailableError(
-            f"cannot migrate the database {safe_url(engine.url)}: "
-            f"{str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}"
+            f"cannot migrate the database {safe_url(engine.url)}: {_first_line(exc)}"
         ) from None
 
 
 def ensure_schema(engine: Engine) -> None:
     """Upgrade the database if it is not at the newest migration (cheap when it is)."""
-    try:
-        current = current_revision(engine)
-    except SQLAlchemyError as exc:
-        raise StorageUnavailableError(
-            f"cannot open the database {safe_url(engine.url)}: "
-            f"{str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}"
-        ) from None
-    if current == head_revision():
-        return
-    if current is not None and not _known_revision(current):
-        raise StorageUnavailableError(
-            f"the database {safe_url(engine.url)} is at schema revision {current}, "
-            f"newer than this dispatch knows ({head_revision()}): upgrade dispatch"
-        )
-    upgrade(engine)
+    if current_revision(engine) != head_revision():
+        upgrade(engine)
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    """The driver's own message, first line (no SQL, no parameters)."""
+    return str(getattr(exc, "orig", exc)).strip().splitlines()[0]
 
 
 def _known_revision(revision: str) -> bool:
