@@ -32,6 +32,11 @@ class FakeTicketStore:
         self.rows[stored.id] = stored
         return stored
 
+    def check_version(self, ticket_id: int, expected_version: int) -> None:
+        current = self.get(ticket_id)
+        if current.version != expected_version:
+            raise ConflictError(ticket_id, expected_version, current.version)
+
     def update(self, ticket: Ticket, expected_version: int) -> Ticket:
         current = self.get(ticket.id)
         if current.version != expected_version:

@@ -157,3 +157,29 @@ def test_forbidden_transitions(uow: FakeUnitOfWork, clock: FixedClock) -> None:
         tickets.change_status(uow, clock, "d", tid, TicketStatus.IN_PROGRESS)
     with pytest.raises(InvalidInputError, match="reopen it first"):
         tickets.assign_technician(uow, clock, "d", tid, "ana")
+
+
+def test_a_change_that_changes_nothing_says_so_and_writes_nothing(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    tid = _open(uow, clock)
+    assigned = tickets.assign_technician(uow, clock, "d", tid, "ana")
+    history = len(uow.events.for_ticket(tid))
+    with pytest.raises(InvalidInputError, match="already assigned to ana"):
+        tickets.assign_technician(uow, clock, "d", tid, "ana", if_version=assigned.version)
+    with pytest.raises(InvalidInputError, match="already assigned to ana"):
+        tickets.take_ticket(uow, clock, "ana", tid)
+    assert uow.tickets.get(tid).version == assigned.version
+    assert len(uow.events.for_ticket(tid)) == history
+
+
+def test_a_stale_no_op_is_a_conflict_not_a_success(uow: FakeUnitOfWork, clock: FixedClock) -> None:
+    tid = _open(uow, clock)
+    stale = uow.tickets.get(tid).version
+    tickets.assign_technician(uow, clock, "d", tid, "ana")
+    with pytest.raises(ConflictError):
+        tickets.assign_technician(uow, clock, "d", tid, "ana", if_version=stale)
+    with pytest.raises(ConflictError):
+        tickets.change_status(uow, clock, "d", tid, TicketStatus.ASSIGNED, if_version=stale)
+    with pytest.raises(ConflictError):
+        tickets.change_severity(uow, clock, "d", tid, Severity.P1, if_version=stale)

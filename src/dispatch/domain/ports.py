@@ -75,6 +75,14 @@ class TicketStore(Protocol):
         """
         ...
 
+    def check_version(self, ticket_id: int, expected_version: int) -> None:
+        """Raise ``ConflictError`` (saying who changed it) unless the ticket is at that version.
+
+        Writes nothing: a change that would change nothing still fails for a
+        caller who read an older version.
+        """
+        ...
+
     def queue(self, *, open_only: bool = True, limit: int | None = None) -> list[Ticket]:
         """Tickets in queue order (``dispatch.domain.queue``), open ones by default."""
         ...

@@ -168,8 +168,10 @@ def assign_technician(
 
     Raises:
         NotFoundError: Unknown ticket or technician.
-        InvalidInputError: The ticket is resolved or closed.
-        ConflictError: The ticket changed since ``if_version``.
+        InvalidInputError: The ticket is resolved or closed, or already assigned to
+            ``login`` (nothing is written).
+        ConflictError: The ticket changed since ``if_version`` (also when the
+            change would change nothing).
     """
     with uow:
         ticket = uow.tickets.get(ticket_id)
@@ -178,6 +180,11 @@ def assign_technician(
         if not ticket.is_open:
             raise InvalidInputError(f"{ticket.ref} is {ticket.status.value}; reopen it first")
         status = TicketStatus.ASSIGNED if ticket.status is TicketStatus.NEW else ticket.status
+        if ticket.assignee == tech.login and status is ticket.status:
+            uow.tickets.check_version(ticket.id, expected)  # stale: a conflict, not a no-op
+            raise InvalidInputError(
+                f"{ticket.ref} is already assigned to {tech.login}: nothing changed"
+            )
         changed = replace(ticket, assignee=tech.login, status=status)
         stored = uow.tickets.update(changed, expected)
         before, after = audit.diff(ticket, stored, ("assignee", "status"))
@@ -240,8 +247,10 @@ def change_status(
 
     Raises:
         NotFoundError: Unknown ticket.
-        InvalidInputError: A transition the workflow forbids, or a missing bug reference.
-        ConflictError: The ticket changed since ``if_version``.
+        InvalidInputError: A transition the workflow forbids, the status it already
+            has, or a missing bug reference.
+        ConflictError: The ticket changed since ``if_version`` (also when the
+            change would change nothing).
     """
     bug = bug_ref.strip() if bug_ref else None
     if status is TicketStatus.ESCALATED_DEV and not bug:
@@ -253,6 +262,7 @@ def change_status(
         ticket = uow.tickets.get(ticket_id)
         expected = ticket.version if if_version is None else if_version
         if status is ticket.status:
+            uow.tickets.check_version(ticket.id, expected)  # stale: a conflict, not a no-op
             raise InvalidInputError(f"{ticket.ref} is already {status.value}")
         if status not in ALLOWED_TRANSITIONS[ticket.status]:
             allowed = ", ".join(sorted(s.value for s in ALLOWED_TRANSITIONS[ticket.status]))
@@ -330,12 +340,14 @@ def change_severity(
     Raises:
         NotFoundError: Unknown ticket.
         InvalidInputError: Same severity, or a resolved or closed ticket.
-        ConflictError: The ticket changed since ``if_version``.
+        ConflictError: The ticket changed since ``if_version`` (also when the
+            change would change nothing).
     """
     with uow:
         ticket = uow.tickets.get(ticket_id)
         expected = ticket.version if if_version is None else if_version
         if severity is ticket.severity:
+            uow.tickets.check_version(ticket.id, expected)  # stale: a conflict, not a no-op
             raise InvalidInputError(f"{ticket.ref} is already {severity.value}")
         if not ticket.is_open:
             raise InvalidInputError(f"{ticket.ref} is {ticket.status.value}; reopen it first")

@@ -85,6 +85,14 @@ class SqlTicketStore:
         self._session.flush()
         return self.get(row.id)
 
+    def check_version(self, ticket_id: int, expected_version: int) -> None:
+        """Raise ``ConflictError`` unless the ticket is still at ``expected_version``."""
+        version = self._session.scalar(select(TicketRow.version).where(TicketRow.id == ticket_id))
+        if version is None:
+            raise NotFoundError(f"no ticket T-{ticket_id}")
+        if version != expected_version:
+            raise self._conflict(ticket_id, expected_version, version)
+
     def update(self, ticket: Ticket, expected_version: int) -> Ticket:
         """Write ``ticket`` unless someone changed it since ``expected_version``."""
         row = self._session.get(TicketRow, ticket.id)
