@@ -27,7 +27,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from dispatch.domain.alerts import Alert
-from dispatch.domain.errors import DispatchError, InvalidInputError
+from dispatch.domain.errors import DispatchError, InvalidInputError, StorageUnavailableError
 from dispatch.domain.model import Ticket
 from dispatch.domain.notify import Delivery, NotifyPolicy
 from dispatch.domain.plans import MAX_CATCH_UP, Balance, Plan
@@ -137,6 +137,9 @@ class SlaMonitor:
         self.state = alerts.SweepState()
         self._scheduler: BaseScheduler | None = None
         self._sweeping = threading.Lock()
+        self._outage_lock = threading.Lock()
+        self._lost_since: datetime | None = None
+        """When the jobs first found the database unreachable (``None``: reachable)."""
 
     # --- running ----------------------------------------------------------------
 
@@ -272,29 +275,45 @@ class SlaMonitor:
             )
 
     def _sweep_job(self) -> None:
-        try:
-            self.run_once()
-        except DispatchError as exc:
-            # The database may be busy or gone for a moment: the next sweep retries.
-            log.warning("sweep failed: %s", exc)
+        self._guarded("sweep", self.run_once)
 
     def _deliver_job(self) -> None:
-        try:
-            self.deliver_once()
-        except DispatchError as exc:
-            log.warning("deliveries failed: %s", exc)
+        self._guarded("deliveries", self.deliver_once)
 
     def _plans_job(self) -> None:
-        try:
-            self.plans_once()
-        except DispatchError as exc:
-            log.warning("maintenance plans failed: %s", exc)
+        self._guarded("maintenance plans", self.plans_once)
 
     def _block_job(self) -> None:
+        self._guarded("block hours", self.block_hours_once)
+
+    def _guarded(self, what: str, job: Callable[[], object]) -> None:
+        """Run ``job``; a lost database is said once, and once again when it is back.
+
+        The pool checks each connection before use, so a dropped connection
+        (a server restart, ``pg_terminate_backend``) is replaced at the next
+        job; while the server cannot be reached every job fails, and each job's
+        next run is the retry. The sweep is level-triggered, so once the
+        database is back it raises whatever fell due meanwhile.
+        """
         try:
-            self.block_hours_once()
+            job()
+        except StorageUnavailableError as exc:
+            with self._outage_lock:
+                first = self._lost_since is None
+                if first:
+                    self._lost_since = datetime.now(UTC)
+            if first:
+                log.warning("database unreachable (%s): %s; every job retries on its schedule",
+                            what, exc)  # fmt: skip
+            return
         except DispatchError as exc:
-            log.warning("block hours failed: %s", exc)
+            log.warning("%s failed: %s", what, exc)
+            return
+        with self._outage_lock:
+            since, self._lost_since = self._lost_since, None
+        if since is not None:
+            down = (datetime.now(UTC) - since).total_seconds()
+            log.warning("database reachable again after %.0f s; catching up", down)
 
     def _release(self) -> None:
         if not self.holds_lease:

@@ -383,7 +383,13 @@ class ChangeFeed(Protocol):
     """Tells cheaply whether anyone committed a change since the last look."""
 
     def changed(self) -> bool:
-        """Whether a change was committed since the last call (the first call: since opening)."""
+        """Whether a change was committed since the last call (the first call: since opening).
+
+        Raises:
+            StorageUnavailableError: While the database cannot be reached; the
+                feed reconnects by itself, and its first answer after that is
+                ``True`` (read the event log since the last look).
+        """
         ...
 
     def close(self) -> None:

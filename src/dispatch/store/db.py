@@ -27,7 +27,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.domain.errors import InvalidInputError, StorageUnavailableError
@@ -331,3 +331,15 @@ def dialect_insert(session: Session, table: Any) -> Any:
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite_dialect
     return module.insert(table)
+
+
+def translate(exc: SQLAlchemyError) -> StorageUnavailableError:
+    """Turn a database error into one line that names no parameter or password."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        detail = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+        detail = detail or type(exc.orig).__name__
+    else:
+        detail = type(exc).__name__
+    if isinstance(exc, OperationalError) and "locked" in detail:
+        return StorageUnavailableError(f"the database is busy (another writer holds it): {detail}")
+    return StorageUnavailableError(f"database error: {detail}")

@@ -15,16 +15,21 @@ question must cost the same with 1,000 or 1,000,000 events:
 
 from __future__ import annotations
 
+import contextlib
+import time
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
+from dispatch.domain.errors import StorageUnavailableError
 from dispatch.store.db import dialect_insert
 from dispatch.store.schema import EventRow, PresenceRow
 
 CHANNEL = "dispatch_changes"
+NEWEST_EVENT = f"SELECT coalesce(max(id), 0) FROM {EventRow.__tablename__}"
+"""The newest event's id, asked on the PostgreSQL feed's own connection."""
 
 
 def announce_change(session: Session) -> None:
@@ -62,32 +67,113 @@ class SqliteChangeFeed:
 
 
 class PostgresChangeFeed:
-    """``LISTEN dispatch_changes``, with the newest event id polled as a fallback."""
+    """``LISTEN dispatch_changes``, with the newest event id polled as a fallback.
 
-    def __init__(self, engine: Engine) -> None:
+    The listening connection is the one that does not come back by itself (the
+    pool's connections are checked on checkout): when it is lost (a server
+    restart, ``pg_terminate_backend``), :meth:`changed` says so once with
+    ``StorageUnavailableError`` and then reconnects with backoff, answering
+    ``True`` on the first look after it is back, so that the caller reads the
+    event log since its last look and misses nothing.
+
+    Args:
+        engine: The application's engine (its URL names the server).
+        first_retry: Seconds before the first reconnection attempt.
+        most_retry: The longest wait between attempts (the wait doubles).
+    """
+
+    def __init__(
+        self, engine: Engine, *, first_retry: float = 0.5, most_retry: float = 30.0
+    ) -> None:
+        self._engine = engine
+        self._first_retry = first_retry
+        self._most_retry = most_retry
+        self._wait = first_retry
+        self._retry_at = 0.0
+        self._listener: Any = None
+        self._last_event = 0
+        try:
+            self._connect()
+            self._last_event = self._newest_event()
+        except StorageUnavailableError:
+            self._lose()  # the server is down as the console starts: changed() retries
+
+    def _connect(self) -> None:
         import psycopg
 
-        url = engine.url.set(drivername="postgresql")
-        self._listener = psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
-        self._listener.execute(f"LISTEN {CHANNEL}")
-        self._engine = engine
-        self._last_event = self._newest_event()
+        url = self._engine.url.set(drivername="postgresql")
+        try:
+            listener = psycopg.connect(
+                url.render_as_string(hide_password=False), autocommit=True, connect_timeout=5
+            )
+            listener.execute(f"LISTEN {CHANNEL}")
+        except psycopg.Error as exc:
+            raise StorageUnavailableError(f"live updates: {_first_line(exc)}") from None
+        self._listener = listener
 
     def _newest_event(self) -> int:
-        with self._engine.connect() as conn:
-            return int(conn.scalar(select(func.max(EventRow.id))) or 0)
+        import psycopg
+
+        try:
+            return int(self._listener.execute(NEWEST_EVENT).fetchone()[0])
+        except psycopg.Error as exc:
+            raise StorageUnavailableError(f"live updates: {_first_line(exc)}") from None
 
     def changed(self) -> bool:
-        """Whether a change was committed since the last call."""
-        notified = any(True for _ in self._listener.notifies(timeout=0))
-        newest = self._newest_event()
+        """Whether a change was committed since the last call.
+
+        Raises:
+            StorageUnavailableError: The connection is lost, or still cannot be
+                made again (no attempt is made before the backoff has passed).
+        """
+        import psycopg
+
+        if self._listener is None:
+            return self._reconnect()
+        try:
+            notified = any(True for _ in self._listener.notifies(timeout=0))
+            # Asked on the listening connection itself: a dropped connection
+            # (which yields no notification, and no error, to notifies()) fails here.
+            newest = int(self._listener.execute(NEWEST_EVENT).fetchone()[0])
+        except psycopg.Error as exc:
+            self._lose()
+            raise StorageUnavailableError(
+                f"live updates lost the database: {_first_line(exc)}"
+            ) from None
         moved = newest != self._last_event
         self._last_event = newest
         return notified or moved
 
+    def _reconnect(self) -> bool:
+        if time.monotonic() < self._retry_at:
+            raise StorageUnavailableError("live updates: waiting to reconnect")
+        try:
+            self._connect()
+            self._last_event = self._newest_event()
+        except StorageUnavailableError:
+            self._lose()
+            self._wait = min(self._wait * 2, self._most_retry)
+            raise
+        self._wait = self._first_retry
+        return True  # whatever happened meanwhile is in the event log: read it
+
+    def _lose(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(Exception):  # it is gone already
+                self._listener.close()
+        self._listener = None
+        self._retry_at = time.monotonic() + self._wait
+
     def close(self) -> None:
         """Stop listening."""
-        self._listener.close()
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def open_feed(engine: Engine) -> SqliteChangeFeed | PostgresChangeFeed:

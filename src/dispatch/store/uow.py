@@ -5,12 +5,11 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from dispatch.domain.errors import StorageUnavailableError
 from dispatch.store.alerts import SqlAlertStore, SqlOutbox
-from dispatch.store.db import WRITE_OPTION
+from dispatch.store.db import WRITE_OPTION, translate
 from dispatch.store.feed import SqlPresence
 from dispatch.store.plans import SqlPlanStore
 from dispatch.store.repository import SqlDirectoryStore, SqlEventLog, SqlTicketStore
@@ -96,15 +95,3 @@ class SqlUnitOfWork:
         if self._session is None:
             raise RuntimeError("the unit of work is used outside its with-block")
         return self._session
-
-
-def translate(exc: SQLAlchemyError) -> StorageUnavailableError:
-    """Turn a database error into one line that names no parameter or password."""
-    if isinstance(exc, DBAPIError) and exc.orig is not None:
-        detail = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
-        detail = detail or type(exc.orig).__name__
-    else:
-        detail = type(exc).__name__
-    if isinstance(exc, OperationalError) and "locked" in detail:
-        return StorageUnavailableError(f"the database is busy (another writer holds it): {detail}")
-    return StorageUnavailableError(f"database error: {detail}")

@@ -29,7 +29,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Footer, Input
-from textual.worker import Worker, WorkerState
 
 from dispatch.domain.alerts import Alert
 from dispatch.domain.assign import Candidate
@@ -42,12 +41,7 @@ from dispatch.ui.safe import safe
 from dispatch.ui.screens.alerts import AlertsScreen
 from dispatch.ui.screens.assign import AssignModal
 from dispatch.ui.screens.confirm import ConfirmModal
-from dispatch.ui.screens.dispatch_toasts import (
-    toast_alerts,
-    toast_failed,
-    toast_notice,
-    toast_saved,
-)
+from dispatch.ui.screens.dispatch_toasts import toast_alerts, toast_notice, toast_saved
 from dispatch.ui.screens.dispatch_workers import FEED_SECONDS, DispatchWorkers
 from dispatch.ui.screens.explain import ExplainModal
 from dispatch.ui.screens.new_ticket import NewTicketModal
@@ -176,12 +170,6 @@ class DispatchScreen(DispatchWorkers):
         if self._pending_focus is not None:
             return self._pending_focus
         return self.query_one(QueueView).cursor_id
-
-    @on(Worker.StateChanged)
-    def _worker_failed(self, event: Worker.StateChanged) -> None:
-        if event.state is not WorkerState.ERROR:
-            return
-        toast_failed(self, event.worker.error)
 
     # --- messages -------------------------------------------------------------------------
 

@@ -27,6 +27,9 @@ BREACH_TOAST_SECONDS = 24 * 3600.0
 WARNING_TOAST_SECONDS = 10.0
 """A warning toast fades."""
 
+OFFLINE_TOAST_SECONDS = 60.0
+"""The toast saying that live updates are paused stays a while (it is said once)."""
+
 
 def toast_alerts(node: Widget, alerts: Sequence[Alert]) -> None:
     """A toast per alert (a breach stays until ``x``; a warning fades), or one summary."""
@@ -80,3 +83,24 @@ def toast_failed(node: Widget, error: BaseException | None) -> None:
     """A worker failed: the domain's one-line reason, or the unexpected error's repr."""
     text = str(error) if isinstance(error, DispatchError) else f"unexpected error: {error!r}"
     node.notify(safe(text).plain, title="Not done", severity="error", markup=False)
+
+
+def toast_offline(node: Widget, reason: str) -> None:
+    """Live updates stopped: the database cannot be reached (shown once until it is back)."""
+    node.notify(
+        safe(f"{reason}. Reconnecting; the queue shows what was last read.").plain,
+        title="Live updates paused",
+        severity="warning",
+        timeout=OFFLINE_TOAST_SECONDS,
+        markup=False,
+    )
+
+
+def toast_online(node: Widget) -> None:
+    """Live updates are back; what changed meanwhile is being read."""
+    node.notify(
+        "Reconnected to the database; reading what changed meanwhile.",
+        title="Live updates back",
+        severity="information",
+        markup=False,
+    )

@@ -20,13 +20,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from textual import work
+from textual import on, work
 from textual.message import Message
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from dispatch.domain.alerts import Alert
 from dispatch.domain.assign import Candidate
-from dispatch.domain.errors import ConflictError
+from dispatch.domain.errors import ConflictError, StorageUnavailableError
 from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import Contract, Customer, Event, NewTicket, Ticket
 from dispatch.domain.ports import ChangeFeed
@@ -34,6 +35,7 @@ from dispatch.services import alerts, directory, presence, queue, tickets
 from dispatch.services.queue import QueueStats, QueueWindow
 from dispatch.services.runtime import Runtime
 from dispatch.services.tickets import TicketDetail
+from dispatch.ui.screens.dispatch_toasts import toast_failed, toast_offline, toast_online
 from dispatch.ui.screens.status import StatusRequest
 from dispatch.ui.widgets.queue_view import QueueView
 
@@ -103,6 +105,16 @@ class DispatchWorkers(Screen[None]):
     class ChangedElsewhere(Message):
         """Someone (this console, another, the CLI, the scheduler) committed a change."""
 
+    class FeedLost(Message):
+        """The change feed lost the database (said once until it is back)."""
+
+        def __init__(self, reason: str) -> None:
+            self.reason = reason
+            super().__init__()
+
+    class FeedRestored(Message):
+        """The change feed reached the database again (what changed meanwhile follows)."""
+
     class ChangesRead(Message):
         """The tickets changed since the last look (from the event log)."""
 
@@ -159,6 +171,33 @@ class DispatchWorkers(Screen[None]):
         self._feed: ChangeFeed | None = None
         """The change feed's connection, opened by the first check."""
         self._feed_lock = threading.Lock()
+        self._feed_down = False
+        """Whether the feed's last look failed (changed under ``_feed_lock`` only)."""
+        self._offline = False
+        """Whether the feed lost the database (reads failing meanwhile are not toasted)."""
+
+    # --- failures -----------------------------------------------------------------------
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """A toast for a worker that failed, unless the database is known to be gone."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if self._offline and isinstance(error, StorageUnavailableError):
+            return  # said once already ("Live updates paused")
+        toast_failed(self, error)
+
+    @on(FeedLost)
+    def _feed_lost(self, message: FeedLost) -> None:
+        self._offline = True
+        toast_offline(self, message.reason)
+
+    @on(FeedRestored)
+    def _feed_restored(self) -> None:
+        # The feed's next answer is "changed": what happened meanwhile is read then.
+        self._offline = False
+        toast_online(self)
 
     def on_unmount(self) -> None:
         """Close the change feed's connection."""
@@ -257,10 +296,21 @@ class DispatchWorkers(Screen[None]):
                 # Read again once: a change between the first read and now is not news to it.
                 self.post_message(self.ChangedElsewhere())
                 return
-            if self._feed is not None and self._feed.changed():
-                self.post_message(self.ChangedElsewhere())
+            if self._feed is None:
+                return
+            changed = self._feed.changed()
+        except StorageUnavailableError as exc:
+            if not self._feed_down:  # say it once; the feed keeps trying with backoff
+                self._feed_down = True
+                self.post_message(self.FeedLost(str(exc)))
+            return
         finally:
             self._feed_lock.release()
+        if self._feed_down:
+            self._feed_down = False
+            self.post_message(self.FeedRestored())
+        if changed:
+            self.post_message(self.ChangedElsewhere())
 
     @work(thread=True, exclusive=True, group="changes", exit_on_error=False)
     def _read_changes(self, after_event: int | None) -> None:
