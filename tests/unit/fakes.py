@@ -22,10 +22,17 @@ class FakeTicketStore:
     def __init__(self) -> None:
         self.rows: dict[int, Ticket] = {}
 
-    def get(self, ticket_id: int) -> Ticket:
+    def get(self, ticket_id: int, *, description_chars: int | None = None) -> Ticket:
         if ticket_id not in self.rows:
             raise NotFoundError(f"no ticket T-{ticket_id}")
-        return self.rows[ticket_id]
+        ticket = self.rows[ticket_id]
+        if description_chars is not None and len(ticket.description) > description_chars:
+            return replace(
+                ticket,
+                description=ticket.description[:description_chars],
+                description_size=len(ticket.description.encode()),
+            )
+        return ticket
 
     def add(self, ticket: Ticket) -> Ticket:
         stored = replace(ticket, id=len(self.rows) + 1, version=1)

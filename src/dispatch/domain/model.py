@@ -416,6 +416,9 @@ class Ticket:
         version: Increases with every change; guards against lost updates.
         response_warn_at: When the response clock reaches its warning share.
         resolution_warn_at: When the resolution clock reaches its warning share.
+        description_size: The whole description's size in bytes (UTF-8) when
+            ``description`` holds only its beginning (read for display: such a
+            ticket never writes its description back); ``None`` when whole.
     """
 
     id: int
@@ -441,6 +444,7 @@ class Ticket:
     version: int = 1
     response_warn_at: datetime | None = None
     resolution_warn_at: datetime | None = None
+    description_size: int | None = None
 
     @property
     def ref(self) -> str:

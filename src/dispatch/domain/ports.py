@@ -59,8 +59,13 @@ class FixedClock:
 class TicketStore(Protocol):
     """Tickets, read and written inside one unit of work."""
 
-    def get(self, ticket_id: int) -> Ticket:
-        """The ticket with this id; raises ``NotFoundError``."""
+    def get(self, ticket_id: int, *, description_chars: int | None = None) -> Ticket:
+        """The ticket with this id; raises ``NotFoundError``.
+
+        With ``description_chars``, a longer description holds only its first
+        characters (at most that many) and ``description_size`` the whole
+        size in bytes (for display; such a ticket never writes it back).
+        """
         ...
 
     def add(self, ticket: Ticket) -> Ticket:

@@ -70,5 +70,6 @@ def read_log(
         since = require_utc(since, "since")
     with uow:
         if ticket_id is not None:
-            uow.tickets.get(ticket_id)  # an unknown ticket is an error, not an empty list
+            # An unknown ticket is an error, not an empty list.
+            uow.tickets.get(ticket_id, description_chars=0)
         return uow.events.listing(ticket_id=ticket_id, since=since, limit=limit)

@@ -104,7 +104,7 @@ def technician_ranking(
     again; without it they are counted here.
     """
     with uow:
-        ticket = uow.tickets.get(ticket_id)
+        ticket = uow.tickets.get(ticket_id, description_chars=0)  # ranking reads none
         if loads is None:
             loads = uow.tickets.loads()
         ranked = rank_technicians(ticket, uow.directory.technicians(), loads)

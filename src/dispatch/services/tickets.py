@@ -372,10 +372,15 @@ def ticket_detail(
     now: datetime,
     *,
     calendars: Mapping[str, Calendar] = deadlines.NO_CALENDARS,
+    description_chars: int | None = None,
 ) -> TicketDetail:
-    """A ticket with its customer, contract, history and SLA clocks at ``now``."""
+    """A ticket with its customer, contract, history and SLA clocks at ``now``.
+
+    ``description_chars`` reads only the beginning of the description (the
+    console shows no more); the command line reads it whole.
+    """
     with uow:
-        ticket = uow.tickets.get(ticket_id)
+        ticket = uow.tickets.get(ticket_id, description_chars=description_chars)
         contract = uow.directory.contract(ticket.contract_id)
         customer = uow.directory.customer(ticket.customer_id)
         events = uow.events.for_ticket(ticket_id)

@@ -123,9 +123,21 @@ def technician_to_row(tech: Technician) -> TechnicianRow:
 
 
 def ticket_from_row(
-    row: TicketRow, customer_name: str, contract_kind: str, assignee: str | None
+    row: TicketRow,
+    customer_name: str,
+    contract_kind: str,
+    assignee: str | None,
+    cut: tuple[str, int | None] | None = None,
 ) -> Ticket:
-    """Domain ticket from its row and the joined names."""
+    """Domain ticket from its row and the joined names.
+
+    ``cut`` is what was read of the description instead of its column (for
+    display): its beginning, and the whole size in bytes if that was cut.
+    """
+    if cut is not None:
+        description, description_size = cut
+    else:
+        description, description_size = row.description, None
     return Ticket(
         id=row.id,
         customer_id=row.customer_id,
@@ -133,7 +145,8 @@ def ticket_from_row(
         contract_id=row.contract_id,
         contract_kind=ContractKind(contract_kind),
         title=row.title,
-        description=row.description,
+        description=description,
+        description_size=description_size,
         kind=TicketKind(row.kind),
         channel=Channel(row.channel),
         severity=Severity(row.severity),

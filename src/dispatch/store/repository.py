@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -21,7 +23,7 @@ from sqlalchemy import (
     true,
     tuple_,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.exc import StaleDataError
 
 from dispatch.domain.calendar import Calendar
@@ -50,6 +52,25 @@ QUEUE_ORDER = (
 )
 
 
+def _head(value: str | bytes, size: int, chars: int) -> tuple[str, int | None]:
+    """What the display reads of a description, and its size when that is not all of it.
+
+    At most ``chars`` characters; the whole size in bytes when cut.
+    ``value`` is the beginning read: bytes from SQLite (``4 * chars`` of
+    them, never fewer than ``chars`` characters), text from PostgreSQL
+    (``chars + 1`` characters).
+    """
+    if isinstance(value, bytes):
+        missing = size > len(value)
+        # Cut anywhere: a character split at the end is left out, not garbled.
+        value = codecs.getincrementaldecoder("utf-8")(errors="replace").decode(value)
+    else:
+        missing = False
+    if missing or len(value) > chars:
+        return value[:chars], size
+    return value, None
+
+
 def _ticket_select() -> Select[TicketRow, str, str, str | None]:
     return (
         select(TicketRow, CustomerRow.name, ContractRow.kind, TechnicianRow.login)
@@ -70,13 +91,59 @@ class SqlTicketStore:
         self._session = session
         self._dialect = session.get_bind().dialect.name
 
-    def get(self, ticket_id: int) -> Ticket:
-        """The ticket with this id; raises ``NotFoundError``."""
+    def get(self, ticket_id: int, *, description_chars: int | None = None) -> Ticket:
+        """The ticket with this id; raises ``NotFoundError``.
+
+        With ``description_chars``, only that many characters of the
+        description (and its length) are read: a 10 MB description costs a
+        display what its first screens cost.
+        """
+        if description_chars is not None:
+            for ticket in self._cut(TicketRow.id == ticket_id, description_chars):
+                return ticket
+            raise NotFoundError(f"no ticket T-{ticket_id}")
         found = self._session.execute(_ticket_select().where(TicketRow.id == ticket_id)).first()
         if found is None:
             raise NotFoundError(f"no ticket T-{ticket_id}")
         row, customer_name, contract_kind, assignee = found
         return convert.ticket_from_row(row, customer_name, contract_kind, assignee)
+
+    def _cut(self, where: ColumnElement[bool], chars: int) -> list[Ticket]:
+        """Tickets matching ``where``, each with at most ``chars`` of its description.
+
+        Only the beginning of each description is read, with its size (see
+        ``_head``). SQLite cannot read the beginning of a value in SQL without
+        loading all of it (10 MB: some 20 ms a row), so there the bytes come
+        through its incremental blob reader, which reads only the pages asked
+        for (bytes too because a hostile description may hold a NUL
+        character, at which SQLite's text functions stop).
+        """
+        if self._dialect == "sqlite":
+            return self._cut_sqlite(where, chars)
+        stored = TicketRow.description
+        query = (
+            _ticket_select()
+            .add_columns(func.substr(stored, 1, chars + 1), func.octet_length(stored))
+            .options(defer(TicketRow.description))
+            .where(where)
+        )
+        return [
+            convert.ticket_from_row(row, name, kind, login, _head(text, size, chars))
+            for row, name, kind, login, text, size in self._session.execute(query)
+        ]
+
+    def _cut_sqlite(self, where: ColumnElement[bool], chars: int) -> list[Ticket]:
+        query = _ticket_select().options(defer(TicketRow.description)).where(where)
+        found = self._session.execute(query).all()
+        raw = self._session.connection().connection.driver_connection  # this transaction's
+        assert isinstance(raw, sqlite3.Connection)
+        out = []
+        for row, name, kind, login in found:
+            with raw.blobopen("tickets", "description", row.id, readonly=True) as blob:
+                size = len(blob)
+                head = blob.read(4 * chars) if chars and size else b""  # 4: UTF-8's longest
+            out.append(convert.ticket_from_row(row, name, kind, login, _head(head, size, chars)))
+        return out
 
     def add(self, ticket: Ticket) -> Ticket:
         """Insert ``ticket`` and return it with its new id and version 1."""
@@ -103,6 +170,8 @@ class SqlTicketStore:
         for name, value in convert.ticket_columns(
             ticket, self._assignee_id(ticket.assignee)
         ).items():
+            if name == "description" and ticket.description_size is not None:
+                continue  # read cut for display: the stored text stays whole
             setattr(row, name, value)
         try:
             # The UPDATE carries "WHERE version = :read": a concurrent writer in
@@ -155,12 +224,8 @@ class SqlTicketStore:
         """These tickets (in no particular order; unknown ids are left out)."""
         if not ids:
             return []
-        return [
-            convert.ticket_from_row(row, name, kind, login)
-            for row, name, kind, login in self._session.execute(
-                _ticket_select().where(TicketRow.id.in_(ids))
-            )
-        ]
+        # The queue shows no description: none is read (the detail reads its own).
+        return self._cut(TicketRow.id.in_(ids), 0)
 
     def count(self, where: QueueFilter, now: datetime) -> int:
         """How many open tickets match ``where``."""
@@ -171,7 +236,9 @@ class SqlTicketStore:
 
     def position(self, where: QueueFilter, now: datetime, ticket_id: int) -> int | None:
         """The 0-based row of ticket ``ticket_id`` in the filtered queue, or ``None``."""
-        row = self._session.get(TicketRow, ticket_id)
+        row = self._session.execute(
+            select(*QUEUE_ORDER, TicketRow.is_open).where(TicketRow.id == ticket_id)
+        ).first()  # the sort key only: not a long description
         if row is None or not row.is_open:
             return None
         if not self._session.scalar(

@@ -38,6 +38,7 @@ from dispatch.services.tickets import TicketDetail
 from dispatch.ui.screens.dispatch_toasts import toast_failed, toast_offline, toast_online
 from dispatch.ui.screens.status import StatusRequest
 from dispatch.ui.widgets.queue_view import QueueView
+from dispatch.ui.widgets.ticket_detail import MAX_DESCRIPTION_CHARS
 
 WINDOW_ROWS = 200
 """Rows read per window: a few screens around the cursor."""
@@ -256,7 +257,11 @@ class DispatchWorkers(Screen[None]):
     def _load_detail(self, ticket_id: int) -> None:
         now = self.runtime.clock.now()
         detail = tickets.ticket_detail(
-            self.runtime.reader(), ticket_id, now, calendars=self.runtime.calendars
+            self.runtime.reader(),
+            ticket_id,
+            now,
+            calendars=self.runtime.calendars,
+            description_chars=MAX_DESCRIPTION_CHARS,  # no more is shown
         )
         _, ranked = queue.technician_ranking(self.runtime.reader(), ticket_id, self._loads)
         self.post_message(self.DetailLoaded(detail, ranked, now))

@@ -107,7 +107,7 @@ class TicketDetailPane(VerticalScroll, can_focus=True):
             Content.assemble(("Version   ", field), str(t.version)),
             Content(""),
             Content.styled("Description", "bold underline"),
-            self._description(t.description),
+            self._description(t.description, t.description_size),
             Content(""),
             Content.styled("History", "bold underline"),
         ]
@@ -151,20 +151,25 @@ class TicketDetailPane(VerticalScroll, can_focus=True):
         parts.append(f"calendar {detail.calendar.name}")
         return safe("; ".join(parts))
 
-    def _description(self, text: str) -> Content:
-        if not text.strip():
+    def _description(self, text: str, size: int | None) -> Content:
+        """``text``, cut for display (``size``: the bytes of a longer whole, read cut)."""
+        if not text.strip() and size is None:
             return Content.styled("(no description)", "dim")
         shown = text[:MAX_DESCRIPTION_CHARS]
         lines = shown.split("\n")
-        cut = len(text) > MAX_DESCRIPTION_CHARS or len(lines) > MAX_DESCRIPTION_LINES
+        cut = size is not None or len(text) > MAX_DESCRIPTION_CHARS
+        cut = cut or len(lines) > MAX_DESCRIPTION_LINES
         shown = "\n".join(lines[:MAX_DESCRIPTION_LINES])
+        if size is None:
+            more = f"{len(text) - len(shown):,} more characters"
+        else:  # a byte is at most a character
+            more = f"up to {size - len(shown.encode()):,} more characters"
         body = safe(shown, multiline=True)
         if cut:
             body = Content.assemble(
                 body,
                 (
-                    f"\n… {len(text) - len(shown):,} more characters not shown "
-                    "(dispatch ticket show prints all)",
+                    f"\n… {more} not shown (dispatch ticket show prints all)",
                     "dim italic",
                 ),
             )
