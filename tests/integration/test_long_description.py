@@ -17,19 +17,24 @@ from tests.conftest import NOW, load_demo
 HUGE = ("0123456789" * 100 + "\n") * 10_000  # 10,010,000 characters
 
 
-def huge_ticket(storage: Storage) -> int:
+def ticket_with(storage: Storage, description: str) -> int:
+    """A new P1 ticket holding ``description`` (set in SQL: longer than one opened here may be)."""
     ticket = tickets.open_ticket(
         storage.writer(),
         FixedClock(NOW),
         "ana",
-        NewTicket(customer="Rhein Maschinenbau GmbH", title="huge", severity=Severity.P1),
+        NewTicket(customer="Rhein Maschinenbau GmbH", title="long", severity=Severity.P1),
     )
-    with storage.writer() as uow:  # longer than a ticket opened here may be: an import's
+    with storage.writer() as uow:
         uow.session.execute(
-            update(TicketRow).where(TicketRow.id == ticket.id).values(description=HUGE)
+            update(TicketRow).where(TicketRow.id == ticket.id).values(description=description)
         )
         uow.commit()
     return ticket.id
+
+
+def huge_ticket(storage: Storage) -> int:
+    return ticket_with(storage, HUGE)
 
 
 def test_the_detail_reads_the_beginning_and_the_length_only(seeded: Storage) -> None:
@@ -73,11 +78,8 @@ def test_a_description_longer_than_shown_but_short_in_bytes_is_marked_cut(
     seeded: Storage,
 ) -> None:
     """Between the characters shown and four times as many bytes: still cut, and said so."""
-    tid = huge_ticket(seeded)
     middle = "a" * (3 * MAX_DESCRIPTION_CHARS)
-    with seeded.writer() as uow:
-        uow.session.execute(update(TicketRow).where(TicketRow.id == tid).values(description=middle))
-        uow.commit()
+    tid = ticket_with(seeded, middle)
     with seeded.reader() as uow:
         cut = uow.tickets.get(tid, description_chars=MAX_DESCRIPTION_CHARS)
         exact = uow.tickets.get(tid, description_chars=len(middle))
@@ -88,11 +90,8 @@ def test_a_description_longer_than_shown_but_short_in_bytes_is_marked_cut(
 
 
 def test_a_cut_in_the_middle_of_a_character_leaves_it_out(seeded: Storage) -> None:
-    tid = huge_ticket(seeded)
     wide = "\u00e9" * 10 + "\U0001f5a8" * 10  # 2 then 4 bytes each: 60 bytes
-    with seeded.writer() as uow:
-        uow.session.execute(update(TicketRow).where(TicketRow.id == tid).values(description=wide))
-        uow.commit()
+    tid = ticket_with(seeded, wide)
     with seeded.reader() as uow:
         cut = uow.tickets.get(tid, description_chars=12)
         whole = uow.tickets.get(tid, description_chars=20)
@@ -103,15 +102,10 @@ def test_a_cut_in_the_middle_of_a_character_leaves_it_out(seeded: Storage) -> No
 
 
 def test_an_empty_description_reads_as_empty_and_whole(seeded: Storage) -> None:
-    ticket = tickets.open_ticket(
-        seeded.writer(),
-        FixedClock(NOW),
-        "ana",
-        NewTicket(customer="Rhein Maschinenbau GmbH", title="empty", severity=Severity.P1),
-    )
+    tid = ticket_with(seeded, "")
     with seeded.reader() as uow:
-        shown = uow.tickets.get(ticket.id, description_chars=MAX_DESCRIPTION_CHARS)
-        (listed,) = uow.tickets.by_ids([ticket.id])
+        shown = uow.tickets.get(tid, description_chars=MAX_DESCRIPTION_CHARS)
+        (listed,) = uow.tickets.by_ids([tid])
     assert (shown.description, shown.description_size) == ("", None)
     assert (listed.description, listed.description_size) == ("", None)
 
@@ -121,11 +115,8 @@ def test_a_nul_character_does_not_end_the_description(storage: Storage) -> None:
     if storage.engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL's text cannot hold NUL")
     load_demo(storage)
-    tid = huge_ticket(storage)
     text = "before\x00after " * 10
-    with storage.writer() as uow:
-        uow.session.execute(update(TicketRow).where(TicketRow.id == tid).values(description=text))
-        uow.commit()
+    tid = ticket_with(storage, text)
     with storage.reader() as uow:
         whole = uow.tickets.get(tid, description_chars=MAX_DESCRIPTION_CHARS)
         cut = uow.tickets.get(tid, description_chars=9)
