@@ -118,14 +118,15 @@ def screen_stack_ranked(app: DispatchApp) -> list[str]:
 
 
 async def test_take_assigns_to_me(make_app: AppFactory, storage: Storage) -> None:
-    app = make_app(user="ana")
+    app = make_app(user="ivan")  # no open tickets: nothing to ask
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         target = queue(app).cursor_ticket
         assert target is not None
+        assert target.assignee is None
         await pilot.press("t")
         await settle(pilot)
-        assert tickets.ticket_detail(storage.reader(), target.id, NOW).ticket.assignee == "ana"
+        assert tickets.ticket_detail(storage.reader(), target.id, NOW).ticket.assignee == "ivan"
         assert queue(app).cursor_id == target.id  # the cursor stays on the ticket
 
 
@@ -322,11 +323,12 @@ async def test_a_window_read_for_an_older_request_is_never_shown(
 async def test_a_stale_write_is_refused_and_offers_reload(
     make_app: AppFactory, storage: Storage
 ) -> None:
-    app = make_app()
+    app = make_app(user="ivan")
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         target = queue(app).cursor_ticket
         assert target is not None
+        assert target.assignee is None
         # Another dispatcher assigns it after this console read it.
         tickets.assign_technician(storage.writer(), FixedClock(NOW), "bob", target.id, "ivan")
         await pilot.press("t")
@@ -417,7 +419,7 @@ async def test_quit(make_app: AppFactory) -> None:
 
 
 async def test_keys_can_be_remapped_by_binding_id(make_app: AppFactory, storage: Storage) -> None:
-    app = make_app()
+    app = make_app(user="ivan")
     app.set_keymap({"take-ticket": "ctrl+t"})
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
@@ -425,10 +427,10 @@ async def test_keys_can_be_remapped_by_binding_id(make_app: AppFactory, storage:
         assert target is not None
         await pilot.press("t")
         await settle(pilot)
-        assert tickets.ticket_detail(storage.reader(), target.id, NOW).ticket.assignee != "ana"
+        assert tickets.ticket_detail(storage.reader(), target.id, NOW).ticket.assignee != "ivan"
         await pilot.press("ctrl+t")
         await settle(pilot)
-        assert tickets.ticket_detail(storage.reader(), target.id, NOW).ticket.assignee == "ana"
+        assert tickets.ticket_detail(storage.reader(), target.id, NOW).ticket.assignee == "ivan"
 
 
 async def test_a_huge_description_is_cut_for_display(

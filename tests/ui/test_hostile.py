@@ -48,6 +48,7 @@ from dispatch.domain.ports import FixedClock
 from dispatch.services import tickets
 from dispatch.ui.app import DispatchApp
 from dispatch.ui.screens.assign import AssignModal
+from dispatch.ui.screens.confirm import ConfirmModal
 from dispatch.ui.screens.dispatch import DispatchScreen
 from dispatch.ui.screens.explain import ExplainModal
 from dispatch.ui.screens.new_ticket import NewTicketModal
@@ -332,10 +333,15 @@ async def open_dialog(
 
 
 async def close_dialog(pilot: Pilot[None], app: DispatchApp) -> None:
-    """Escape until the dialog is gone (a click may have opened a picker inside it)."""
+    """Escape until the dialog is gone (a click may have opened a picker inside it).
+
+    A form holding a draft asks before it closes: the answer is yes.
+    """
     for _ in range(3):
         await press(pilot, "escape")
         for _ in range(50):
+            if isinstance(app.screen, ConfirmModal):
+                await press(pilot, "y")
             if isinstance(app.screen, DispatchScreen):
                 return
             await pilot.pause(0.01)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import HelpPanel
 
@@ -19,6 +20,7 @@ from dispatch.domain.ports import Monitor
 from dispatch.services.runtime import Runtime
 from dispatch.ui.commands import DispatchCommands
 from dispatch.ui.messages import AlertsRaised
+from dispatch.ui.screens.confirm import ConfirmModal, drafts
 from dispatch.ui.screens.dispatch import DispatchScreen
 
 
@@ -29,10 +31,11 @@ class DispatchApp(App[None]):
     CSS_PATH = "styles/app.tcss"
     COMMANDS = App.COMMANDS | {DispatchCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="quit", tooltip="Leave the console", priority=True),
         Binding("question_mark,f1", "toggle_help", "Help", id="help", tooltip="Keys and help"),
     ]
-    """Global keys: quit and help (ctrl+p opens the command palette)."""
+    """Global keys: help; Textual's own ``ctrl+q`` quits from anywhere (asking first when
+    a draft would be lost), ``ctrl+c`` says so, ``ctrl+p`` opens the command palette.
+    ``q`` quits from the dispatcher's screen only: in a dialog it is just a letter."""
 
     def __init__(
         self,
@@ -72,6 +75,19 @@ class DispatchApp(App[None]):
     def get_default_screen(self) -> Screen[None]:
         """The dispatcher's screen is the console's base screen; dialogs go on top."""
         return DispatchScreen(self.runtime, self.zone)
+
+    async def action_quit(self) -> None:
+        """Leave the console; with a draft open (a new ticket, a status note), ask first."""
+        if not drafts(self.screen_stack):
+            self.exit()
+            return
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.exit()
+
+        question = Content("Quit? What was typed in the open form is lost.")
+        self.push_screen(ConfirmModal(question), answered)
 
     def action_toggle_help(self) -> None:
         """Show or hide the key help beside the focused widget."""

@@ -1,14 +1,15 @@
-"""A yes/no question, e.g. "reload?" after a conflict."""
+"""A yes/no question, e.g. "reload?" after a conflict, and asking before typed text is lost."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Label
 
 
@@ -29,3 +30,30 @@ class ConfirmModal(ModalScreen[bool]):
         with Vertical(id="confirm-dialog", classes="dialog"):
             yield Label(self._question)
             yield Label(Content.styled("y: yes · n: no", "dim"))
+
+
+@runtime_checkable
+class Drafting(Protocol):
+    """A dialog the dispatcher types into: it knows whether leaving would lose text."""
+
+    def has_draft(self) -> bool:
+        """Whether anything typed would be lost by leaving."""
+        ...
+
+
+def ask_before_leaving(dialog: ModalScreen[Any], question: str) -> None:
+    """Close ``dialog`` without a result; with typed text in it, only once confirmed."""
+    if not isinstance(dialog, Drafting) or not dialog.has_draft():
+        dialog.dismiss(None)
+        return
+
+    def answered(discard: bool | None) -> None:
+        if discard:
+            dialog.dismiss(None)
+
+    dialog.app.push_screen(ConfirmModal(Content(question)), answered)
+
+
+def drafts(screens: Sequence[Screen[Any]]) -> list[Screen[Any]]:
+    """The screens of ``screens`` holding typed text that leaving would lose."""
+    return [s for s in screens if isinstance(s, Drafting) and s.has_draft()]

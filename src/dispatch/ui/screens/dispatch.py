@@ -32,20 +32,17 @@ from textual.widgets import Footer, Input
 
 from dispatch.domain.alerts import Alert
 from dispatch.domain.assign import Candidate
-from dispatch.domain.model import Ticket
 from dispatch.domain.queue import explain_place
 from dispatch.services.runtime import Runtime
 from dispatch.services.tickets import TicketDetail
 from dispatch.ui.messages import AlertsRaised
 from dispatch.ui.safe import safe
 from dispatch.ui.screens.alerts import AlertsScreen
-from dispatch.ui.screens.assign import AssignModal
 from dispatch.ui.screens.confirm import ConfirmModal
-from dispatch.ui.screens.dispatch_toasts import toast_alerts, toast_notice, toast_saved
+from dispatch.ui.screens.dispatch_changes import DispatchChanges
+from dispatch.ui.screens.dispatch_toasts import toast_alerts, toast_notice
 from dispatch.ui.screens.dispatch_workers import FEED_SECONDS, DispatchWorkers
 from dispatch.ui.screens.explain import ExplainModal
-from dispatch.ui.screens.new_ticket import NewTicketModal
-from dispatch.ui.screens.status import StatusModal, StatusRequest
 from dispatch.ui.widgets.app_header import AppHeader
 from dispatch.ui.widgets.filter_bar import FilterBar
 from dispatch.ui.widgets.queue_titles import QueueTitles
@@ -58,7 +55,7 @@ REFRESH_SECONDS = 5.0
 """How often the queue, counts and detail are read again (deadlines move with time)."""
 
 
-class DispatchScreen(DispatchWorkers):
+class DispatchScreen(DispatchChanges):
     """Queue on the left, the selected ticket on the right (or one at a time when narrow)."""
 
     HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 - Textual's own attribute
@@ -78,6 +75,12 @@ class DispatchScreen(DispatchWorkers):
         Binding("a", "assign", "Assign", id="assign-technician", tooltip="Choose a technician"),
         Binding("t", "take", "Take", id="take-ticket", tooltip="Assign the ticket to me"),
         Binding("s", "change_status", "Status", id="change-status", tooltip="Move the ticket"),
+        Binding(
+            "p", "change_severity", "Severity", show=False, id="change-severity", tooltip="P1 to P4"
+        ),
+        Binding(
+            "u", "undo", "Undo", show=False, id="undo", tooltip="Undo my last change (for a minute)"
+        ),
         Binding("n", "new_ticket", "New", id="new-ticket", tooltip="Open a ticket for a caller"),
         Binding("w", "explain", "Why", id="explain-sla", tooltip="Why here; how deadlines came"),
         Binding("slash", "filter", "Filter", id="filter-queue", tooltip="Filter the queue"),
@@ -95,14 +98,13 @@ class DispatchScreen(DispatchWorkers):
             tooltip="Dismiss the alert toasts",
         ),  # fmt: skip
         Binding("r", "reload", "Reload", show=False, id="reload", tooltip="Read everything again"),
+        Binding("q", "app.quit", "Quit", id="quit", tooltip="Leave the console"),
     ]
     """The dispatcher's keys; each has an id so that ``set_keymap`` can remap it."""
 
     def __init__(self, runtime: Runtime, zone: ZoneInfo) -> None:
         super().__init__(runtime)
         self.zone = zone
-        self.detail: TicketDetail | None = None
-        self.ranked: Sequence[Candidate] = ()
         self._alerts_seen: int | None = None
         """The newest alert this console has shown (``None``: not read yet)."""
         self._pending_focus: int | None = None
@@ -300,7 +302,7 @@ class DispatchScreen(DispatchWorkers):
     @on(DispatchWorkers.TicketChanged)
     def _ticket_changed(self, message: DispatchWorkers.TicketChanged) -> None:
         ticket = message.ticket
-        toast_saved(self, ticket, message.what)
+        self._remember(ticket, message.what, message.undoable)
         self._pending_focus = ticket.id
         self._request_window(self.query_one(QueueView).cursor_row, ticket.id)
         self._load_stats()
@@ -340,12 +342,6 @@ class DispatchScreen(DispatchWorkers):
         self.query_one(FilterBar).show_line(matching, self.query_one(AppHeader).counts.get("open"))
 
     # --- actions --------------------------------------------------------------------------------
-
-    def _selected(self) -> Ticket | None:
-        ticket = self.query_one(QueueView).cursor_ticket
-        if ticket is None:
-            self.notify("No ticket selected.", severity="warning", markup=False)
-        return ticket
 
     def action_open_detail(self) -> None:
         """Show the selected ticket's detail (switching panes when narrow)."""
@@ -390,49 +386,6 @@ class DispatchScreen(DispatchWorkers):
     def action_reload(self) -> None:
         """Read the queue and the selected ticket again."""
         self._refresh()
-
-    def action_assign(self) -> None:
-        """Choose a technician from the ranked list."""
-        ticket = self._selected()
-        if ticket is None:
-            return
-        ranked = self.ranked if self.detail and self.detail.ticket.id == ticket.id else ()
-        if not ranked:
-            self.notify("Still reading the technicians; try again.", markup=False)
-            return
-
-        def chosen(login: str | None) -> None:
-            if login:
-                self._assign(ticket, login)
-
-        self.app.push_screen(AssignModal(ticket, ranked), chosen)
-
-    def action_take(self) -> None:
-        """Assign the selected ticket to me."""
-        ticket = self._selected()
-        if ticket is None:
-            return
-        self._take(ticket)
-
-    def action_change_status(self) -> None:
-        """Move the selected ticket to another status."""
-        ticket = self._selected()
-        if ticket is None:
-            return
-
-        def chosen(request: StatusRequest | None) -> None:
-            if request is not None:
-                self._move(ticket, request)
-
-        self.app.push_screen(StatusModal(ticket), chosen)
-
-    def action_new_ticket(self) -> None:
-        """Open a ticket for a caller."""
-        self._open_new_ticket_form()
-
-    @on(DispatchWorkers.CustomersLoaded)
-    def _customers_loaded(self, message: DispatchWorkers.CustomersLoaded) -> None:
-        self.app.push_screen(NewTicketModal(message.customers), self._open)
 
     def action_explain(self) -> None:
         """Why the ticket stands where it does, and how its deadlines were derived."""

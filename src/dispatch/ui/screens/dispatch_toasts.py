@@ -72,11 +72,10 @@ def toast_notice(node: Widget, event: Event) -> None:
     )
 
 
-def toast_saved(node: Widget, ticket: Ticket, what: str) -> None:
-    """``T-12 assigned to ana``: this console's change was committed."""
-    node.notify(
-        safe(f"{ticket.ref} {what}").plain, title="Saved", severity="information", markup=False
-    )
+def toast_saved(node: Widget, ticket: Ticket, what: str, *, undo_key: str | None = None) -> None:
+    """``T-12 assigned to ana (u: undo)``: this console's change was committed."""
+    text = f"{ticket.ref} {what}" + (f" ({undo_key}: undo)" if undo_key else "")
+    node.notify(safe(text).plain, title="Saved", severity="information", markup=False)
 
 
 def toast_failed(node: Widget, error: BaseException | None) -> None:

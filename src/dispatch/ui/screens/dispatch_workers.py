@@ -29,12 +29,13 @@ from dispatch.domain.alerts import Alert
 from dispatch.domain.assign import Candidate
 from dispatch.domain.errors import ConflictError, StorageUnavailableError
 from dispatch.domain.filter import QueueFilter
-from dispatch.domain.model import Contract, Customer, Event, NewTicket, Ticket
+from dispatch.domain.model import Contract, Customer, Event, NewTicket, Severity, Ticket
 from dispatch.domain.ports import ChangeFeed
-from dispatch.services import alerts, directory, presence, queue, tickets
+from dispatch.services import alerts, directory, presence, queue, tickets, undo
 from dispatch.services.queue import QueueStats, QueueWindow
 from dispatch.services.runtime import Runtime
 from dispatch.services.tickets import TicketDetail
+from dispatch.services.undo import Change
 from dispatch.ui.screens.dispatch_toasts import toast_failed, toast_offline, toast_online
 from dispatch.ui.screens.status import StatusRequest
 from dispatch.ui.widgets.queue_view import QueueView
@@ -137,11 +138,16 @@ class DispatchWorkers(Screen[None]):
             super().__init__()
 
     class TicketChanged(Message):
-        """This console changed (or created) ``ticket``."""
+        """This console changed (or created) ``ticket``.
 
-        def __init__(self, ticket: Ticket, what: str) -> None:
+        ``undoable`` is the change as it can be undone (``None``: a new ticket,
+        or an undo itself).
+        """
+
+        def __init__(self, ticket: Ticket, what: str, undoable: Change | None = None) -> None:
             self.ticket = ticket
             self.what = what
+            self.undoable = undoable
             super().__init__()
 
     class Conflicted(Message):
@@ -341,6 +347,7 @@ class DispatchWorkers(Screen[None]):
                 rt.writer(), rt.clock, rt.actor, ticket.id, login, if_version=ticket.version
             ),
             f"assigned to {login}",
+            before=ticket,
         )
 
     def _take(self, ticket: Ticket) -> None:
@@ -351,6 +358,7 @@ class DispatchWorkers(Screen[None]):
                 rt.writer(), rt.clock, rt.actor, ticket.id, if_version=ticket.version
             ),
             f"taken by {rt.actor}",
+            before=ticket,
         )
 
     def _move(self, ticket: Ticket, request: StatusRequest) -> None:
@@ -369,6 +377,34 @@ class DispatchWorkers(Screen[None]):
                 calendars=rt.calendars,
             ),
             f"is now {request.status.value}",
+            before=ticket,
+        )
+
+    def _set_severity(self, ticket: Ticket, severity: Severity) -> None:
+        """Give ``ticket`` (as shown) another severity; its deadlines follow."""
+        rt = self.runtime
+        self._write(
+            lambda: tickets.change_severity(
+                rt.writer(),
+                rt.clock,
+                rt.actor,
+                ticket.id,
+                severity,
+                if_version=ticket.version,
+                calendars=rt.calendars,
+            ),
+            f"is now {severity.value}",
+            before=ticket,
+        )
+
+    def _undo(self, change: Change) -> None:
+        """Put back what ``change`` (this console's last) changed, as a new change."""
+        rt = self.runtime
+        self._write(
+            lambda: undo.undo_change(
+                rt.writer(), rt.clock, rt.actor, change, calendars=rt.calendars
+            ),
+            f"back as before ({change.what} undone)",
         )
 
     def _open(self, request: NewTicket | None) -> None:
@@ -384,13 +420,17 @@ class DispatchWorkers(Screen[None]):
         )
 
     @work(thread=True, group="write", exit_on_error=False)
-    def _write(self, change: Callable[[], Ticket], what: str) -> None:
+    def _write(
+        self, change: Callable[[], Ticket], what: str, *, before: Ticket | None = None
+    ) -> None:
+        """Run ``change``; ``before`` (the ticket as shown) makes it undoable."""
         try:
             ticket = change()
         except ConflictError as exc:
             self.post_message(self.Conflicted(exc))
             return
-        self.post_message(self.TicketChanged(ticket, what))
+        undoable = Change(before, ticket, f"{ticket.ref} {what}") if before else None
+        self.post_message(self.TicketChanged(ticket, what, undoable))
 
     @work(thread=True, group="customers", exit_on_error=False)
     def _open_new_ticket_form(self) -> None:

@@ -29,8 +29,11 @@ from dispatch.domain.model import (
 from dispatch.formats import sla_text
 from dispatch.services.tickets import MAX_TITLE
 from dispatch.ui.safe import literal, safe
+from dispatch.ui.screens.confirm import ask_before_leaving
 
 SKILL_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+DEFAULTS = {"new-severity": "P3", "new-kind": "emergency", "new-channel": "phone"}
+"""The form's preset choices (a changed one is part of a draft)."""
 
 
 class NewTicketModal(ModalScreen[NewTicket | None]):
@@ -38,7 +41,7 @@ class NewTicketModal(ModalScreen[NewTicket | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="new-ticket.save", tooltip="Open the ticket"),
-        Binding("escape", "dismiss(None)", "Cancel", id="new-ticket.cancel"),
+        Binding("escape", "cancel", "Cancel", id="new-ticket.cancel", tooltip="Close the form"),
     ]
 
     def __init__(self, customers: Sequence[tuple[Customer, Contract | None]]) -> None:
@@ -65,19 +68,19 @@ class NewTicketModal(ModalScreen[NewTicket | None]):
             with Horizontal(classes="row"):
                 yield Select(
                     [(s.value, s.value) for s in Severity],
-                    value="P3",
+                    value=DEFAULTS["new-severity"],
                     allow_blank=False,
                     id="new-severity",
                 )
                 yield Select(
                     [(k.value, k.value) for k in TicketKind],
-                    value="emergency",
+                    value=DEFAULTS["new-kind"],
                     allow_blank=False,
                     id="new-kind",
                 )
                 yield Select(
                     [(c.value, c.value) for c in Channel],
-                    value="phone",
+                    value=DEFAULTS["new-channel"],
                     allow_blank=False,
                     id="new-channel",
                 )
@@ -115,6 +118,25 @@ class NewTicketModal(ModalScreen[NewTicket | None]):
                 (f"  ({customer.timezone})", "dim"),
             )
         )
+
+    def has_draft(self) -> bool:
+        """Whether anything was typed or picked (leaving the form then asks first)."""
+        typed = [field.value.strip() for field in self.query(Input)]
+        picked = isinstance(self.query_one("#new-customer", Select).value, int)
+        changed = any(
+            self.query_one(f"#{field}", Select).value != value for field, value in DEFAULTS.items()
+        )
+        return (
+            any(typed)
+            or picked
+            or changed
+            or bool(self.query_one("#new-description", TextArea).text.strip())
+            or self.query_one("#new-onsite", Checkbox).value
+        )
+
+    def action_cancel(self) -> None:
+        """Close the form; a started draft is given up only when confirmed."""
+        ask_before_leaving(self, "Discard this new ticket? What was typed is lost.")
 
     def action_save(self) -> None:
         """Validate and return the new ticket, or show what is wrong."""

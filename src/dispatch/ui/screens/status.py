@@ -1,4 +1,10 @@
-"""Move a ticket to another status: waiting on the customer, escalate with a bug, resolve."""
+"""Move a ticket to another status: waiting on the customer, escalate with a bug, resolve.
+
+Every status has a fixed letter and a fixed place in the list, whatever the
+ticket's status: ``s`` then ``p`` always means "in progress". Statuses the
+workflow does not allow from the current one are shown, dimmed, and refused
+with the reason.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,17 @@ from textual.widgets.option_list import Option
 
 from dispatch.domain.model import ALLOWED_TRANSITIONS, Ticket, TicketStatus
 from dispatch.ui.safe import safe
+from dispatch.ui.screens.confirm import ask_before_leaving
+
+STATUS_KEYS = {
+    TicketStatus.ASSIGNED: "a",
+    TicketStatus.IN_PROGRESS: "p",
+    TicketStatus.WAITING_CUSTOMER: "w",
+    TicketStatus.ESCALATED_DEV: "e",
+    TicketStatus.RESOLVED: "r",
+    TicketStatus.CLOSED: "c",
+}
+"""The letter of each status in the dialog, and the dialog's fixed order."""
 
 STATUS_HELP = {
     TicketStatus.ASSIGNED: "assigned: a technician has it, not started",
@@ -46,14 +63,18 @@ class StatusModal(ModalScreen[StatusRequest | None]):
     """The statuses the workflow allows next, a bug reference and a note."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel", id="status.cancel", tooltip="Change nothing"),
+        Binding("escape", "cancel", "Cancel", id="status.cancel", tooltip="Change nothing"),
+        *[
+            Binding(key, f"pick('{status.value}')", status.value, show=False, id=f"status.{key}")
+            for status, key in STATUS_KEYS.items()
+        ],
     ]
 
     def __init__(self, ticket: Ticket) -> None:
         super().__init__()
         self._ticket = ticket
-        order = list(TicketStatus)
-        self._choices = sorted(ALLOWED_TRANSITIONS[ticket.status], key=order.index)
+        self._choices = list(STATUS_KEYS)
+        self._allowed = ALLOWED_TRANSITIONS[ticket.status]
 
     def compose(self) -> ComposeResult:
         """Title, statuses, bug reference, note, error line."""
@@ -67,13 +88,24 @@ class StatusModal(ModalScreen[StatusRequest | None]):
                 )
             )
             yield OptionList(
-                *[Option(Content(STATUS_HELP[s]), id=s.value) for s in self._choices],
+                *[
+                    Option(
+                        Content.assemble((f"{STATUS_KEYS[s]}  ", "bold"), STATUS_HELP[s]),
+                        id=s.value,
+                        disabled=s not in self._allowed,
+                    )
+                    for s in self._choices
+                ],
                 id="status-list",
             )
             yield Input(placeholder="bug reference (escalation), e.g. DEV-1234", id="status-bug")
             yield Input(placeholder="note for the history (optional)", id="status-note")
             yield Label("", id="status-error", classes="error")
-            yield Label(Content.styled("enter: apply · tab: next field · escape: cancel", "dim"))
+            yield Label(
+                Content.styled(
+                    "letter or enter: apply · tab: bug reference, note · escape: cancel", "dim"
+                )
+            )
 
     def on_mount(self) -> None:
         """Start on the first choice."""
@@ -81,10 +113,34 @@ class StatusModal(ModalScreen[StatusRequest | None]):
             for field in self.query(Input):
                 field.cursor_blink = False
         options = self.query_one("#status-list", OptionList)
-        options.highlighted = 0 if self._choices else None
+        allowed = [i for i, s in enumerate(self._choices) if s in self._allowed]
+        options.highlighted = allowed[0] if allowed else None
         options.focus()
-        if not self._choices:
+        if not allowed:
             self._error(f"{self._ticket.ref} is closed: no status may follow")
+
+    def has_draft(self) -> bool:
+        """Whether a bug reference or a note has been typed (leaving asks first)."""
+        return any(field.value.strip() for field in self.query(Input))
+
+    def action_cancel(self) -> None:
+        """Close without a change; typed text is given up only when confirmed."""
+        ask_before_leaving(self, "Discard the typed bug reference and note?")
+
+    def action_pick(self, value: str) -> None:
+        """The status of a letter: applied at once (escalation asks for its bug reference)."""
+        status = TicketStatus(value)
+        options = self.query_one("#status-list", OptionList)
+        if status not in self._allowed:
+            self._error(self._refusal(status))
+            return
+        options.highlighted = self._choices.index(status)
+        self._submit()
+
+    def _refusal(self, status: TicketStatus) -> str:
+        if status is self._ticket.status:
+            return f"{self._ticket.ref} is already {status.value}"
+        return f"{self._ticket.ref} cannot go from {self._ticket.status.value} to {status.value}"
 
     @on(OptionList.OptionSelected, "#status-list")
     def _chosen(self, _event: OptionList.OptionSelected) -> None:
@@ -100,6 +156,9 @@ class StatusModal(ModalScreen[StatusRequest | None]):
             self._error("choose a status")
             return
         status = self._choices[options.highlighted]
+        if status not in self._allowed:
+            self._error(self._refusal(status))
+            return
         bug = self.query_one("#status-bug", Input).value.strip() or None
         note = self.query_one("#status-note", Input).value.strip() or None
         if status is TicketStatus.ESCALATED_DEV and not bug:

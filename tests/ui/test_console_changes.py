@@ -1,0 +1,306 @@
+"""Pilot tests: no keystroke lost, no change by surprise, undo, status letters, severity."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual.pilot import Pilot
+from textual.widgets import Input, OptionList, Select
+
+from dispatch.bootstrap import Storage
+from dispatch.domain.model import Severity, Ticket, TicketStatus
+from dispatch.domain.ports import FixedClock
+from dispatch.services import audit, tickets
+from dispatch.ui.app import DispatchApp
+from dispatch.ui.screens.confirm import ConfirmModal
+from dispatch.ui.screens.dispatch import DispatchScreen
+from dispatch.ui.screens.new_ticket import NewTicketModal
+from dispatch.ui.screens.severity import SeverityModal
+from dispatch.ui.screens.status import STATUS_KEYS, StatusModal
+from tests.conftest import NOW
+from tests.ui.conftest import AppFactory
+from tests.ui.test_console import queue, screen, settle
+
+
+def stored(storage: Storage, ticket_id: int) -> Ticket:
+    return tickets.ticket_detail(storage.reader(), ticket_id, NOW).ticket
+
+
+def history(storage: Storage, ticket_id: int) -> list[str]:
+    return [e.action for e in audit.read_log(storage.reader(), ticket_id=ticket_id)]
+
+
+def toasts(app: DispatchApp) -> list[str]:
+    return [n.message for n in app._notifications]  # noqa: SLF001
+
+
+async def move_to(pilot: Pilot[None], app: DispatchApp, wanted: object) -> Ticket:
+    """Move the cursor down to the first loaded ticket for which ``wanted(ticket)`` holds."""
+    view = queue(app)
+    for row in range(view.total):
+        ticket = view._rows.get(row)  # noqa: SLF001 - the loaded window
+        if ticket is not None and wanted(ticket):  # type: ignore[operator]
+            view.cursor_row = row
+            await settle(pilot)
+            assert screen(app).detail is not None
+            return ticket
+    raise AssertionError("no such ticket in the first window")
+
+
+# --- never lose what was typed ---------------------------------------------------------------
+
+
+async def test_q_in_a_dialog_is_a_letter_and_quit_asks_while_a_draft_is_open(
+    make_app: AppFactory,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, StatusModal)
+        await pilot.press("q")  # in the status list: nothing
+        await pilot.pause()
+        assert isinstance(app.screen, StatusModal)
+        await pilot.press("tab", "tab", *"quiet please")  # the note field
+        assert app.screen.query_one("#status-note", Input).value == "quiet please"
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, StatusModal)
+        assert app.screen.query_one("#status-note", Input).value == "quiet please"
+        await pilot.press("escape")  # leaving with a draft asks too
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, DispatchScreen)
+        assert app.return_code is None  # still running
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+async def test_the_new_ticket_form_keeps_its_draft_until_told_to_drop_it(
+    make_app: AppFactory, storage: Storage
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, NewTicketModal)
+        form = app.screen
+        await pilot.press("enter")  # opens the customer picker
+        await pilot.press("q")  # a letter in the picker, never quit
+        await pilot.pause()
+        assert app.return_code is None
+        await pilot.press("escape")  # close the picker
+        await pilot.pause()
+        form.query_one("#new-title", Input).focus()
+        await pilot.press(*"Printer on fire")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is form
+        assert form.query_one("#new-title", Input).value == "Printer on fire"
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("escape")  # no
+        await pilot.pause()
+        assert app.screen is form
+        await pilot.press("escape", "y")
+        await settle(pilot)
+        assert isinstance(app.screen, DispatchScreen)
+        assert app.return_code is None
+
+
+async def test_an_untouched_form_closes_without_a_question(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, NewTicketModal)
+        assert isinstance(app.screen.query_one("#new-customer", Select), Select)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DispatchScreen)
+
+
+# --- never act by surprise --------------------------------------------------------------------
+
+
+async def test_taking_a_colleagues_ticket_asks_first(
+    make_app: AppFactory, storage: Storage
+) -> None:
+    app = make_app(user="ivan")
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await settle(pilot)
+        target = await move_to(pilot, app, lambda t: t.assignee not in (None, "ivan"))
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        assert f"assigned to {target.assignee}" in str(app.screen.query_one("Label").render())
+        await pilot.press("n")
+        await settle(pilot)
+        assert stored(storage, target.id).assignee == target.assignee
+        await pilot.press("t", "y")
+        await settle(pilot)
+        assert stored(storage, target.id).assignee == "ivan"
+
+
+async def test_taking_past_my_maximum_asks_first(make_app: AppFactory, storage: Storage) -> None:
+    app = make_app(user="ana")  # at her maximum in the demo data
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        target = await move_to(pilot, app, lambda t: t.assignee is None)
+        mine = next(c for c in screen(app).ranked if c.tech.login == "ana")
+        assert mine.load >= mine.tech.max_tickets
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        question = str(app.screen.query_one("Label").render())
+        assert f"your maximum is {mine.tech.max_tickets}" in question
+        await pilot.press("y")
+        await settle(pilot)
+        assert stored(storage, target.id).assignee == "ana"
+
+
+async def test_taking_my_own_ticket_writes_nothing(make_app: AppFactory, storage: Storage) -> None:
+    app = make_app(user="ana")
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await settle(pilot)
+        target = await move_to(pilot, app, lambda t: t.assignee == "ana")
+        before = history(storage, target.id)
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, DispatchScreen)
+        assert any("already yours: nothing changed" in m for m in toasts(app))
+        assert history(storage, target.id) == before
+        assert stored(storage, target.id).version == target.version
+
+
+# --- status letters -------------------------------------------------------------------------
+
+
+async def test_every_status_has_a_fixed_letter_and_place(
+    make_app: AppFactory, storage: Storage
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        orders = []
+        for wanted in (TicketStatus.NEW, TicketStatus.IN_PROGRESS):
+            await move_to(pilot, app, lambda t, w=wanted: t.status is w)
+            await pilot.press("s")
+            await pilot.pause()
+            options = app.screen.query_one("#status-list", OptionList)
+            orders.append([options.get_option_at_index(i).id for i in range(options.option_count)])
+            await pilot.press("escape")
+            await pilot.pause()
+        assert orders[0] == orders[1] == [s.value for s in STATUS_KEYS]
+        target = await move_to(pilot, app, lambda t: t.status is TicketStatus.NEW)
+        await pilot.press("s", "p")
+        await settle(pilot)
+        assert stored(storage, target.id).status is TicketStatus.IN_PROGRESS
+        await pilot.press("s", "p")  # already in progress: refused in the dialog
+        await pilot.pause()
+        assert isinstance(app.screen, StatusModal)
+        assert "already in_progress" in str(app.screen.query_one("#status-error").render())
+        await pilot.press("w")
+        await settle(pilot)
+        assert stored(storage, target.id).status is TicketStatus.WAITING_CUSTOMER
+        await pilot.press("s", "e")  # escalation asks for its bug reference first
+        await pilot.pause()
+        assert app.screen.query_one("#status-bug", Input).has_focus
+        await pilot.press(*"DEV-7", "enter")
+        await settle(pilot)
+        assert stored(storage, target.id).status is TicketStatus.ESCALATED_DEV
+
+
+# --- undo and severity ---------------------------------------------------------------------------
+
+
+async def test_undo_puts_a_take_back_as_a_new_change(
+    make_app: AppFactory, storage: Storage
+) -> None:
+    app = make_app(user="ivan")
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await settle(pilot)
+        target = await move_to(pilot, app, lambda t: t.status is TicketStatus.NEW)
+        await pilot.press("t")
+        await settle(pilot)
+        assert any("(u: undo)" in m for m in toasts(app))
+        taken = stored(storage, target.id)
+        assert (taken.assignee, taken.status) == ("ivan", TicketStatus.ASSIGNED)
+        await pilot.press("u")
+        await settle(pilot)
+        back = stored(storage, target.id)
+        assert (back.assignee, back.status) == (None, TicketStatus.NEW)
+        assert back.version == taken.version + 1
+        assert history(storage, target.id)[-2:] == ["ticket.assigned", "ticket.undone"]
+        await pilot.press("u")  # only the last change, once
+        await settle(pilot)
+        assert any("Nothing to undo" in m for m in toasts(app))
+        assert stored(storage, target.id).version == back.version
+
+
+async def test_undo_is_refused_after_a_minute_or_after_someone_else_changed_it(
+    make_app: AppFactory, storage: Storage
+) -> None:
+    clock = FixedClock(NOW)
+    app = make_app(user="ivan", clock=clock)
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await settle(pilot)
+        target = await move_to(pilot, app, lambda t: t.status is TicketStatus.NEW)
+        await pilot.press("p", "1" if target.severity is not Severity.P1 else "2")
+        await settle(pilot)
+        changed = stored(storage, target.id)
+        assert changed.severity is not target.severity
+        clock.advance(timedelta(seconds=61))
+        await pilot.press("u")
+        await settle(pilot)
+        assert any("Nothing to undo" in m for m in toasts(app))
+        assert stored(storage, target.id).severity is changed.severity
+        await pilot.press("p", "4" if changed.severity is not Severity.P4 else "3")
+        await settle(pilot)
+        # Another dispatcher changes it in between: the undo is a conflict, nothing is lost.
+        tickets.assign_technician(storage.writer(), clock, "bob", target.id, "tom")
+        await pilot.press("u")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        assert "changed by bob" in str(app.screen.query_one("Label").render())
+        await pilot.press("n")
+        await settle(pilot)
+        assert stored(storage, target.id).assignee == "tom"
+
+
+async def test_severity_from_the_console_with_its_history_line(
+    make_app: AppFactory, storage: Storage
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        target = queue(app).cursor_ticket
+        assert target is not None
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, SeverityModal)
+        current = str(target.severity.level)
+        await pilot.press(current)  # the current one: refused with the reason
+        await pilot.pause()
+        assert isinstance(app.screen, SeverityModal)
+        assert f"already {target.severity.value}" in str(
+            app.screen.query_one("#severity-error").render()
+        )
+        other = Severity.P3 if target.severity is not Severity.P3 else Severity.P2
+        await pilot.press(str(other.level))
+        await settle(pilot)
+        after = stored(storage, target.id)
+        assert after.severity is other
+        assert history(storage, target.id)[-1] == "ticket.severity"
