@@ -483,3 +483,26 @@ async def test_changes_elsewhere_appear_by_themselves_and_presence_is_shown(
         title = str(app.screen.query_one("#detail").border_title)
         assert "also open: bob" in Content.from_markup(title).plain
         assert "also open: bob" in str(app.screen.query_one("#queue-header").render())
+
+
+async def test_escape_in_the_filter_clears_it_and_new_terms_work(
+    make_app: AppFactory, storage: Storage
+) -> None:
+    everything = queue_service.load_queue(storage.reader())
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"sev:P1,P2 !assignee:- due:<1h", "enter")
+        await settle(pilot)
+        view = queue(app)
+        wanted = QueueFilter.parse("sev:P1,P2 !assignee:- due:<1h")
+        assert view.total == sum(wanted.matches(t, NOW) for t in everything)
+        assert 0 < view.total < len(everything)
+        assert "sev:P1,P2" in str(app.screen.query_one("#filter-line").render())
+        await pilot.press("slash", "escape")
+        await settle(pilot)
+        assert view.total == len(everything)
+        assert screen(app).filter.is_empty
+        assert not app.screen.query_one("#filter-line").display
+        await pilot.press("slash")
+        assert app.screen.query_one("#filter", Input).value == ""  # nothing left over

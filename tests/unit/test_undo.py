@@ -30,6 +30,7 @@ def test_undoing_a_resolve_reopens_and_restarts_the_resolution_clock(
     assert back.resolved_at is None
     assert back.first_response_at == NOW  # what happened stays recorded
     # The ten minutes spent resolved do not count against the resolution target.
+    assert working.resolution_due is not None
     assert back.resolution_due == working.resolution_due + timedelta(minutes=10)
     event = uow.events.events[-1]
     assert (event.action, event.note) == ("ticket.undone", "undo of: T-1 is now resolved")

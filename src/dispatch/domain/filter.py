@@ -1,27 +1,37 @@
 """The queue filter: what a dispatcher types after ``/``.
 
 Words match the title or the customer name (all words must match, case
-insensitive). ``key:value`` terms narrow further; a key may repeat to allow
-several values::
+insensitive). ``key:value`` terms narrow further. A comma gives a key
+several values (any of them), as does repeating the key; ``!`` or ``-`` in
+front of a term or a word leaves out what it matches (k9s style)::
 
     printer sla:breached
-    status:new status:assigned kind:sub
-    assignee:ana            assignee:-   (unassigned)
-    customer:"Rhein Maschinenbau"
+    status:new,assigned kind:sub        sev:P1,P2 work:emergency
+    assignee:ana   tech:-  (unassigned)  !assignee:ana   -printer
+    customer:"Rhein Maschinenbau"       id:19,23
+    age:>2h   due:<30m   (a deadline within 30 minutes, or past)
 
-Keys: ``status`` (``s``), ``customer`` (``c``), ``assignee`` (``a``),
-``kind`` (``k``: contract kind or its badge, e.g. ``sub``, ``msp``, ``blk``),
-``sla`` (``breached``, ``warning``, ``ok``, ``paused``, ``none``).
+Keys: ``status`` (``s``), ``customer`` (``c``), ``assignee`` (``a``,
+``tech``), ``kind`` (``k``: contract kind or its badge, e.g. ``sub``,
+``msp``, ``blk``), ``sla`` (``breached``, ``warning``, ``ok``, ``paused``,
+``none``), ``severity`` (``sev``: ``P1``..``P4``), ``work`` (``w``: the kind
+of work: ``emergency``, ``regular``, ``additional``), ``id`` (``19`` or
+``T-19``), ``age`` (since opening) and ``due`` (until the queue's
+deadline), both ``<`` or ``>`` a duration such as ``90m``, ``2h``, ``1d``,
+``1h30m``.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 from dispatch.domain.errors import InvalidInputError
-from dispatch.domain.model import ContractKind, Ticket, TicketStatus
+from dispatch.domain.model import ContractKind, Severity, Ticket, TicketKind, TicketStatus
 
 SLA_FLAGS = ("breached", "warning", "ok", "paused", "none")
 _KEYS = {
@@ -30,8 +40,45 @@ _KEYS = {
     "assignee": "assignee", "a": "assignee", "tech": "assignee",
     "kind": "kind", "k": "kind",
     "sla": "sla",
+    "severity": "severity", "sev": "severity",
+    "work": "work", "w": "work",
+    "id": "id",
+    "age": "age",
+    "due": "due",
 }  # fmt: skip
 UNASSIGNED = "-"
+NEGATIONS = ("!", "-")
+_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?")
+_TICKET_REF = re.compile(r"(?:t-)?(\d+)", re.IGNORECASE)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Choice(Generic[T]):
+    """Which values of one field pass: any of ``only`` (empty: any), none of ``never``."""
+
+    only: frozenset[T] = frozenset()
+    never: frozenset[T] = frozenset()
+
+    def admits(self, value: T) -> bool:
+        """Whether ``value`` passes."""
+        return (not self.only or value in self.only) and value not in self.never
+
+    def __bool__(self) -> bool:
+        return bool(self.only or self.never)
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """``< 2h`` or ``> 2h``: a duration a ticket's age or time to deadline is compared to."""
+
+    below: bool
+    span: timedelta
+
+    def admits(self, value: timedelta) -> bool:
+        """Whether ``value`` is on the bound's side (the bound itself is not)."""
+        return value < self.span if self.below else value > self.span
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,19 +87,32 @@ class QueueFilter:
 
     Attributes:
         words: Words that must all occur in the title or the customer name.
-        statuses: Allowed statuses (empty: any).
-        customer: Part of the customer's name.
-        assignee: The assignee's login, or ``-`` for unassigned tickets.
-        kinds: Allowed contract kinds (empty: any).
-        sla: Allowed SLA flags (``Ticket.sla_flag``; empty: any).
+        not_words: Words that must occur in neither.
+        statuses: Statuses that pass.
+        customers: Parts of the customer's name (``only``: any of them).
+        assignees: Logins that pass, ``-`` for unassigned tickets.
+        kinds: Contract kinds that pass.
+        sla: SLA flags (``Ticket.sla_flag``) that pass.
+        severities: Severities that pass.
+        works: Kinds of work that pass.
+        ids: Ticket ids that pass.
+        age: Bounds on the time since the ticket was opened (all must hold).
+        due: Bounds on the time until the queue's deadline (all must hold;
+            a ticket without a deadline passes none).
     """
 
     words: tuple[str, ...] = ()
-    statuses: frozenset[TicketStatus] = frozenset()
-    customer: str | None = None
-    assignee: str | None = None
-    kinds: frozenset[ContractKind] = frozenset()
-    sla: frozenset[str] = frozenset()
+    not_words: tuple[str, ...] = ()
+    statuses: Choice[TicketStatus] = field(default_factory=Choice)
+    customers: Choice[str] = field(default_factory=Choice)
+    assignees: Choice[str] = field(default_factory=Choice)
+    kinds: Choice[ContractKind] = field(default_factory=Choice)
+    sla: Choice[str] = field(default_factory=Choice)
+    severities: Choice[Severity] = field(default_factory=Choice)
+    works: Choice[TicketKind] = field(default_factory=Choice)
+    ids: Choice[int] = field(default_factory=Choice)
+    age: tuple[Bound, ...] = ()
+    due: tuple[Bound, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -66,17 +126,25 @@ class QueueFilter:
         haystack = f"{ticket.title}\n{ticket.customer_name}".lower()
         if any(word not in haystack for word in self.words):
             return False
-        if self.customer is not None and self.customer not in ticket.customer_name.lower():
+        if any(word in haystack for word in self.not_words):
             return False
-        if self.statuses and ticket.status not in self.statuses:
+        name = ticket.customer_name.lower()
+        if self.customers.only and not any(part in name for part in self.customers.only):
             return False
-        if self.kinds and ticket.contract_kind not in self.kinds:
+        if any(part in name for part in self.customers.never):
             return False
-        if self.assignee == UNASSIGNED and ticket.assignee is not None:
-            return False
-        if self.assignee not in (None, UNASSIGNED) and ticket.assignee != self.assignee:
-            return False
-        return not self.sla or ticket.sla_flag(now) in self.sla
+        due = ticket.next_due
+        return (
+            self.statuses.admits(ticket.status)
+            and self.kinds.admits(ticket.contract_kind)
+            and self.assignees.admits(ticket.assignee or UNASSIGNED)
+            and self.severities.admits(ticket.severity)
+            and self.works.admits(ticket.kind)
+            and self.ids.admits(ticket.id)
+            and (not self.sla or self.sla.admits(ticket.sla_flag(now)))
+            and all(b.admits(now - ticket.opened_at) for b in self.age)
+            and (not self.due or (due is not None and all(b.admits(due - now) for b in self.due)))
+        )
 
     @classmethod
     def parse(cls, text: str) -> QueueFilter:
@@ -90,15 +158,17 @@ class QueueFilter:
         except ValueError as exc:
             raise InvalidInputError(f"filter: {exc}") from None
         words: list[str] = []
-        statuses: set[TicketStatus] = set()
-        kinds: set[ContractKind] = set()
-        sla: set[str] = set()
-        customer: str | None = None
-        assignee: str | None = None
+        not_words: list[str] = []
+        sets: dict[str, tuple[set[object], set[object]]] = {
+            name: (set(), set()) for name in _PARSERS
+        }
+        bounds: dict[str, list[Bound]] = {"age": [], "due": []}
         for token in tokens:
-            key, sep, value = token.partition(":")
+            negated = len(token) > 1 and token[0] in NEGATIONS
+            body = token[1:] if negated else token
+            key, sep, value = body.partition(":")
             if not sep or not key:
-                words.append(token.lower())
+                (not_words if negated else words).append(body.lower())
                 continue
             name = _KEYS.get(key.lower())
             if name is None:
@@ -107,39 +177,61 @@ class QueueFilter:
             value = value.strip()
             if not value:
                 raise InvalidInputError(f"filter: {key}: needs a value")
-            if name == "status":
-                statuses.add(_status(value))
-            elif name == "kind":
-                kinds.add(_kind(value))
-            elif name == "sla":
-                if value.lower() not in SLA_FLAGS:
+            if name in bounds:
+                if negated:
                     raise InvalidInputError(
-                        f"filter: sla:{value} is not one of {', '.join(SLA_FLAGS)}"
+                        f"filter: {token}: write the other side instead of negating a bound"
                     )
-                sla.add(value.lower())
-            elif name == "customer":
-                customer = value.lower()
-            else:
-                assignee = value
+                bounds[name].append(_bound(name, value))
+                continue
+            parse_one = _PARSERS[name]
+            values = [v.strip() for v in value.split(",")]
+            if not all(values):
+                raise InvalidInputError(f"filter: {key}:{value}: an empty value between commas")
+            sets[name][1 if negated else 0].update(parse_one(v) for v in values)
+
+        def choice(name: str) -> Choice[object]:
+            only, never = sets[name]
+            return Choice(frozenset(only), frozenset(never))
+
         return cls(
             words=tuple(words),
-            statuses=frozenset(statuses),
-            customer=customer,
-            assignee=assignee,
-            kinds=frozenset(kinds),
-            sla=frozenset(sla),
+            not_words=tuple(not_words),
+            statuses=choice("status"),  # type: ignore[arg-type]
+            customers=choice("customer"),  # type: ignore[arg-type]
+            assignees=choice("assignee"),  # type: ignore[arg-type]
+            kinds=choice("kind"),  # type: ignore[arg-type]
+            sla=choice("sla"),  # type: ignore[arg-type]
+            severities=choice("severity"),  # type: ignore[arg-type]
+            works=choice("work"),  # type: ignore[arg-type]
+            ids=choice("id"),  # type: ignore[arg-type]
+            age=tuple(bounds["age"]),
+            due=tuple(bounds["due"]),
         )
 
 
-def _status(value: str) -> TicketStatus:
+def ticket_ref(text: str) -> int | None:
+    """The id of ``T-19`` or ``19`` typed alone, else ``None``."""
+    found = _TICKET_REF.fullmatch(text.strip())
+    return int(found.group(1)) if found else None
+
+
+def _one_of(
+    key: str, value: str, choices: Iterable[T], name: Callable[[T], Iterable[str]], label: str
+) -> T:
+    """The single choice one of whose names is ``value``, or starts with it."""
     wanted = value.lower().replace("-", "_")
-    matches = [s for s in TicketStatus if s.value == wanted] or [
-        s for s in TicketStatus if s.value.startswith(wanted)
-    ]
+    options = list(choices)
+    exact = [c for c in options if wanted in name(c)]
+    matches = exact or [c for c in options if any(n.startswith(wanted) for n in name(c))]
     if len(matches) != 1:
-        names = ", ".join(s.value for s in TicketStatus)
-        raise InvalidInputError(f"filter: status:{value} matches no single status ({names})")
+        names = ", ".join("/".join(name(c)) for c in options)
+        raise InvalidInputError(f"filter: {key}:{value} matches no single {label} ({names})")
     return matches[0]
+
+
+def _status(value: str) -> TicketStatus:
+    return _one_of("status", value, TicketStatus, lambda s: (s.value,), "status")
 
 
 def _kind(value: str) -> ContractKind:
@@ -149,3 +241,49 @@ def _kind(value: str) -> ContractKind:
             return kind
     names = ", ".join(f"{k.value} ({k.badge.lower()})" for k in ContractKind)
     raise InvalidInputError(f"filter: kind:{value} is not a contract kind ({names})")
+
+
+def _sla(value: str) -> str:
+    if value.lower() not in SLA_FLAGS:
+        raise InvalidInputError(f"filter: sla:{value} is not one of {', '.join(SLA_FLAGS)}")
+    return value.lower()
+
+
+def _severity(value: str) -> Severity:
+    return _one_of("severity", value, Severity, lambda s: (s.value.lower(), s.value[1]), "severity")
+
+
+def _work(value: str) -> TicketKind:
+    return _one_of("work", value, TicketKind, lambda k: (k.value,), "kind of work")
+
+
+def _id(value: str) -> int:
+    found = ticket_ref(value)
+    if found is None:
+        raise InvalidInputError(f"filter: id:{value} is not a ticket number (19 or T-19)")
+    return found
+
+
+def _bound(key: str, value: str) -> Bound:
+    if value[0] not in "<>":
+        raise InvalidInputError(f"filter: {key}:{value} needs < or > before the duration")
+    text = value[1:].strip().lower()
+    found = _DURATION.fullmatch(text)
+    if not text or found is None:
+        raise InvalidInputError(
+            f"filter: {key}:{value}: {text or 'nothing'} is not a duration (90m, 2h, 1d, 1h30m)"
+        )
+    days, hours, minutes = (int(g or 0) for g in found.groups())
+    return Bound(value[0] == "<", timedelta(days=days, hours=hours, minutes=minutes))
+
+
+_PARSERS: dict[str, Callable[[str], object]] = {
+    "status": _status,
+    "customer": str.lower,
+    "assignee": lambda v: v,
+    "kind": _kind,
+    "sla": _sla,
+    "severity": _severity,
+    "work": _work,
+    "id": _id,
+}

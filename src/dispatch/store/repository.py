@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import (
     column,
     func,
     literal,
+    not_,
     or_,
     select,
     table,
@@ -28,7 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from dispatch.domain.calendar import Calendar
 from dispatch.domain.errors import ConflictError, NotFoundError
-from dispatch.domain.filter import UNASSIGNED, QueueFilter
+from dispatch.domain.filter import UNASSIGNED, Choice, QueueFilter
 from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket, TicketStatus
 from dispatch.store import convert
 from dispatch.store.feed import announce_change
@@ -360,36 +361,29 @@ def _filtered(
     """``query`` narrowed to the open tickets that ``where`` lets through."""
     query = query.where(TicketRow.is_open == true())
     indexed_words = dialect == "sqlite"
-    needs_customer = (bool(where.words) and not indexed_words) or where.customer is not None
+    customers = where.customers
+    needs_customer = (bool(where.words or where.not_words) and not indexed_words) or customers
     if needs_customer:
         query = query.join(CustomerRow, CustomerRow.id == TicketRow.customer_id)
     for word in where.words:
-        if indexed_words:
-            query = query.where(_search_like(word))
-            continue
+        query = query.where(_word(word, indexed_words))
+    for word in where.not_words:
+        query = query.where(not_(_word(word, indexed_words)))
+    if customers.only:
         query = query.where(
-            or_(
-                TicketRow.title.icontains(word, autoescape=True),
-                CustomerRow.name.icontains(word, autoescape=True),
-            )
+            or_(*(CustomerRow.name.icontains(c, autoescape=True) for c in sorted(customers.only)))
         )
-    if where.customer is not None:
-        query = query.where(CustomerRow.name.icontains(where.customer, autoescape=True))
-    if where.statuses:
-        query = query.where(TicketRow.status.in_(sorted(s.value for s in where.statuses)))
+    for part in sorted(customers.never):
+        query = query.where(not_(CustomerRow.name.icontains(part, autoescape=True)))
+    query = _choice(query, TicketRow.status, where.statuses, lambda s: s.value)
+    query = _choice(query, TicketRow.severity, where.severities, lambda s: s.value)
+    query = _choice(query, TicketRow.kind, where.works, lambda k: k.value)
+    query = _choice(query, TicketRow.id, where.ids, int)
     if where.kinds:
-        kinds = sorted(k.value for k in where.kinds)
-        query = query.where(
-            TicketRow.contract_id.in_(select(ContractRow.id).where(ContractRow.kind.in_(kinds)))
-        )
-    if where.assignee == UNASSIGNED:
-        query = query.where(TicketRow.assignee_id.is_(None))
-    elif where.assignee is not None:
-        query = query.where(
-            TicketRow.assignee_id.in_(
-                select(TechnicianRow.id).where(TechnicianRow.login == where.assignee)
-            )
-        )
+        contracts = select(ContractRow.id)
+        query = _choice(query, TicketRow.contract_id, where.kinds, lambda k: k.value, contracts)
+    if where.assignees:
+        query = query.where(_assignees(where.assignees))
     if where.sla:
         waiting = TicketRow.status == TicketStatus.WAITING_CUSTOMER.value
         flags = {
@@ -399,8 +393,84 @@ def _filtered(
             "paused": waiting,
             "none": and_(TicketRow.queue_due == NO_DEADLINE, ~waiting),
         }
-        query = query.where(or_(*(flags[f] for f in sorted(where.sla))))
+        if where.sla.only:
+            query = query.where(or_(*(flags[f] for f in sorted(where.sla.only))))
+        for flag in sorted(where.sla.never):
+            query = query.where(not_(flags[flag]))
+    for bound in where.age:
+        since = now - bound.span
+        query = query.where(
+            TicketRow.opened_at > since if bound.below else TicketRow.opened_at < since
+        )
+    if where.due:
+        query = query.where(TicketRow.queue_due < NO_DEADLINE)
+    for bound in where.due:
+        until = now + bound.span
+        query = query.where(
+            TicketRow.queue_due < until if bound.below else TicketRow.queue_due > until
+        )
     return query
+
+
+def _word(word: str, indexed: bool) -> ColumnElement[bool]:
+    """Whether ``word`` occurs in the title or the customer's name."""
+    if indexed:
+        return _search_like(word)
+    return or_(
+        TicketRow.title.icontains(word, autoescape=True),
+        CustomerRow.name.icontains(word, autoescape=True),
+    )
+
+
+def _choice(
+    query: Select[Any],
+    col: Any,
+    choice: Choice[Any],
+    stored: Callable[[Any], Any],
+    through: Select[Any] | None = None,
+) -> Select[Any]:
+    """``query`` where ``column`` is one of ``choice.only`` and none of ``choice.never``.
+
+    ``through``: the values are those of another table's column, which
+    ``col`` refers to (the contract of a ticket, by the contract's kind).
+    """
+    for values, keep in ((choice.only, True), (choice.never, False)):
+        if not values:
+            continue
+        wanted = sorted(stored(v) for v in values)
+        if through is not None:
+            test = col.in_(through.where(ContractRow.kind.in_(wanted)))
+        else:
+            test = col.in_(wanted)
+        query = query.where(test if keep else not_(test))
+    return query
+
+
+def _assignees(assignees: Choice[str]) -> ColumnElement[bool]:
+    """The tickets whose assignee (``-``: none) ``assignees`` admits."""
+
+    def named(logins: frozenset[str]) -> ColumnElement[bool]:
+        tests = []
+        if UNASSIGNED in logins:
+            tests.append(TicketRow.assignee_id.is_(None))
+        names = sorted(logins - {UNASSIGNED})
+        if names:
+            tests.append(
+                TicketRow.assignee_id.in_(
+                    select(TechnicianRow.id).where(TechnicianRow.login.in_(names))
+                )
+            )
+        return or_(*tests)
+
+    clauses = []
+    if assignees.only:
+        clauses.append(named(assignees.only))
+    if assignees.never:
+        # NOT IN is unknown for a NULL assignee: an unassigned ticket stays unless "-" is named.
+        clauses.append(not_(named(assignees.never)))
+        if UNASSIGNED not in assignees.never:
+            clauses[-1] = or_(clauses[-1], TicketRow.assignee_id.is_(None))
+    return and_(*clauses)
 
 
 def _summarise(event: EventRow) -> str:

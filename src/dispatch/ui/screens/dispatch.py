@@ -32,6 +32,7 @@ from textual.widgets import Footer, Input
 
 from dispatch.domain.alerts import Alert
 from dispatch.domain.assign import Candidate
+from dispatch.domain.filter import QueueFilter
 from dispatch.domain.queue import explain_place
 from dispatch.services.runtime import Runtime
 from dispatch.services.tickets import TicketDetail
@@ -351,10 +352,14 @@ class DispatchScreen(DispatchChanges):
         self.query_one(TicketDetailPane).focus()
 
     def action_back(self) -> None:
-        """Back to the queue (and clear the filter line if it is being edited)."""
+        """Back to the queue; from the filter field, with the filter cleared."""
         bar = self.query_one(FilterBar)
         if bar.editing:
-            bar.stop_editing()
+            bar.clear()
+            if not self.filter.is_empty:
+                self.filter = QueueFilter()
+                queue = self.query_one(QueueView)
+                self._request_window(0, queue.cursor_id, reset=True)
             self._show_filter_line()
         self.remove_class("-show-detail")
         self.query_one(QueueView).focus()

@@ -11,7 +11,7 @@ from dispatch.domain.errors import DispatchError
 from dispatch.domain.filter import QueueFilter
 from dispatch.ui.safe import safe
 
-PLACEHOLDER = "filter: words, status:new, sla:breached, kind:sub, assignee:-"
+PLACEHOLDER = "filter: words, status:new,assigned sev:P1 due:<1h !assignee:- (escape clears)"
 
 
 class FilterBar(Vertical):
@@ -67,9 +67,12 @@ class FilterBar(Vertical):
         self.query_one("#filter-line", Static).display = False
         field.focus()
 
-    def stop_editing(self) -> None:
-        """Hide the field (the filter in force stays)."""
-        self.query_one("#filter", Input).display = False
+    def clear(self) -> None:
+        """Empty and hide the field: no filter is in force any more."""
+        field = self.query_one("#filter", Input)
+        field.value = ""
+        field.display = False
+        self.text = ""
 
     def show_line(self, matching: int, open_: int | None) -> None:
         """``filter: disk · 12 of 340 open (/ to change)`` while a filter is set."""
