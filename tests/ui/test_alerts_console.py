@@ -138,3 +138,35 @@ async def test_a_block_hours_balance_running_low_is_shown(
         await wait_for(pilot, lambda: any("Block hours low" in t for t in toasts(app)),
                        "the low-balance toast")  # fmt: skip
         assert any("BLK-2026-004: 3.0 of 20.0 h left" in t for t in toasts(app))
+
+
+async def test_the_alert_log_moves_like_every_list_and_reopens_as_it_was_left(
+    make_app: AppFactory, storage: Storage
+) -> None:
+    clock = FixedClock(NOW)
+    assert alerts.sweep_alerts(storage.reader(), storage.writer(), clock)  # before the start
+    app = make_app(clock=clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("exclamation_mark")
+        await settle(pilot)
+        log = current(app)
+        assert isinstance(log, AlertsScreen)
+        listed = log.query_one(OptionList)
+        assert listed.option_count > 3
+        await pilot.press("j", "j")
+        assert listed.highlighted == 2
+        await pilot.press("k")
+        assert listed.highlighted == 1
+        await pilot.press("G")
+        assert listed.highlighted == listed.option_count - 1
+        await pilot.press("g")
+        assert listed.highlighted == 0
+        await pilot.press("u", "escape")  # unacknowledged only, then back
+        await settle(pilot)
+        await pilot.press("exclamation_mark")
+        await settle(pilot)
+        again = current(app)
+        assert isinstance(again, AlertsScreen)
+        assert again.unacked_only
+        assert all(not a.acked for a in again.alerts)

@@ -88,6 +88,10 @@ async def test_cursor_keys(make_app: AppFactory, storage: Storage) -> None:
         assert view.cursor_row == view.total - 1
         await pilot.press("home")
         assert view.cursor_row == 0
+        await pilot.press("G")
+        assert view.cursor_row == view.total - 1
+        await pilot.press("g")
+        assert view.cursor_row == 0
         await pilot.press("down")
         await settle(pilot)
         detail = screen(app).detail

@@ -12,6 +12,8 @@ from dispatch.domain.model import Severity, Ticket, TicketStatus
 from dispatch.domain.ports import FixedClock
 from dispatch.services import audit, tickets
 from dispatch.ui.app import DispatchApp
+from dispatch.ui.commands import DispatchCommands
+from dispatch.ui.screens.alerts import AlertsScreen
 from dispatch.ui.screens.confirm import ConfirmModal
 from dispatch.ui.screens.dispatch import DispatchScreen
 from dispatch.ui.screens.new_ticket import NewTicketModal
@@ -304,3 +306,49 @@ async def test_severity_from_the_console_with_its_history_line(
         after = stored(storage, target.id)
         assert after.severity is other
         assert history(storage, target.id)[-1] == "ticket.severity"
+
+
+async def test_the_palette_has_every_keyed_action_with_its_current_keys(
+    make_app: AppFactory,
+) -> None:
+    app = make_app()
+    app.set_keymap({"take-ticket": "ctrl+t"})
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        commands = {c.title: c for c in DispatchCommands(app.screen).commands()}
+        for title in ("Alerts", "Dismiss", "Assign", "Status", "Severity", "Undo", "Quit", "Help"):
+            assert title in commands, sorted(commands)
+        assert commands["Take"].keys == ["^t"]
+        assert "(^t)" in commands["Take"].text
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"alerts")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AlertsScreen)
+
+
+async def test_x_dismisses_toasts_over_a_dialog(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        app.notify("Breach on T-1", timeout=600)
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, StatusModal)
+        assert toasts(app)
+        await pilot.press("x")
+        await pilot.pause()
+        assert toasts(app) == []
+        assert isinstance(app.screen, StatusModal)
+
+
+async def test_x_is_a_letter_in_a_text_field(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        app.notify("Breach on T-1", timeout=600)
+        await pilot.press("slash", *"fix x")
+        assert app.screen.query_one("#filter", Input).value == "fix x"
+        assert toasts(app)

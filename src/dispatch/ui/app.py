@@ -13,7 +13,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import HelpPanel
+from textual.widgets import HelpPanel, Input, TextArea
 
 from dispatch.domain.alerts import Alert
 from dispatch.domain.ports import Monitor
@@ -32,6 +32,15 @@ class DispatchApp(App[None]):
     COMMANDS = App.COMMANDS | {DispatchCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark,f1", "toggle_help", "Help", id="help", tooltip="Keys and help"),
+        Binding(
+            "x",
+            "dismiss_toasts",
+            "Dismiss",
+            show=False,
+            id="dismiss-toasts",
+            tooltip="Dismiss the toasts (also over a dialog)",
+            priority=True,  # modal screens see no other app binding; typing is spared below
+        ),
     ]
     """Global keys: help; Textual's own ``ctrl+q`` quits from anywhere (asking first when
     a draft would be lost), ``ctrl+c`` says so, ``ctrl+p`` opens the command palette.
@@ -88,6 +97,16 @@ class DispatchApp(App[None]):
 
         question = Content("Quit? What was typed in the open form is lost.")
         self.push_screen(ConfirmModal(question), answered)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``x`` is a letter, not a dismissal, while a text field has the focus."""
+        if action == "dismiss_toasts":
+            return not isinstance(self.focused, (Input, TextArea))
+        return True
+
+    def action_dismiss_toasts(self) -> None:
+        """Dismiss every toast (breach toasts stay until then), whatever screen is on top."""
+        self.clear_notifications()
 
     def action_toggle_help(self) -> None:
         """Show or hide the key help beside the focused widget."""

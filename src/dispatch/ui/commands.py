@@ -1,54 +1,72 @@
-"""The command palette (ctrl+p): the dispatcher's actions, in the same words as the keys."""
+"""The command palette (ctrl+p): every keyed action of the screen on top, with its current keys.
+
+Built from the live bindings of the screen and the app, so that a new key
+appears in the palette by itself and a remapped key shows its new key.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-COMMANDS: tuple[tuple[str, str, str], ...] = (
-    ("Assign technician", "screen.assign", "Choose a technician for the selected ticket (a)"),
-    ("Take ticket", "screen.take", "Assign the selected ticket to me (t)"),
-    ("Change status", "screen.change_status", "Waiting on customer, escalate, resolve... (s)"),
-    ("New ticket", "screen.new_ticket", "Open a ticket for a caller (n)"),
-    ("Explain SLA", "screen.explain", "Why the ticket is here; how its deadlines came (w)"),
-    ("Filter queue", "screen.filter", "Filter by words, status, SLA state, kind, assignee (/)"),
-    ("Ticket detail", "screen.open_detail", "Show the selected ticket (enter)"),
-    ("Reload", "screen.reload", "Read the queue again (r)"),
-    ("Help", "app.toggle_help", "Show the keys (F1, ?)"),
-)
+
+@dataclass
+class Command:
+    """One palette entry: a keyed action and every key it has now."""
+
+    title: str
+    action: str
+    help: str
+    keys: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The help line: what it does, then its keys."""
+        return f"{self.help} ({', '.join(self.keys)})" if self.help else ", ".join(self.keys)
 
 
 class DispatchCommands(Provider):
-    """The console's actions; only offered on the dispatcher's screen."""
+    """The actions bound to keys on the screen on top (and the app's own), by name."""
 
-    def _available(self) -> bool:
-        from dispatch.ui.screens.dispatch import DispatchScreen
-
-        return isinstance(self.screen, DispatchScreen)
+    def commands(self) -> list[Command]:
+        """The current screen's and the app's keyed actions, in binding order."""
+        found: dict[str, Command] = {}
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            if binding.system or not binding.id or active.node not in (self.screen, self.app):
+                continue
+            prefix = "app" if active.node is self.app else "screen"
+            action = binding.action if "." in binding.action else f"{prefix}.{binding.action}"
+            command = found.setdefault(
+                binding.id,
+                Command(binding.description or binding.id, action, binding.tooltip),
+            )
+            command.keys.append(self.app.get_key_display(binding))
+        return list(found.values())
 
     async def discover(self) -> Hits:
         """All commands, for an empty query."""
-        if not self._available():
-            return
-        for title, action, help_text in COMMANDS:
+        for command in self.commands():
             yield DiscoveryHit(
-                Content(title), partial(self.app.run_action, action), text=title, help=help_text
+                Content(command.title),
+                partial(self.app.run_action, command.action),
+                text=command.title,
+                help=command.text,
             )
 
     async def search(self, query: str) -> Hits:
-        """Commands matching ``query``."""
-        if not self._available():
-            return
+        """Commands whose title or help matches ``query``."""
         matcher = self.matcher(query)
-        for title, action, help_text in COMMANDS:
-            score = matcher.match(title)
+        for command in self.commands():
+            score = max(matcher.match(command.title), matcher.match(command.text) * 0.5)
             if score > 0:
                 yield Hit(
                     score,
-                    matcher.highlight(title),
-                    partial(self.app.run_action, action),
-                    text=title,
-                    help=help_text,
+                    matcher.highlight(command.title),
+                    partial(self.app.run_action, command.action),
+                    text=command.title,
+                    help=command.text,
                 )

@@ -22,6 +22,7 @@ from dispatch.domain.errors import DispatchError
 from dispatch.services import alerts
 from dispatch.services.runtime import Runtime
 from dispatch.ui.safe import clip, safe
+from dispatch.ui.widgets.nav_list import NavList
 
 SHOWN = 500
 """Alerts listed at most (the newest); ``dispatch alerts list`` prints them all."""
@@ -79,18 +80,19 @@ class AlertsScreen(Screen[int | None]):
             self.alert = alert
             super().__init__()
 
-    def __init__(self, runtime: Runtime, zone: ZoneInfo) -> None:
+    def __init__(self, runtime: Runtime, zone: ZoneInfo, *, unacked_only: bool = False) -> None:
         super().__init__()
         self.runtime = runtime
         self.zone = zone
-        self.unacked_only = False
+        self.unacked_only = unacked_only
+        """Only the alerts nobody acknowledged (the opener keeps the choice for next time)."""
         self.alerts: list[Alert] = []
 
     def compose(self) -> ComposeResult:
         """Title, the list, footer."""
         with Vertical(id="alerts-pane"):
             yield Label(id="alerts-title")
-            yield OptionList(id="alerts-list")
+            yield NavList(id="alerts-list")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

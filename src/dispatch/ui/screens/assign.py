@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from dispatch.domain.assign import Candidate
 from dispatch.domain.model import Ticket
 from dispatch.ui.safe import safe
+from dispatch.ui.widgets.nav_list import NavList
 from dispatch.ui.widgets.tech_panel import candidate_line
 
 
@@ -41,7 +42,7 @@ class AssignModal(ModalScreen[str | None]):
                 ),
                 id="assign-title",
             )
-            yield OptionList(
+            yield NavList(
                 *[
                     Option(candidate_line(c, i + 1), id=c.tech.login)
                     for i, c in enumerate(self._ranked)

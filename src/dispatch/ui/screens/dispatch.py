@@ -90,14 +90,6 @@ class DispatchScreen(DispatchChanges):
         ),
         Binding("escape", "back", "Back", show=False, id="back", tooltip="Back to the queue"),
         Binding("exclamation_mark", "alerts", "Alerts", id="show-alerts", tooltip="The alert log"),
-        Binding(
-            "x",
-            "dismiss_toasts",
-            "Dismiss",
-            show=False,
-            id="dismiss-toasts",
-            tooltip="Dismiss the alert toasts",
-        ),  # fmt: skip
         Binding("r", "reload", "Reload", show=False, id="reload", tooltip="Read everything again"),
         Binding("q", "app.quit", "Quit", id="quit", tooltip="Leave the console"),
     ]
@@ -114,6 +106,8 @@ class DispatchScreen(DispatchChanges):
         """Who else has the highlighted ticket open (shown over the queue)."""
         self._event_seen: int | None = None
         """The newest event this console has taken into account (``None``: not yet)."""
+        self._alerts_unacked_only = False
+        """Whether the alert log was left showing unacknowledged alerts only."""
 
     def compose(self) -> ComposeResult:
         """Header, queue pane, side pane, footer."""
@@ -372,12 +366,14 @@ class DispatchScreen(DispatchChanges):
             self.action_back()
 
     def action_alerts(self) -> None:
-        """The alert log: acknowledge, filter, jump to a ticket."""
-        self.app.push_screen(AlertsScreen(self.runtime, self.zone), self._jump_to)
+        """The alert log: acknowledge, filter, jump to a ticket (it opens as it was left)."""
+        log = AlertsScreen(self.runtime, self.zone, unacked_only=self._alerts_unacked_only)
 
-    def action_dismiss_toasts(self) -> None:
-        """Dismiss every toast (breach toasts stay until then)."""
-        self.app.clear_notifications()
+        def closed(ticket_id: int | None) -> None:
+            self._alerts_unacked_only = log.unacked_only
+            self._jump_to(ticket_id)
+
+        self.app.push_screen(log, closed)
 
     def _jump_to(self, ticket_id: int | None) -> None:
         self._load_alerts(self._alerts_seen)

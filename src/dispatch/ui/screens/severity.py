@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from dispatch.domain.model import Severity, Ticket
 from dispatch.ui.safe import safe
+from dispatch.ui.widgets.nav_list import NavList
 
 SEVERITY_HELP = {
     Severity.P1: "P1  critical",
@@ -50,7 +51,7 @@ class SeverityModal(ModalScreen[Severity | None]):
                     safe(self._ticket.title),
                 )
             )
-            yield OptionList(
+            yield NavList(
                 *[
                     Option(
                         Content(SEVERITY_HELP[s]), id=s.value, disabled=s is self._ticket.severity

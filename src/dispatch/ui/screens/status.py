@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from dispatch.domain.model import ALLOWED_TRANSITIONS, Ticket, TicketStatus
 from dispatch.ui.safe import safe
 from dispatch.ui.screens.confirm import ask_before_leaving
+from dispatch.ui.widgets.nav_list import NavList
 
 STATUS_KEYS = {
     TicketStatus.ASSIGNED: "a",
@@ -87,7 +88,7 @@ class StatusModal(ModalScreen[StatusRequest | None]):
                     safe(self._ticket.title),
                 )
             )
-            yield OptionList(
+            yield NavList(
                 *[
                     Option(
                         Content.assemble((f"{STATUS_KEYS[s]}  ", "bold"), STATUS_HELP[s]),

@@ -58,8 +58,8 @@ class QueueView(ScrollView, can_focus=True):
         Binding("down,j", "cursor(1)", "Down", show=False, id="queue.down", tooltip="Next ticket"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="queue.page-up"),
         Binding("pagedown", "page(1)", "Page down", show=False, id="queue.page-down"),
-        Binding("home", "jump(0)", "First", show=False, id="queue.first"),
-        Binding("end", "jump(-1)", "Last", show=False, id="queue.last"),
+        Binding("home,g", "jump(0)", "First", show=False, id="queue.first"),
+        Binding("end,G", "jump(-1)", "Last", show=False, id="queue.last"),
     ]
     """Cursor movement; ``enter`` belongs to the screen (open the detail)."""
 
