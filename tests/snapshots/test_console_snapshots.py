@@ -108,3 +108,8 @@ def test_filtered_breached(snap_compare: SnapCompare, make_app: AppFactory) -> N
     """
     keys = ["slash", *"sla:breached", "enter"]
     assert snap_compare(make_app(), terminal_size=DIALOG, run_before=after(*keys))
+
+
+def test_too_small(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """70x20: one centred line naming the size and the 80x24 it needs, nothing broken."""
+    assert snap_compare(make_app(), terminal_size=(70, 20), run_before=after())

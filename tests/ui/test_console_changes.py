@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList, Select
+from textual.widgets import Input, OptionList, Select, Static
 
 from dispatch.bootstrap import Storage
 from dispatch.domain.model import Severity, Ticket, TicketStatus
@@ -19,6 +19,7 @@ from dispatch.ui.screens.dispatch import DispatchScreen
 from dispatch.ui.screens.new_ticket import NewTicketModal
 from dispatch.ui.screens.severity import SeverityModal
 from dispatch.ui.screens.status import STATUS_KEYS, StatusModal
+from dispatch.ui.screens.too_small import TooSmallScreen
 from tests.conftest import NOW
 from tests.ui.conftest import AppFactory
 from tests.ui.test_console import queue, screen, settle
@@ -30,6 +31,11 @@ def stored(storage: Storage, ticket_id: int) -> Ticket:
 
 def history(storage: Storage, ticket_id: int) -> list[str]:
     return [e.action for e in audit.read_log(storage.reader(), ticket_id=ticket_id)]
+
+
+def current(app: DispatchApp) -> object:
+    """The screen on top (typed loosely: it changes under the test)."""
+    return app.screen
 
 
 def toasts(app: DispatchApp) -> list[str]:
@@ -352,3 +358,35 @@ async def test_x_is_a_letter_in_a_text_field(make_app: AppFactory) -> None:
         await pilot.press("slash", *"fix x")
         assert app.screen.query_one("#filter", Input).value == "fix x"
         assert toasts(app)
+
+
+async def test_below_80x24_one_line_says_so_and_the_dialog_beneath_is_kept(
+    make_app: AppFactory,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("s", "tab", "tab", *"half typed")
+        dialog = app.screen
+        assert isinstance(dialog, StatusModal)
+        await pilot.resize_terminal(79, 24)
+        await pilot.pause()
+        assert isinstance(app.screen, TooSmallScreen)
+        line = str(app.screen.query_one(Static).render())
+        assert "79x24" in line
+        assert "at least 80x24" in line
+        await pilot.press("y", "enter")  # nothing happens while it cannot be seen
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert current(app) is dialog
+        assert dialog.query_one("#status-note", Input).value == "half typed"
+
+
+async def test_a_console_started_too_small_shows_the_line_first(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(60, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, TooSmallScreen)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert isinstance(app.screen, DispatchScreen)

@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import HelpPanel, Input, TextArea
 
@@ -22,6 +24,7 @@ from dispatch.ui.commands import DispatchCommands
 from dispatch.ui.messages import AlertsRaised
 from dispatch.ui.screens.confirm import ConfirmModal, drafts
 from dispatch.ui.screens.dispatch import DispatchScreen
+from dispatch.ui.screens.too_small import TooSmallScreen, too_small
 
 
 class DispatchApp(App[None]):
@@ -66,6 +69,19 @@ class DispatchApp(App[None]):
         """Start the background watch (it needs the running loop) once the screen is up."""
         if self.monitor is not None:
             self.call_after_refresh(self.monitor.start)
+        self._fit_screen()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Below the console's minimum size, one line says so (and goes when it fits)."""
+        self._fit_screen(event.size)
+
+    def _fit_screen(self, size: Size | None = None) -> None:
+        size = size or self.size
+        shown = isinstance(self.screen, TooSmallScreen)
+        if too_small(size) and not shown:
+            self.push_screen(TooSmallScreen())
+        elif shown and not too_small(size):
+            self.pop_screen()
 
     def on_unmount(self) -> None:
         """Stop the watch and give its lease up."""
