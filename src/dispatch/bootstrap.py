@@ -104,6 +104,17 @@ def build_monitor(
     )
 
 
+def check_console_settings(settings: Settings) -> None:
+    """Refuse a console that would misbehave (a broken ``[keys]`` remap), opening nothing.
+
+    Raises:
+        InvalidInputError: Each problem on its own line, with the file and line.
+    """
+    from dispatch.ui.keymap import check_keymap
+
+    check_keymap(settings.keymap, path=settings.config_path, lines=settings.keymap_lines)
+
+
 def build_app(
     settings: Settings,
     *,
@@ -122,6 +133,7 @@ def build_app(
         start_scheduler: Run the breach sweep in the console (off in tests
             that drive sweeps themselves, and in snapshots).
     """
+    check_console_settings(settings)
     storage = storage or open_storage(settings.db_url)
     runtime = build_runtime(settings, storage, clock=clock)
     monitor = build_monitor(settings, runtime) if start_scheduler else None

@@ -92,6 +92,8 @@ class Settings:
         calendars: Calendars defined in the file's ``[calendars.NAME]`` tables.
         keymap: Console key bindings remapped by id (``[keys]`` table), e.g.
             ``{"take-ticket": "ctrl+t"}``.
+        keymap_lines: The line of the file each ``keymap`` entry is on, for
+            errors (checked against the console's bindings at start).
         alerts: The ``[alerts]`` table.
         notify: The ``[notify]`` table: targets, technicians' addresses,
             escalation (URLs are ``Secret``: they never print).
@@ -103,6 +105,7 @@ class Settings:
     user: str
     calendars: Mapping[str, Calendar] = field(default_factory=dict)
     keymap: Mapping[str, str] = field(default_factory=dict)
+    keymap_lines: Mapping[str, int] = field(default_factory=dict)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     notify: NotifyPolicy = field(default_factory=NotifyPolicy)
 
@@ -163,9 +166,29 @@ def load_settings(*, db: str | None = None, environ: Mapping[str, str] | None = 
         user=current_user(),
         calendars=_calendars(data.get("calendars", {}), path),
         keymap=_keymap(data.get("keys", {}), path),
+        keymap_lines=table_lines(path, "keys") if path.is_file() else {},
         alerts=_alerts(data.get("alerts", {}), path),
         notify=_notify(data.get("notify", {}), path, env),
     )
+
+
+def table_lines(path: Path, table: str) -> dict[str, int]:
+    """The line number of each ``key = value`` of ``[table]`` in a TOML file (for errors).
+
+    A plain scan: TOML's parser gives no positions. Quoted keys are unquoted;
+    a key the scan cannot place is simply missing (its error names no line).
+    """
+    lines: dict[str, int] = {}
+    inside = False
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        text = line.strip()
+        if text.startswith("["):
+            inside = text.strip("[] \t") == table
+            continue
+        key, sep, _ = text.partition("=")
+        if inside and sep and not text.startswith("#"):
+            lines.setdefault(key.strip().strip("\"'"), number)
+    return lines
 
 
 def _keymap(raw: Any, path: Path) -> dict[str, str]:

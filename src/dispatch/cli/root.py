@@ -205,7 +205,8 @@ class DispatchGroup(click.Group):
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"dispatch: error: {printable(message)}", err=True)
+    """``dispatch: error: ...``; a message of several problems keeps one line each."""
+    click.echo(f"dispatch: error: {printable(message, keep_newlines=True)}", err=True)
     sys.exit(code)
 
 
@@ -221,10 +222,16 @@ def cli(ctx: click.Context) -> None:
 
 def open_console(ctx: click.Context) -> None:
     """Open the console on the database the options and settings name."""
-    from dispatch.bootstrap import build_app, freeze_startup_heap, open_storage
+    from dispatch.bootstrap import (
+        build_app,
+        check_console_settings,
+        freeze_startup_heap,
+        open_storage,
+    )
     from dispatch.config import load_settings
 
     settings = load_settings(db=ctx.ensure_object(dict).get("db"))
+    check_console_settings(settings)  # a broken keymap: refused before the database is touched
     storage = open_storage(settings.db_url)
     try:
         app = build_app(settings, storage=storage)
