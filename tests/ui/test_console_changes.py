@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Select, Static
 
@@ -390,3 +391,26 @@ async def test_a_console_started_too_small_shows_the_line_first(make_app: AppFac
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert isinstance(app.screen, DispatchScreen)
+
+
+async def test_no_color_keeps_every_state_apart_by_symbol_and_weight(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert app.no_color
+        view = queue(app)
+        styles = {
+            flag: view.get_component_rich_style(f"queue--{flag}")
+            for flag in ("breached", "warning", "ok", "paused")
+        }
+        assert styles["breached"].bold
+        assert styles["warning"].underline
+        assert styles["paused"].dim
+        assert not styles["ok"].bold
+        assert not styles["ok"].underline
+        assert view.get_component_rich_style("queue--cursor").reverse
+        symbols = {view._format(t, t.sla_flag(NOW), 100)[0] for t in view._rows.values()}  # noqa: SLF001
+        assert {"✖", "▲", "‖"} <= symbols
