@@ -15,11 +15,13 @@ from zoneinfo import ZoneInfo
 
 from dispatch.domain.alerts import Alert
 from dispatch.domain.calendar import WEEKDAYS, Calendar, DayPlan, format_clock, zone
-from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
+from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket, TicketStatus
 from dispatch.domain.queue import describe_wait
 from dispatch.domain.sla import ClockReading, SlaState
 from dispatch.domain.text import printable
 from dispatch.services.tickets import TicketDetail
+
+UTC = ZoneInfo("UTC")
 
 
 def iso(value: datetime | None) -> str | None:
@@ -119,15 +121,63 @@ def event_json(event: Event) -> dict[str, Any]:
     }
 
 
+CHANGE_FIELDS = {
+    "status": "status",
+    "assignee": "assignee",
+    "severity": "severity",
+    "bug_ref": "bug",
+    "first_response_at": "first response",
+    "resolved_at": "resolved",
+    "response_due": "response due",
+    "resolution_due": "resolution due",
+}
+"""How a recorded change names its fields, in this order (others follow by name)."""
+
+
+def recorded_value(field: str, value: object, tz: ZoneInfo) -> str:
+    """A value a change recorded, as people read it: a status's name, a time to the minute."""
+    if value is None or value == "":
+        return "—"
+    if field == "status":
+        try:
+            return TicketStatus(str(value)).label
+        except ValueError:
+            return str(value)
+    if field.endswith(("_at", "_due")) and isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    return str(value)
+
+
+def change_text(event: Event, tz: ZoneInfo, *, changed_only: bool = False) -> str:
+    """``status assigned → in progress, first response — → 2026-11-23 10:45 UTC``.
+
+    ``changed_only`` leaves out what an event recorded without a before (the
+    fields of a ticket as it was opened). Descriptions are never repeated.
+    """
+    order = list(CHANGE_FIELDS)
+    parts = []
+    for key in sorted(event.after, key=lambda k: (order.index(k) if k in order else 99, k)):
+        if key == "description" or (changed_only and key not in event.before):
+            continue
+        name, after = CHANGE_FIELDS.get(key, key), recorded_value(key, event.after[key], tz)
+        if key in event.before:
+            parts.append(f"{name} {recorded_value(key, event.before[key], tz)} → {after}")
+        else:
+            parts.append(f"{name} {after}")
+    return ", ".join(parts)
+
+
 def audit_table(events: Sequence[Event]) -> str:
     """Events oldest first: when, who, what, on which ticket, the change."""
     rows = []
     for e in events:
-        change = ", ".join(
-            f"{key} {e.before.get(key, '—')} → {value}" if key in e.before else f"{key} {value}"
-            for key, value in e.after.items()
-            if key not in {"description"}
-        )
+        change = change_text(e, UTC)
         rows.append(
             [
                 e.at.strftime("%Y-%m-%d %H:%M:%S UTC"),
@@ -255,7 +305,7 @@ def queue_table(tickets: Sequence[Ticket], now: datetime) -> str:
             t.ref,
             t.contract_kind.badge,
             t.severity.value,
-            t.status.value,
+            t.status.label,
             clip(t.customer_name, 24),
             clip(t.assignee or "-", 12),
             due_text(t, now),
@@ -363,7 +413,7 @@ def detail_text(detail: TicketDetail, now: datetime) -> str:
         f"customer     {clip(detail.customer.name, 80)} ({detail.customer.timezone})",
         f"contract     {clip(c.name, 40)}: {c.kind.label}, priority {c.priority_rank}",
         f"severity     {t.severity.value}    kind {t.kind.value}    channel {t.channel.value}",
-        f"status       {t.status.value}" + (f" (bug {clip(t.bug_ref, 60)})" if t.bug_ref else ""),
+        f"status       {t.status.label}" + (f" (bug {clip(t.bug_ref, 60)})" if t.bug_ref else ""),
         f"assignee     {clip(t.assignee or '-', 40)}",
         f"on site      {'yes' if t.needs_onsite else 'no'}",
         f"skills       {clip(', '.join(sorted(t.skills)) or '-', 80)}",
@@ -381,7 +431,7 @@ def detail_text(detail: TicketDetail, now: datetime) -> str:
         "history:",
     ]
     for e in detail.events:
-        change = ", ".join(f"{k}: {e.before.get(k, '-')} -> {e.after[k]}" for k in sorted(e.after))
+        change = change_text(e, UTC)
         note = f" — {e.note}" if e.note else ""
         lines.append("  " + clip(f"{when(e.at)}  {e.actor}  {e.action}  {change}{note}", 200))
     return "\n".join(lines)

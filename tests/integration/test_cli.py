@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import re
 from pathlib import Path
 from typing import Any
 
@@ -182,7 +183,12 @@ def test_ticket_add_show_assign_status(demo_db: str) -> None:
     )
     assert moved.exit_code == 0, moved.stderr
     text = CliRunner().invoke(cli, ["ticket", "show", tid, "--db", demo_db]).stdout
-    assert "escalated_dev (bug DEV-77)" in text
+    assert "status       escalated (bug DEV-77)" in text  # one name per status
+    history = text.split("history:")[1]
+    assert "status assigned → escalated" in history
+    assert "bug — → DEV-77" in history
+    assert "escalated_dev" not in history
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d", history)  # minutes, not microseconds
     assert "Line 3 stopped at 07:10." in text
 
 

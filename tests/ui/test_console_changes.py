@@ -217,10 +217,12 @@ async def test_every_status_has_a_fixed_letter_and_place(
         await pilot.press("s", "p")
         await settle(pilot)
         assert stored(storage, target.id).status is TicketStatus.IN_PROGRESS
+        pane = str(app.screen.query_one("#detail-body").render())
+        assert "status new → in progress, first response — → 2026-11-23" in pane
         await pilot.press("s", "p")  # already in progress: refused in the dialog
         await pilot.pause()
         assert isinstance(app.screen, StatusModal)
-        assert "already in_progress" in str(app.screen.query_one("#status-error").render())
+        assert "already in progress" in str(app.screen.query_one("#status-error").render())
         await pilot.press("w")
         await settle(pilot)
         assert stored(storage, target.id).status is TicketStatus.WAITING_CUSTOMER

@@ -158,3 +158,11 @@ def test_workflow_transitions() -> None:
     assert TicketStatus.CLOSED not in ALLOWED_TRANSITIONS[TicketStatus.IN_PROGRESS]
     for status, allowed in ALLOWED_TRANSITIONS.items():
         assert status not in allowed
+
+
+def test_every_status_has_one_name_for_people() -> None:
+    labels = {s: s.label for s in TicketStatus}
+    assert labels[TicketStatus.IN_PROGRESS] == "in progress"
+    assert labels[TicketStatus.WAITING_CUSTOMER] == "waiting"
+    assert labels[TicketStatus.ESCALATED_DEV] == "escalated"
+    assert len(set(labels.values())) == len(labels)

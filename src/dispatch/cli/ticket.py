@@ -166,7 +166,7 @@ def ticket_status(
             if_version=if_version,
             calendars=rt.calendars,
         )
-    say(f"{stored.ref} is {stored.status.value} (version {stored.version})")
+    say(f"{stored.ref} is {stored.status.label} (version {stored.version})")
 
 
 @ticket.command("severity")

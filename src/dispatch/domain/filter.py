@@ -220,7 +220,7 @@ def _one_of(
     key: str, value: str, choices: Iterable[T], name: Callable[[T], Iterable[str]], label: str
 ) -> T:
     """The single choice one of whose names is ``value``, or starts with it."""
-    wanted = value.lower().replace("-", "_")
+    wanted = value.lower().replace("-", "_").replace(" ", "_")
     options = list(choices)
     exact = [c for c in options if wanted in name(c)]
     matches = exact or [c for c in options if any(n.startswith(wanted) for n in name(c))]
@@ -231,7 +231,9 @@ def _one_of(
 
 
 def _status(value: str) -> TicketStatus:
-    return _one_of("status", value, TicketStatus, lambda s: (s.value,), "status")
+    return _one_of(
+        "status", value, TicketStatus, lambda s: (s.value, s.label.replace(" ", "_")), "status"
+    )
 
 
 def _kind(value: str) -> ContractKind:

@@ -140,6 +140,15 @@ class TicketStatus(enum.StrEnum):
         return self not in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
     @property
+    def label(self) -> str:
+        """The status's one name on every screen and in text output.
+
+        The value (``in_progress``) stays the stable key of JSON, the database
+        and command-line options.
+        """
+        return _STATUS_LABELS[self]
+
+    @property
     def counts_as_response(self) -> bool:
         """Whether entering this status is a reaction to the customer.
 
@@ -147,6 +156,16 @@ class TicketStatus(enum.StrEnum):
         """
         return self in _RESPONSE_STATUSES
 
+
+_STATUS_LABELS = {
+    TicketStatus.NEW: "new",
+    TicketStatus.ASSIGNED: "assigned",
+    TicketStatus.IN_PROGRESS: "in progress",
+    TicketStatus.WAITING_CUSTOMER: "waiting",
+    TicketStatus.ESCALATED_DEV: "escalated",
+    TicketStatus.RESOLVED: "resolved",
+    TicketStatus.CLOSED: "closed",
+}
 
 _RESPONSE_STATUSES = frozenset(
     {

@@ -178,7 +178,7 @@ def assign_technician(
         expected = ticket.version if if_version is None else if_version
         tech = uow.directory.technician(login)
         if not ticket.is_open:
-            raise InvalidInputError(f"{ticket.ref} is {ticket.status.value}; reopen it first")
+            raise InvalidInputError(f"{ticket.ref} is {ticket.status.label}; reopen it first")
         status = TicketStatus.ASSIGNED if ticket.status is TicketStatus.NEW else ticket.status
         if ticket.assignee == tech.login and status is ticket.status:
             uow.tickets.check_version(ticket.id, expected)  # stale: a conflict, not a no-op
@@ -263,11 +263,11 @@ def change_status(
         expected = ticket.version if if_version is None else if_version
         if status is ticket.status:
             uow.tickets.check_version(ticket.id, expected)  # stale: a conflict, not a no-op
-            raise InvalidInputError(f"{ticket.ref} is already {status.value}")
+            raise InvalidInputError(f"{ticket.ref} is already {status.label}")
         if status not in ALLOWED_TRANSITIONS[ticket.status]:
-            allowed = ", ".join(sorted(s.value for s in ALLOWED_TRANSITIONS[ticket.status]))
+            allowed = ", ".join(sorted(s.label for s in ALLOWED_TRANSITIONS[ticket.status]))
             raise InvalidInputError(
-                f"{ticket.ref} cannot go from {ticket.status.value} to {status.value}"
+                f"{ticket.ref} cannot go from {ticket.status.label} to {status.label}"
                 f" (allowed: {allowed or 'none, it is closed'})"
             )
         first_response = ticket.first_response_at
@@ -350,7 +350,7 @@ def change_severity(
             uow.tickets.check_version(ticket.id, expected)  # stale: a conflict, not a no-op
             raise InvalidInputError(f"{ticket.ref} is already {severity.value}")
         if not ticket.is_open:
-            raise InvalidInputError(f"{ticket.ref} is {ticket.status.value}; reopen it first")
+            raise InvalidInputError(f"{ticket.ref} is {ticket.status.label}; reopen it first")
         stored = deadlines.store_recomputed(
             uow,
             clock,

@@ -376,7 +376,7 @@ class DispatchWorkers(Screen[None]):
                 if_version=ticket.version,
                 calendars=rt.calendars,
             ),
-            f"is now {request.status.value}",
+            f"is now {request.status.label}",
             before=ticket,
         )
 

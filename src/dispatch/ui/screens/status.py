@@ -38,8 +38,8 @@ STATUS_KEYS = {
 STATUS_HELP = {
     TicketStatus.ASSIGNED: "assigned: a technician has it, not started",
     TicketStatus.IN_PROGRESS: "in progress: working on it (counts as the first response)",
-    TicketStatus.WAITING_CUSTOMER: "waiting on the customer: pauses the SLA clocks",
-    TicketStatus.ESCALATED_DEV: "escalate to development: needs a bug reference",
+    TicketStatus.WAITING_CUSTOMER: "waiting: on the customer, pauses the SLA clocks",
+    TicketStatus.ESCALATED_DEV: "escalated: to development, needs a bug reference",
     TicketStatus.RESOLVED: "resolved: stops the resolution clock",
     TicketStatus.CLOSED: "closed: final",
 }
@@ -66,7 +66,7 @@ class StatusModal(ModalScreen[StatusRequest | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="status.cancel", tooltip="Change nothing"),
         *[
-            Binding(key, f"pick('{status.value}')", status.value, show=False, id=f"status.{key}")
+            Binding(key, f"pick('{status.value}')", status.label, show=False, id=f"status.{key}")
             for status, key in STATUS_KEYS.items()
         ],
     ]
@@ -84,7 +84,7 @@ class StatusModal(ModalScreen[StatusRequest | None]):
                 Content.assemble(
                     ("Status of ", "bold"),
                     self._ticket.ref,
-                    f" (now {self._ticket.status.value}) ",
+                    f" (now {self._ticket.status.label}) ",
                     safe(self._ticket.title),
                 )
             )
@@ -140,8 +140,8 @@ class StatusModal(ModalScreen[StatusRequest | None]):
 
     def _refusal(self, status: TicketStatus) -> str:
         if status is self._ticket.status:
-            return f"{self._ticket.ref} is already {status.value}"
-        return f"{self._ticket.ref} cannot go from {self._ticket.status.value} to {status.value}"
+            return f"{self._ticket.ref} is already {status.label}"
+        return f"{self._ticket.ref} cannot go from {self._ticket.status.label} to {status.label}"
 
     @on(OptionList.OptionSelected, "#status-list")
     def _chosen(self, _event: OptionList.OptionSelected) -> None:

@@ -29,16 +29,6 @@ from dispatch.ui.safe import clip
 FLAG_SYMBOL = {"breached": "✖", "warning": "▲", "ok": "●", "paused": "‖", "none": "·"}
 """A symbol per SLA flag, so that states read without colour."""
 
-STATUS_SHORT = {
-    TicketStatus.NEW: "new",
-    TicketStatus.ASSIGNED: "assigned",
-    TicketStatus.IN_PROGRESS: "working",
-    TicketStatus.WAITING_CUSTOMER: "waiting",
-    TicketStatus.ESCALATED_DEV: "escalated",
-    TicketStatus.RESOLVED: "resolved",
-    TicketStatus.CLOSED: "closed",
-}
-
 
 def due_cell(ticket: Ticket, now: datetime) -> str:
     """Time to the nearest running deadline: ``1h 12m``, ``-5m``; or why there is none."""
@@ -233,7 +223,7 @@ class QueueView(ScrollView, can_focus=True):
             ticket.contract_kind.badge.ljust(4),
             ticket.severity.value.ljust(3),
             due_cell(ticket, self.now).rjust(8),
-            STATUS_SHORT[ticket.status].ljust(9),
+            ticket.status.label.ljust(11),
             clip(ticket.assignee or "—", 9).ljust(9),
         ]
         head = " ".join(fixed)
@@ -247,7 +237,7 @@ class QueueView(ScrollView, can_focus=True):
     @staticmethod
     def header_text(width: int) -> str:
         """The column titles, aligned with ``_format``."""
-        head = " ".join(["S", "Ticket ", "Kind", "Sev", "     Due", "Status   ", "Assignee "])
+        head = " ".join(["S", "Ticket ", "Kind", "Sev", "     Due", "Status     ", "Assignee "])
         rest = max(width - len(head) - 2, 0)
         customer_width = max(min(26, rest // 3), 8) if rest > 20 else 0
         if customer_width:

@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from dispatch.domain.model import ContractKind
-from dispatch.formats import sla_text
+from dispatch.formats import change_text, sla_text
 from dispatch.services.tickets import TicketDetail
 from dispatch.ui.safe import safe
 
@@ -96,7 +96,7 @@ class TicketDetailPane(VerticalScroll, can_focus=True):
             ),
             Content.assemble(
                 ("Status    ", field),
-                t.status.value,
+                t.status.label,
                 Content.assemble(("  bug ", "dim"), safe(t.bug_ref)) if t.bug_ref else "",
             ),
             Content.assemble(("Assignee  ", field), safe(t.assignee or "— (unassigned)")),
@@ -112,11 +112,7 @@ class TicketDetailPane(VerticalScroll, can_focus=True):
             Content.styled("History", "bold underline"),
         ]
         for event in list(detail.events)[-MAX_EVENTS:]:
-            change = ", ".join(
-                f"{k} {event.before.get(k) or '—'}→{event.after[k] or '—'}"
-                for k in sorted(event.after)
-                if k in event.before
-            )
+            change = change_text(event, self._zone, changed_only=True)
             lines.append(
                 Content.assemble(
                     (self._when(event.at), "dim"),
