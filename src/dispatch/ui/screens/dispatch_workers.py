@@ -66,6 +66,13 @@ class WindowRequest:
     jump: bool = False
 
 
+READ_GROUPS = frozenset({"window", "stats", "detail", "presence", "changes", "alerts"})
+"""The worker groups that only read (a failed write is always said at once)."""
+
+READ_FAILURE_GRACE = 1.0
+"""Seconds a failed read waits for the feed to say the database is gone before it toasts."""
+
+
 class DispatchWorkers(Screen[None]):
     """The dispatcher's screen's reads and writes, each in a thread worker posting a message."""
 
@@ -193,6 +200,14 @@ class DispatchWorkers(Screen[None]):
         error = event.worker.error
         if self._offline and isinstance(error, StorageUnavailableError):
             return  # said once already ("Live updates paused")
+        if isinstance(error, StorageUnavailableError) and event.worker.group in READ_GROUPS:
+            # A read that lost the database before the feed noticed: ask the feed at once,
+            # and toast only if it does not find the database gone (it says so once).
+            self._check_feed()
+            self.set_timer(
+                READ_FAILURE_GRACE, lambda: None if self._offline else toast_failed(self, error)
+            )
+            return
         toast_failed(self, error)
 
     @on(FeedLost)
