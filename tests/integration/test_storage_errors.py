@@ -10,8 +10,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
+from dispatch.bootstrap import Storage
 from dispatch.cli import cli
+from dispatch.domain.errors import InvalidInputError, StorageUnavailableError
 
 
 def one_line(result: Result, code: int) -> str:
@@ -162,3 +166,18 @@ def test_a_huge_duration_in_a_case_file_is_malformed_and_the_rest_still_run(
     lines = result.stdout.strip().splitlines()
     assert sum("malformed" in line for line in lines) == 4, lines
     assert lines[-1].endswith("1 passed, 4 failed")
+
+
+def test_a_rollback_on_a_lost_connection_leaves_as_one_storage_error(
+    seeded: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Leaving a unit of work rolls back; on a dead connection that fails as well."""
+
+    def lost(self: Session) -> None:
+        raise OperationalError("ROLLBACK", {}, Exception("the connection is lost"))
+
+    monkeypatch.setattr(Session, "rollback", lost)
+    with pytest.raises(StorageUnavailableError, match="the connection is lost"), seeded.reader():
+        pass
+    with pytest.raises(InvalidInputError, match="the block's own"), seeded.reader():
+        raise InvalidInputError("the block's own")

@@ -68,10 +68,17 @@ class SqlUnitOfWork:
     ) -> None:
         session = self._require()
         try:
-            session.rollback()
-        finally:
-            session.close()
-            self._session = None
+            try:
+                session.rollback()
+            finally:
+                session.close()
+                self._session = None
+        except SQLAlchemyError as failed:
+            # On a lost connection the rollback fails too. An error of the block's own
+            # says more (it goes on as it is); else the failure leaves translated.
+            if exc is not None and not isinstance(exc, SQLAlchemyError):
+                return
+            raise translate(exc if isinstance(exc, SQLAlchemyError) else failed) from None
         if isinstance(exc, SQLAlchemyError):
             raise translate(exc) from None
 
