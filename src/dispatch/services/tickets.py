@@ -278,26 +278,18 @@ def change_status(
             resolved_at = now
         elif status.is_open:
             resolved_at = None
-        contract = uow.directory.contract(ticket.contract_id)
-        customer = uow.directory.customer(ticket.customer_id)
         history = [
             *status_history(ticket, uow.events.for_ticket(ticket.id)),
             StatusChange(now, status),
         ]
-        due = deadlines.engine(uow, contract, customer, calendars).deadlines(
-            ticket.severity, ticket.opened_at, history
-        )
-        changed = replace(
+        moved = replace(
             ticket,
             status=status,
             first_response_at=first_response,
             resolved_at=resolved_at,
             bug_ref=bug or ticket.bug_ref,
-            response_due=due.response,
-            resolution_due=due.resolution,
-            response_warn_at=due.response_warn,
-            resolution_warn_at=due.resolution_warn,
         )
+        changed = deadlines.recomputed(uow, moved, history, calendars)
         stored = uow.tickets.update(changed, expected)
         before, after = audit.diff(
             ticket,

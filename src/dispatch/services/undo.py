@@ -72,18 +72,7 @@ def undo_change(
             resolved_at = now if restored.status is TicketStatus.RESOLVED else None
             restored = replace(restored, resolved_at=resolved_at)
             history.append(StatusChange(now, restored.status))
-        contract = uow.directory.contract(ticket.contract_id)
-        customer = uow.directory.customer(ticket.customer_id)
-        due = deadlines.engine(uow, contract, customer, calendars).deadlines(
-            restored.severity, ticket.opened_at, history
-        )
-        restored = replace(
-            restored,
-            response_due=due.response,
-            resolution_due=due.resolution,
-            response_warn_at=due.response_warn,
-            resolution_warn_at=due.resolution_warn,
-        )
+        restored = deadlines.recomputed(uow, restored, history, calendars)
         stored = uow.tickets.update(restored, change.after.version)
         before, after = audit.diff(
             ticket, stored, (*UNDONE_FIELDS, "resolved_at", "response_due", "resolution_due")
