@@ -160,4 +160,4 @@ async def test_the_console_pauses_live_updates_once_and_shows_what_changed_meanw
         titles = [n.title for n in app._notifications]  # noqa: SLF001
         assert titles.count("Live updates paused") == 1, titles
         assert titles.count("Live updates back") == 1, titles
-        assert "Not done" not in titles
+        assert "Not done" not in titles, [n.message for n in app._notifications]  # noqa: SLF001

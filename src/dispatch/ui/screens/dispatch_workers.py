@@ -72,6 +72,10 @@ READ_GROUPS = frozenset({"window", "stats", "detail", "presence", "changes", "al
 READ_FAILURE_GRACE = 1.0
 """Seconds a failed read waits for the feed to say the database is gone before it toasts."""
 
+READ_FAILURE_QUIET = 5.0
+"""A read failing this close to the feed losing or finding the database is not toasted
+(it was part of that outage, said once already)."""
+
 
 class DispatchWorkers(Screen[None]):
     """The dispatcher's screen's reads and writes, each in a thread worker posting a message."""
@@ -189,6 +193,8 @@ class DispatchWorkers(Screen[None]):
         """Whether the feed's last look failed (changed under ``_feed_lock`` only)."""
         self._offline = False
         """Whether the feed lost the database (reads failing meanwhile are not toasted)."""
+        self._feed_changed_at = float("-inf")
+        """When the feed last lost or found the database (``time.monotonic``)."""
 
     # --- failures -----------------------------------------------------------------------
 
@@ -203,22 +209,28 @@ class DispatchWorkers(Screen[None]):
         if isinstance(error, StorageUnavailableError) and event.worker.group in READ_GROUPS:
             # A read that lost the database before the feed noticed: ask the feed at once,
             # and toast only if it does not find the database gone (it says so once).
+
+            def unless_lost() -> None:
+                quiet = time.monotonic() - self._feed_changed_at < READ_FAILURE_QUIET
+                if not self._offline and not quiet:
+                    toast_failed(self, error)
+
             self._check_feed()
-            self.set_timer(
-                READ_FAILURE_GRACE, lambda: None if self._offline else toast_failed(self, error)
-            )
+            self.set_timer(READ_FAILURE_GRACE, unless_lost)
             return
         toast_failed(self, error)
 
     @on(FeedLost)
     def _feed_lost(self, message: FeedLost) -> None:
         self._offline = True
+        self._feed_changed_at = time.monotonic()
         toast_offline(self, message.reason)
 
     @on(FeedRestored)
     def _feed_restored(self) -> None:
         # The feed's next answer is "changed": what happened meanwhile is read then.
         self._offline = False
+        self._feed_changed_at = time.monotonic()
         toast_online(self)
 
     def on_unmount(self) -> None:
@@ -419,7 +431,7 @@ class DispatchWorkers(Screen[None]):
             lambda: undo.undo_change(
                 rt.writer(), rt.clock, rt.actor, change, calendars=rt.calendars
             ),
-            f"back as before ({change.what} undone)",
+            f"back as before (undid: {change.what.removeprefix(change.after.ref + ' ')})",
         )
 
     def _open(self, request: NewTicket | None) -> None:
