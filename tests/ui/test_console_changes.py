@@ -416,3 +416,21 @@ async def test_no_color_keeps_every_state_apart_by_symbol_and_weight(
         assert view.get_component_rich_style("queue--cursor").reverse
         symbols = {view._format(t, t.sla_flag(NOW), 100)[0] for t in view._rows.values()}  # noqa: SLF001
         assert {"✖", "▲", "‖"} <= symbols
+
+
+async def test_a_filter_matching_nothing_leaves_no_ticket_in_the_side_panes(
+    make_app: AppFactory,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert screen(app).detail is not None
+        await pilot.press("slash", *"id:99999", "enter")
+        await settle(pilot)
+        assert queue(app).total == 0
+        assert screen(app).detail is None
+        body = str(app.screen.query_one("#detail-body").render())
+        assert "No ticket selected." in body
+        await pilot.press("t")  # nothing to act on: said, not done
+        await settle(pilot)
+        assert any("No ticket selected" in m for m in toasts(app))
