@@ -1,0 +1,167 @@
+"""The console's queue filter as SQL, for the ticket store's windows, counts and positions.
+
+What ``dispatch.domain.filter.QueueFilter`` lets through: the same rule as
+``QueueFilter.matches`` (tested against it on both backends); on SQLite the
+words go through the trigram index of migration 0005.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    column,
+    not_,
+    or_,
+    select,
+    table,
+    true,
+)
+
+from dispatch.domain.filter import UNASSIGNED, Choice, QueueFilter
+from dispatch.domain.model import TicketStatus
+from dispatch.store.schema import NO_DEADLINE, ContractRow, CustomerRow, TechnicianRow, TicketRow
+
+TICKET_SEARCH = table("ticket_search", column("rowid", Integer), column("text", String))
+"""SQLite's trigram index of open tickets' "title\\ncustomer" (migration 0005)."""
+
+
+def _search_like(word: str) -> ColumnElement[bool]:
+    """Open tickets whose title or customer contains ``word``, from the trigram index.
+
+    The index serves ``LIKE`` only without an ``ESCAPE`` clause, so a word with
+    a wildcard character in it is escaped and matched by a scan of the index
+    table instead (same answer, slower).
+    """
+    text = TICKET_SEARCH.c.text
+    if any(c in word for c in "%_/"):
+        escaped = word.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        match = text.like(f"%{escaped}%", escape="/")
+    else:
+        match = text.like(f"%{word}%")
+    return TicketRow.id.in_(select(TICKET_SEARCH.c.rowid).where(match))
+
+
+def filtered(
+    query: Select[Any], where: QueueFilter, now: datetime, *, dialect: str = ""
+) -> Select[Any]:
+    """``query`` narrowed to the open tickets that ``where`` lets through."""
+    query = query.where(TicketRow.is_open == true())
+    indexed_words = dialect == "sqlite"
+    customers = where.customers
+    needs_customer = (bool(where.words or where.not_words) and not indexed_words) or customers
+    if needs_customer:
+        query = query.join(CustomerRow, CustomerRow.id == TicketRow.customer_id)
+    for word in where.words:
+        query = query.where(_word(word, indexed_words))
+    for word in where.not_words:
+        query = query.where(not_(_word(word, indexed_words)))
+    if customers.only:
+        query = query.where(
+            or_(*(CustomerRow.name.icontains(c, autoescape=True) for c in sorted(customers.only)))
+        )
+    for part in sorted(customers.never):
+        query = query.where(not_(CustomerRow.name.icontains(part, autoescape=True)))
+    query = _choice(query, TicketRow.status, where.statuses, lambda s: s.value)
+    query = _choice(query, TicketRow.severity, where.severities, lambda s: s.value)
+    query = _choice(query, TicketRow.kind, where.works, lambda k: k.value)
+    query = _choice(query, TicketRow.id, where.ids, int)
+    if where.kinds:
+        contracts = select(ContractRow.id)
+        query = _choice(query, TicketRow.contract_id, where.kinds, lambda k: k.value, contracts)
+    if where.assignees:
+        query = query.where(_assignees(where.assignees))
+    if where.sla:
+        waiting = TicketRow.status == TicketStatus.WAITING_CUSTOMER.value
+        flags = {
+            "breached": TicketRow.queue_due < now,
+            "warning": and_(TicketRow.queue_warn <= now, TicketRow.queue_due >= now),
+            "ok": and_(TicketRow.queue_warn > now, TicketRow.queue_due < NO_DEADLINE),
+            "paused": waiting,
+            "none": and_(TicketRow.queue_due == NO_DEADLINE, ~waiting),
+        }
+        if where.sla.only:
+            query = query.where(or_(*(flags[f] for f in sorted(where.sla.only))))
+        for flag in sorted(where.sla.never):
+            query = query.where(not_(flags[flag]))
+    for bound in where.age:
+        since = now - bound.span
+        query = query.where(
+            TicketRow.opened_at > since if bound.below else TicketRow.opened_at < since
+        )
+    if where.due:
+        query = query.where(TicketRow.queue_due < NO_DEADLINE)
+    for bound in where.due:
+        until = now + bound.span
+        query = query.where(
+            TicketRow.queue_due < until if bound.below else TicketRow.queue_due > until
+        )
+    return query
+
+
+def _word(word: str, indexed: bool) -> ColumnElement[bool]:
+    """Whether ``word`` occurs in the title or the customer's name."""
+    if indexed:
+        return _search_like(word)
+    return or_(
+        TicketRow.title.icontains(word, autoescape=True),
+        CustomerRow.name.icontains(word, autoescape=True),
+    )
+
+
+def _choice(
+    query: Select[Any],
+    col: Any,
+    choice: Choice[Any],
+    stored: Callable[[Any], Any],
+    through: Select[Any] | None = None,
+) -> Select[Any]:
+    """``query`` where ``column`` is one of ``choice.only`` and none of ``choice.never``.
+
+    ``through``: the values are those of another table's column, which
+    ``col`` refers to (the contract of a ticket, by the contract's kind).
+    """
+    for values, keep in ((choice.only, True), (choice.never, False)):
+        if not values:
+            continue
+        wanted = sorted(stored(v) for v in values)
+        if through is not None:
+            test = col.in_(through.where(ContractRow.kind.in_(wanted)))
+        else:
+            test = col.in_(wanted)
+        query = query.where(test if keep else not_(test))
+    return query
+
+
+def _assignees(assignees: Choice[str]) -> ColumnElement[bool]:
+    """The tickets whose assignee (``-``: none) ``assignees`` admits."""
+
+    def named(logins: frozenset[str]) -> ColumnElement[bool]:
+        tests = []
+        if UNASSIGNED in logins:
+            tests.append(TicketRow.assignee_id.is_(None))
+        names = sorted(logins - {UNASSIGNED})
+        if names:
+            tests.append(
+                TicketRow.assignee_id.in_(
+                    select(TechnicianRow.id).where(TechnicianRow.login.in_(names))
+                )
+            )
+        return or_(*tests)
+
+    clauses = []
+    if assignees.only:
+        clauses.append(named(assignees.only))
+    if assignees.never:
+        # NOT IN is unknown for a NULL assignee: an unassigned ticket stays unless "-" is named.
+        clauses.append(not_(named(assignees.never)))
+        if UNASSIGNED not in assignees.never:
+            clauses[-1] = or_(clauses[-1], TicketRow.assignee_id.is_(None))
+    return and_(*clauses)
