@@ -132,7 +132,11 @@ def seeded_sqlite(sqlite_url: str) -> Iterator[Storage]:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say plainly whether the PostgreSQL half of the suite ran."""
-    passed = [r for r in terminalreporter.stats.get("passed", []) if "[postgresql" in r.nodeid]
+    passed = [
+        r
+        for r in terminalreporter.stats.get("passed", [])
+        if r.when == "call" and "postgres" in r.keywords
+    ]
     if pg_url():
         terminalreporter.write_line(f"PostgreSQL tests: {len(passed)} passed against {PG_ENV}")
     else:
