@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.config import Settings, data_dir
-from dispatch.domain.errors import InvalidInputError
+from dispatch.domain.errors import InvalidInputError, ReadOnlyError
 from dispatch.domain.ports import Clock, SystemClock
 from dispatch.notify import EXTRA_HINT, AppriseNotifier, available
 from dispatch.scheduler import SlaMonitor
@@ -66,16 +66,22 @@ def open_storage(url: str, *, migrate: bool = True) -> Storage:
 
 
 def build_runtime(settings: Settings, storage: Storage, *, clock: Clock | None = None) -> Runtime:
-    """The services' runtime over ``storage``."""
+    """The services' runtime over ``storage`` (a read-only one refuses every write)."""
     return Runtime(
         reader=storage.reader,
-        writer=storage.writer,
+        writer=_refuse_writes if settings.read_only else storage.writer,
         clock=clock or SystemClock(),
         actor=settings.user,
         db_label=safe_url(settings.db_url),
         calendars=settings.calendars,
         open_feed=lambda: open_feed(storage.engine),
+        read_only=settings.read_only,
     )
+
+
+def _refuse_writes() -> SqlUnitOfWork:
+    """A read-only runtime's writer: whatever asks to write is refused, not run."""
+    raise ReadOnlyError("read-only (--read-only, or [access] read_only): nothing was changed")
 
 
 def sweep_policy(settings: Settings, *, interval: float | None = None) -> SweepPolicy:
@@ -131,12 +137,15 @@ def build_app(
         storage: An open storage; opened from ``settings`` when ``None``.
         zone: The dispatcher's time zone (default: the system's).
         start_scheduler: Run the breach sweep in the console (off in tests
-            that drive sweeps themselves, and in snapshots).
+            that drive sweeps themselves, and in snapshots; never in a
+            read-only console, which writes nothing: ``dispatch scheduler`` or
+            a writable console sweeps for it).
     """
     check_console_settings(settings)
     storage = storage or open_storage(settings.db_url)
     runtime = build_runtime(settings, storage, clock=clock)
-    monitor = build_monitor(settings, runtime) if start_scheduler else None
+    sweeps = start_scheduler and not settings.read_only
+    monitor = build_monitor(settings, runtime) if sweeps else None
     app = DispatchApp(
         runtime, zone=zone or local_zone(), monitor=monitor, bell=settings.alerts.bell
     )

@@ -95,6 +95,8 @@ class Settings:
         keymap_lines: The line of the file each ``keymap`` entry is on, for
             errors (checked against the console's bindings at start).
         alerts: The ``[alerts]`` table.
+        read_only: The console changes nothing (``--read-only``, or the user is
+            one of ``[access] read_only``): a wallboard or team-lead view.
         notify: The ``[notify]`` table: targets, technicians' addresses,
             escalation (URLs are ``Secret``: they never print).
     """
@@ -107,6 +109,7 @@ class Settings:
     keymap: Mapping[str, str] = field(default_factory=dict)
     keymap_lines: Mapping[str, int] = field(default_factory=dict)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    read_only: bool = False
     notify: NotifyPolicy = field(default_factory=NotifyPolicy)
 
 
@@ -128,11 +131,18 @@ def read_toml(path: Path) -> Mapping[str, Any]:
         raise InvalidInputError(f"{path}: cannot read: {exc.strerror}") from None
 
 
-def load_settings(*, db: str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    *,
+    db: str | None = None,
+    read_only: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
     """Resolve the settings from flags, environment and the config file.
 
     Args:
         db: The ``--db`` flag, if given.
+        read_only: The ``--read-only`` flag (``[access] read_only`` may make
+            the user read-only without it; nothing makes a listed user writable).
         environ: The environment (``os.environ`` by default).
 
     Raises:
@@ -159,15 +169,17 @@ def load_settings(*, db: str | None = None, environ: Mapping[str, str] | None = 
         url, source = file_url, str(path)
     else:
         url, source = default_db_url(), "default"
+    user = current_user()
     return Settings(
         db_url=url,
         db_source=source,
         config_path=path if path.is_file() else None,
-        user=current_user(),
+        user=user,
         calendars=_calendars(data.get("calendars", {}), path),
         keymap=_keymap(data.get("keys", {}), path),
         keymap_lines=table_lines(path, "keys") if path.is_file() else {},
         alerts=_alerts(data.get("alerts", {}), path),
+        read_only=read_only or user in _read_only_logins(data.get("access", {}), path),
         notify=_notify(data.get("notify", {}), path, env),
     )
 
@@ -209,6 +221,23 @@ def _calendars(raw: Any, path: Path) -> dict[str, Calendar]:
         name: Calendar.from_json(spec, name=name, where=f"{path}: [calendars.{name}]")
         for name, spec in raw.items()
     }
+
+
+def _read_only_logins(raw: Any, path: Path) -> frozenset[str]:
+    """``[access] read_only = ["lead", "wallboard"]``: logins whose console changes nothing."""
+    if not isinstance(raw, Mapping):
+        raise InvalidInputError(f"{path}: [access] must be a table")
+    unknown = sorted(set(raw) - {"read_only"})
+    if unknown:
+        raise InvalidInputError(
+            f"{path}: [access] does not know {', '.join(unknown)} (known: read_only)"
+        )
+    logins = raw.get("read_only", [])
+    if not isinstance(logins, list) or not all(
+        isinstance(login, str) and login.strip() for login in logins
+    ):
+        raise InvalidInputError(f"{path}: [access] read_only must be a list of logins")
+    return frozenset(login.strip() for login in logins)
 
 
 def _alerts(raw: Any, path: Path) -> AlertSettings:

@@ -474,3 +474,19 @@ def test_audit_lists_who_did_what_and_when(demo_db: str) -> None:
     assert "ticket.assigned" in table
     assert "no ticket T-999999" in fails(demo_db, 1, "audit", "--ticket", "T-999999")
     assert "no UTC offset" in fails(demo_db, 2, "audit", "--since", "2026-01-01T00:00")
+
+
+def test_read_only_refuses_a_change_from_the_command_line_and_writes_nothing(
+    demo_db: str,
+) -> None:
+    before = tickets_json(demo_db)
+    result = CliRunner().invoke(
+        cli, ["--read-only", "ticket", "assign", str(before[0]["id"]), "ana", "--db", demo_db]
+    )
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (
+        "dispatch: error: read-only (--read-only, or [access] read_only): nothing was changed\n"
+    )
+    assert tickets_json(demo_db) == before
+    reading = CliRunner().invoke(cli, ["--read-only", "ticket", "list", "--db", demo_db])
+    assert reading.exit_code == 0, reading.stderr

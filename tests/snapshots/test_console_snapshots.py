@@ -113,3 +113,12 @@ def test_filtered_breached(snap_compare: SnapCompare, make_app: AppFactory) -> N
 def test_too_small(snap_compare: SnapCompare, make_app: AppFactory) -> None:
     """70x20: one centred line naming the size and the 80x24 it needs, nothing broken."""
     assert snap_compare(make_app(), terminal_size=(70, 20), run_before=after())
+
+
+def test_read_only_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """80x24, ``--read-only``: the header says ``RO`` before the user; the footer
+    offers no change key (no Assign, Take, Status, New), only looking around:
+    Why, Filter, Alerts, Quit and "? Help".
+    """
+    app = make_app(read_only=True)
+    assert snap_compare(app, terminal_size=NARROW, run_before=after())

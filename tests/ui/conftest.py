@@ -25,14 +25,22 @@ def make_app(seeded_sqlite: Storage) -> AppFactory:
 
     Keyword arguments: ``user`` (default ``ana``, a technician, so that "take"
     works), ``clock`` (default a ``FixedClock`` at ``NOW``), ``scheduler``
-    (default off: tests sweep through the app's monitor themselves).
+    (default off: tests sweep through the app's monitor themselves), ``read_only``.
     """
 
     def make(
-        *, user: str = "ana", clock: FixedClock | None = None, scheduler: bool = False
+        *,
+        user: str = "ana",
+        clock: FixedClock | None = None,
+        scheduler: bool = False,
+        read_only: bool = False,
     ) -> DispatchApp:
         settings = Settings(
-            db_url="sqlite:///dispatch-test.db", db_source="test", config_path=None, user=user
+            db_url="sqlite:///dispatch-test.db",
+            db_source="test",
+            config_path=None,
+            user=user,
+            read_only=read_only,
         )
         return build_app(
             settings,

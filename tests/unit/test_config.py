@@ -153,3 +153,31 @@ def test_the_example_configuration_in_assets_loads() -> None:
     assert settings.notify.enabled
     assert settings.notify.escalation == ("lead", "manager")
     assert settings.alerts.interval_seconds == 15
+
+
+def test_access_makes_listed_logins_read_only(tmp_path: Path) -> None:
+    config = tmp_path / "dispatch.toml"
+    env = {"DISPATCH_CONFIG": str(config)}
+    config.write_text(f'[access]\nread_only = ["wallboard", "{current_user()}"]\n')
+    assert load_settings(environ=env).read_only
+    config.write_text('[access]\nread_only = ["wallboard"]\n')
+    assert not load_settings(environ=env).read_only
+    assert load_settings(read_only=True, environ=env).read_only  # the flag, for anyone
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ('access = "lead"\n', r"\[access\] must be a table"),
+        ('[access]\nread_only = "lead"\n', r"\[access\] read_only must be a list of logins"),
+        ('[access]\nread_only = ["", "x"]\n', r"\[access\] read_only must be a list of logins"),
+        ('[access]\nwritable = ["lead"]\n', r"\[access\] does not know writable"),
+    ],
+)
+def test_a_malformed_access_table_names_the_file_and_the_key(
+    tmp_path: Path, text: str, error: str
+) -> None:
+    config = tmp_path / "dispatch.toml"
+    config.write_text(text)
+    with pytest.raises(InvalidInputError, match=f"{config}: {error}"):
+        load_settings(environ={"DISPATCH_CONFIG": str(config)})

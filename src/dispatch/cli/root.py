@@ -151,7 +151,8 @@ def using_storage(ctx: click.Context) -> Iterator[Any]:
     from dispatch.bootstrap import build_runtime, open_storage
     from dispatch.config import load_settings
 
-    settings = load_settings(db=ctx.ensure_object(dict).get("db"))
+    options = ctx.ensure_object(dict)
+    settings = load_settings(db=options.get("db"), read_only=options.get("read_only", False))
     storage = open_storage(settings.db_url)
     try:
         yield settings, storage, build_runtime(settings, storage)
@@ -212,10 +213,16 @@ def _fail(message: str, code: int) -> NoReturn:
 
 @click.group("dispatch", cls=DispatchGroup, invoke_without_command=True)
 @db_option
+@click.option(
+    "--read-only",
+    is_flag=True,
+    help="Open the console as a wallboard: every change key is hidden and refused.",
+)
 @click.version_option(__version__, prog_name="dispatch")
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, read_only: bool) -> None:
     """Dispatch console for technical support: run without a command to open it."""
+    ctx.ensure_object(dict)["read_only"] = read_only
     if ctx.invoked_subcommand is None:
         open_console(ctx)
 
@@ -230,7 +237,8 @@ def open_console(ctx: click.Context) -> None:
     )
     from dispatch.config import load_settings
 
-    settings = load_settings(db=ctx.ensure_object(dict).get("db"))
+    options = ctx.ensure_object(dict)
+    settings = load_settings(db=options.get("db"), read_only=options.get("read_only", False))
     check_console_settings(settings)  # a broken keymap: refused before the database is touched
     storage = open_storage(settings.db_url)
     try:

@@ -56,6 +56,10 @@ class ConflictError(DispatchError):
         )
 
 
+class ReadOnlyError(DispatchError):
+    """A change was asked of a read-only console (``--read-only``, ``[access] read_only``)."""
+
+
 class StorageUnavailableError(DispatchError):
     """The database cannot be reached or is locked; the message names no secret."""
 

@@ -30,6 +30,8 @@ class Runtime:
         calendars: Calendars defined in the configuration file.
         open_feed: Opens a change feed on the database (``None``: no live updates
             beyond the periodic refresh).
+        read_only: Nothing may be changed (``writer`` then refuses); the console
+            hides and refuses its change keys and writes no heartbeat.
     """
 
     reader: Callable[[], UnitOfWork]
@@ -39,3 +41,4 @@ class Runtime:
     db_label: str
     calendars: Mapping[str, Calendar] = field(default_factory=dict)
     open_feed: Callable[[], ChangeFeed] | None = None
+    read_only: bool = False

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -21,6 +21,7 @@ from dispatch.domain.alerts import Alert, AlertLevel
 from dispatch.domain.errors import DispatchError
 from dispatch.services import alerts
 from dispatch.services.runtime import Runtime
+from dispatch.ui.access import refuse_key
 from dispatch.ui.safe import clip, safe
 from dispatch.ui.widgets.nav_list import NavList
 
@@ -53,6 +54,10 @@ def alert_line(alert: Alert, zone: ZoneInfo) -> Content:
         when = alert.acked_at.astimezone(zone).strftime("%H:%M")
         parts += [("  ack ", "dim"), safe(alert.acked_by or "?", "dim"), (f" {when}", "dim")]
     return Content.assemble(*parts)
+
+
+ACK_ACTIONS = frozenset({"acknowledge"})
+"""The alert log's change: hidden and refused in a read-only console."""
 
 
 class AlertsScreen(Screen[int | None]):
@@ -94,6 +99,15 @@ class AlertsScreen(Screen[int | None]):
             yield Label(id="alerts-title")
             yield NavList(id="alerts-list")
         yield Footer(compact=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A read-only console acknowledges nothing."""
+        return not (self.runtime.read_only and action in ACK_ACTIONS)
+
+    def on_key(self, event: events.Key) -> None:
+        """``a`` in a read-only console is refused with a word."""
+        if self.runtime.read_only:
+            refuse_key(self, event, ACK_ACTIONS)
 
     def on_mount(self) -> None:
         """Read the alerts."""

@@ -111,7 +111,8 @@ class DispatchScreen(DispatchChanges):
 
     def compose(self) -> ComposeResult:
         """Header, queue pane, side pane, footer."""
-        yield AppHeader(self.runtime.actor, self.runtime.db_label, self.zone, id="app-header")
+        rt = self.runtime
+        yield AppHeader(rt.actor, rt.db_label, self.zone, read_only=rt.read_only, id="app-header")
         with Horizontal(id="main"):
             with Vertical(id="queue-pane"):
                 yield FilterBar(id="filter-bar")

@@ -15,13 +15,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from textual import on
+from textual import events, on
 from textual.content import Content
 
 from dispatch.domain.assign import Candidate
 from dispatch.domain.model import Severity, Ticket
 from dispatch.services.tickets import TicketDetail
 from dispatch.services.undo import Change
+from dispatch.ui.access import refuse_key
 from dispatch.ui.safe import safe
 from dispatch.ui.screens.assign import AssignModal
 from dispatch.ui.screens.confirm import ConfirmModal
@@ -35,6 +36,11 @@ from dispatch.ui.widgets.queue_view import QueueView
 UNDO_WINDOW = timedelta(seconds=60)
 """How long the last change can be undone (``u``)."""
 
+CHANGE_ACTIONS = frozenset(
+    {"assign", "take", "change_status", "change_severity", "undo", "new_ticket"}
+)
+"""The actions that change tickets: hidden and refused in a read-only console."""
+
 
 class DispatchChanges(DispatchWorkers):
     """The actions that change tickets, and the memory of the last change (for undo)."""
@@ -45,6 +51,15 @@ class DispatchChanges(DispatchWorkers):
     """The technicians ranked for ``detail``'s ticket."""
     _last_change: tuple[Change, datetime] | None = None
     """This console's last change and when it was made."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A read-only console offers no change (neither in the footer nor the palette)."""
+        return not (self.runtime.read_only and action in CHANGE_ACTIONS)
+
+    def on_key(self, event: events.Key) -> None:
+        """A change key pressed in a read-only console is refused with a word."""
+        if self.runtime.read_only:
+            refuse_key(self, event, CHANGE_ACTIONS)
 
     def _remember(self, ticket: Ticket, what: str, undoable: Change | None) -> None:
         """Say that ``ticket`` was changed; keep ``undoable`` as the change ``u`` undoes."""

@@ -318,7 +318,7 @@ class DispatchWorkers(Screen[None]):
     def _beat(self, ticket: Ticket, write: bool) -> None:
         """Say (if ``write``) that I have ``ticket`` open, and read who else has."""
         rt = self.runtime
-        if write:
+        if write and not rt.read_only:  # a wallboard is nobody's "also open"
             presence.heartbeat(rt.writer(), rt.clock, rt.actor, ticket.id)
         others = presence.viewers(rt.reader(), rt.clock, ticket.id, rt.actor)
         self.post_message(self.ViewersLoaded(ticket.ref, others))

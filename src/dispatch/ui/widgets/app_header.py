@@ -13,7 +13,10 @@ from dispatch.ui.safe import safe
 
 
 class AppHeader(Static):
-    """One line: clock, open / unassigned / at-risk / breached counts, user, database."""
+    """One line: clock, open / unassigned / at-risk / breached counts, user, database.
+
+    A read-only console says so before the user (``RO`` in the short form).
+    """
 
     DEFAULT_CSS = """
     AppHeader {
@@ -23,9 +26,18 @@ class AppHeader(Static):
     }
     """
 
-    def __init__(self, user: str, database: str, zone: ZoneInfo, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(
+        self,
+        user: str,
+        database: str,
+        zone: ZoneInfo,
+        *,
+        read_only: bool = False,
+        id: str | None = None,  # noqa: A002
+    ) -> None:
         super().__init__(id=id)
         self._user = user
+        self._read_only = read_only
         self._database = database
         self._zone = zone
         self._counts: Mapping[str, int] = {}
@@ -79,6 +91,7 @@ class AppHeader(Static):
             "  ",
             (f"! {self._unacked} unacked", "bold $error") if self._unacked else "",
             "  " if self._unacked else "",
+            ("read-only ", "bold $warning") if self._read_only else "",
             safe(self._user, "dim"),
             (" @ ", "dim"),
             safe(self._database, "dim"),
@@ -101,6 +114,7 @@ class AppHeader(Static):
             (f"✖{breached}", "bold $error" if breached else ""),
             " ",
             (f"!{self._unacked} ", "bold $error") if self._unacked else "",
+            ("RO ", "bold $warning") if self._read_only else "",
             safe(self._user, "dim"),
             ("@", "dim"),
             safe(self._database, "dim"),
