@@ -23,7 +23,7 @@ from sqlalchemy import select, true
 from dispatch import demo
 from dispatch.bootstrap import Storage, open_storage
 from dispatch.store import bulk
-from dispatch.store.repository import QUEUE_ORDER
+from dispatch.store.queue_filter import QUEUE_ORDER
 from dispatch.store.schema import TicketRow
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)

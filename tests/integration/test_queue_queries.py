@@ -8,10 +8,12 @@ import pytest
 from sqlalchemy import update
 
 from dispatch.bootstrap import Storage
-from dispatch.domain.filter import QueueFilter
+from dataclasses import replace
+
+from dispatch.domain.filter import QueueFilter, Scope
 from dispatch.domain.model import NewTicket, TicketStatus
 from dispatch.domain.ports import FixedClock
-from dispatch.domain.queue import order_queue
+from dispatch.domain.queue import QueueOrder, order_queue, order_tickets
 from dispatch.services import directory, queue, tickets
 from dispatch.store.schema import CustomerRow
 from tests.conftest import NOW
@@ -85,6 +87,39 @@ def test_sql_filter_matches_the_domain_rule(seeded: Storage, text: str) -> None:
     window = queue.queue_window(seeded.reader(), where, NOW, offset=0, limit=500)
     assert [t.id for t in window.tickets] == expected
     assert window.total == len(expected)
+
+
+SCOPED_FILTERS = ["", "printer", "-printer sev:P1,P2", "status:resolved,closed", "tech:ana"]
+
+
+@pytest.mark.parametrize("scope", list(Scope))
+@pytest.mark.parametrize("order", list(QueueOrder))
+def test_every_scope_and_order_pages_and_places_tickets_as_the_domain_sorts_them(
+    seeded: Storage, scope: Scope, order: QueueOrder
+) -> None:
+    everything = queue.load_queue(seeded.reader(), open_only=False)
+    assert any(not t.is_open for t in everything), "the demo holds closed tickets"
+    for text in SCOPED_FILTERS:
+        where = replace(QueueFilter.parse(text), scope=scope, me="ana", order=order)
+        expected = [t.id for t in order_tickets(everything, order) if where.matches(t, NOW)]
+        seen: list[int] = []
+        for offset in range(0, max(len(expected), 1), 9):  # windows across the open/closed border
+            window = queue.queue_window(seeded.reader(), where, NOW, offset=offset, limit=9)
+            assert window.total == len(expected), text
+            seen.extend(t.id for t in window.tickets)
+        assert seen == expected, (text, scope, order)
+        for row in range(0, len(expected), 5):
+            focused = queue.queue_window(
+                seeded.reader(), where, NOW, offset=0, limit=9, focus_id=expected[row]
+            )
+            assert focused.focus_row == row, (text, row)
+    closed = next(t for t in everything if not t.is_open)
+    for scope_without in (Scope.OPEN, Scope.MINE):
+        where = QueueFilter(scope=scope_without, me=closed.assignee or "")
+        found = queue.queue_window(
+            seeded.reader(), where, NOW, offset=0, limit=9, focus_id=closed.id
+        )
+        assert found.focus_row is None
 
 
 def test_windows_page_through_the_queue(seeded: Storage) -> None:

@@ -26,12 +26,14 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Generic, TypeVar
 
 from dispatch.domain.errors import InvalidInputError
 from dispatch.domain.model import ContractKind, Severity, Ticket, TicketKind, TicketStatus
+from dispatch.domain.queue import QueueOrder
 
 SLA_FLAGS = ("breached", "warning", "ok", "paused", "none")
 _KEYS = {
@@ -81,9 +83,27 @@ class Bound:
         return value < self.span if self.below else value > self.span
 
 
+class Scope(Enum):
+    """Which tickets the queue holds before any filter: ``m`` cycles them."""
+
+    OPEN = "open"
+    """Every open ticket (the default)."""
+    MINE = "mine"
+    """The open tickets assigned to me."""
+    ALL = "all"
+    """Every ticket, resolved and closed ones too (the open ones first)."""
+
+    @property
+    def label(self) -> str:
+        """How the console names the scope."""
+        return {"open": "open tickets", "mine": "my tickets", "all": "all tickets"}[self.value]
+
+
 @dataclass(frozen=True, slots=True)
 class QueueFilter:
-    """A parsed filter; the empty filter shows every open ticket.
+    """A parsed filter, with the scope and order it is shown in.
+
+    The empty filter shows every open ticket in contract-priority order.
 
     Attributes:
         words: Words that must all occur in the title or the customer name.
@@ -99,6 +119,9 @@ class QueueFilter:
         age: Bounds on the time since the ticket was opened (all must hold).
         due: Bounds on the time until the queue's deadline (all must hold;
             a ticket without a deadline passes none).
+        scope: Which tickets there are to filter (open, mine, all).
+        me: Whose tickets ``Scope.MINE`` holds (the console's user).
+        order: The order of the queue (not part of what passes).
     """
 
     words: tuple[str, ...] = ()
@@ -113,15 +136,24 @@ class QueueFilter:
     ids: Choice[int] = field(default_factory=Choice)
     age: tuple[Bound, ...] = ()
     due: tuple[Bound, ...] = ()
+    scope: Scope = Scope.OPEN
+    me: str = ""
+    order: QueueOrder = QueueOrder.PRIORITY
 
     @property
     def is_empty(self) -> bool:
-        """Whether the filter lets every open ticket through."""
-        return self == QueueFilter()
+        """Whether no term was typed (the scope and the order may still narrow and sort)."""
+        return self == QueueFilter(scope=self.scope, me=self.me, order=self.order)
+
+    def terms_from(self, typed: QueueFilter) -> QueueFilter:
+        """``typed``'s terms, in this filter's scope and order."""
+        return replace(typed, scope=self.scope, me=self.me, order=self.order)
 
     def matches(self, ticket: Ticket, now: datetime) -> bool:
         """Whether ``ticket`` passes (the store runs the same rule in SQL)."""
-        if not ticket.is_open:
+        if not ticket.is_open and self.scope is not Scope.ALL:
+            return False
+        if self.scope is Scope.MINE and ticket.assignee != self.me:
             return False
         haystack = f"{ticket.title}\n{ticket.customer_name}".lower()
         if any(word not in haystack for word in self.words):

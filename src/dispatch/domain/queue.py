@@ -6,14 +6,17 @@ deadline (tickets without one after those with one), then severity (P1 first),
 then age (oldest first), and finally the ticket id, so that the order is total
 and two consoles always agree on it.
 
-The storage adapter runs the same order as an indexed SQL query; a test checks
-that both agree.
+The console offers other orders beside it (:class:`QueueOrder`, sorted here
+by :func:`order_tickets`): nearest deadline whatever the contract, oldest
+first, and by assignee. The storage adapter runs each as an SQL query on an
+index; a test checks that both agree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 
 from dispatch.domain.model import Ticket, TicketStatus
 
@@ -22,6 +25,35 @@ _RANK_WORDS = {
     2: "block hours",
     3: "no guarantee (time and material, per job or ad hoc)",
 }
+
+
+class QueueOrder(Enum):
+    """The order the queue is shown in: ``o`` cycles them."""
+
+    PRIORITY = "priority"
+    """Contract priority first (the default; ``w`` explains a ticket's place)."""
+    DEADLINE = "deadline"
+    """Nearest deadline first, whatever the contract (tickets without one last)."""
+    AGE = "age"
+    """Oldest first: the urgency of tickets without a guarantee."""
+    ASSIGNEE = "assignee"
+    """By assignee (unassigned first), then by priority: a workload board."""
+
+    @property
+    def label(self) -> str:
+        """How the console names the order."""
+        return {
+            "priority": "contract priority",
+            "deadline": "nearest deadline",
+            "age": "oldest first",
+            "assignee": "by assignee",
+        }[self.value]
+
+    def next(self) -> QueueOrder:
+        """The order after this one (the last wraps round to the first)."""
+        members = list(QueueOrder)
+        return members[(members.index(self) + 1) % len(members)]
+
 
 QueueKey = tuple[int, int, datetime | None, int, datetime, int]
 """The sort key: rank, has-no-deadline, deadline, severity level, opened at, id."""
@@ -53,6 +85,24 @@ def _comparable(key: QueueKey) -> tuple[int, int, datetime, int, datetime, int]:
 def order_queue(tickets: Iterable[Ticket]) -> list[Ticket]:
     """Return the tickets in queue order."""
     return sorted(tickets, key=lambda t: _comparable(queue_key(t)))
+
+
+def order_tickets(tickets: Iterable[Ticket], order: QueueOrder) -> list[Ticket]:
+    """The tickets in ``order``, open ones before closed ones (the scope "all")."""
+
+    def key(t: Ticket) -> tuple[object, ...]:
+        due = t.next_due
+        if order is QueueOrder.DEADLINE:
+            rest: tuple[object, ...] = (due if due is not None else _NO_DUE, t.id)
+        elif order is QueueOrder.AGE:
+            rest = (t.opened_at, t.id)
+        elif order is QueueOrder.ASSIGNEE:
+            rest = (t.assignee or "", *_comparable(queue_key(t)))
+        else:
+            rest = _comparable(queue_key(t))
+        return (not t.is_open, *rest)
+
+    return sorted(tickets, key=key)
 
 
 def describe_wait(delta: timedelta) -> str:

@@ -1,8 +1,11 @@
-"""The console's queue filter as SQL, for the ticket store's windows, counts and positions.
+"""The console's queue filter and orders as SQL, for the ticket store's windows and counts.
 
 What ``dispatch.domain.filter.QueueFilter`` lets through: the same rule as
 ``QueueFilter.matches`` (tested against it on both backends); on SQLite the
-words go through the trigram index of migration 0005.
+words of open tickets go through the trigram index of migration 0005. The
+scope "all" is read as two parts, the open tickets then the closed ones, each
+walking an index that starts with ``is_open``; :func:`order_keys` are the
+columns each order sorts a part by.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from sqlalchemy import (
     String,
     and_,
     column,
+    false,
+    func,
     not_,
     or_,
     select,
@@ -25,8 +30,9 @@ from sqlalchemy import (
     true,
 )
 
-from dispatch.domain.filter import UNASSIGNED, Choice, QueueFilter
+from dispatch.domain.filter import UNASSIGNED, Choice, QueueFilter, Scope
 from dispatch.domain.model import TicketStatus
+from dispatch.domain.queue import QueueOrder
 from dispatch.store.schema import NO_DEADLINE, ContractRow, CustomerRow, TechnicianRow, TicketRow
 
 TICKET_SEARCH = table("ticket_search", column("rowid", Integer), column("text", String))
@@ -49,12 +55,58 @@ def _search_like(word: str) -> ColumnElement[bool]:
     return TicketRow.id.in_(select(TICKET_SEARCH.c.rowid).where(match))
 
 
+QUEUE_ORDER = (
+    TicketRow.priority_rank,
+    TicketRow.queue_due,
+    TicketRow.severity_level,
+    TicketRow.opened_at,
+    TicketRow.id,
+)
+"""Queue order (``dispatch.domain.queue``) as the columns of ``ix_tickets_queue``."""
+
+ASSIGNEE_LOGIN = func.coalesce(
+    select(TechnicianRow.login)
+    .where(TechnicianRow.id == TicketRow.assignee_id)
+    .correlate(TicketRow)
+    .scalar_subquery(),
+    "",
+)
+"""The ticket's assignee's login, ``""`` for none (so that unassigned tickets sort first)."""
+
+
+def order_keys(order: QueueOrder) -> tuple[Any, ...]:
+    """The columns that sort one part (open or closed) of the queue in ``order``.
+
+    Each ends in the id, so the order is total and a ticket's row is the
+    number of tickets before its key.
+    """
+    if order is QueueOrder.DEADLINE:
+        return (TicketRow.queue_due, TicketRow.id)  # ix_tickets_open_due (+ rowid on SQLite)
+    if order is QueueOrder.AGE:
+        return (TicketRow.opened_at, TicketRow.id)  # ix_tickets_open_opened
+    if order is QueueOrder.ASSIGNEE:
+        return (ASSIGNEE_LOGIN, *QUEUE_ORDER)  # a sort of the part: not an index walk
+    return QUEUE_ORDER
+
+
+def parts(where: QueueFilter) -> tuple[bool, ...]:
+    """The parts the queue is read in: open tickets, and for the scope "all" closed ones."""
+    return (True, False) if where.scope is Scope.ALL else (True,)
+
+
 def filtered(
-    query: Select[Any], where: QueueFilter, now: datetime, *, dialect: str = ""
+    query: Select[Any],
+    where: QueueFilter,
+    now: datetime,
+    *,
+    dialect: str = "",
+    is_open: bool = True,
 ) -> Select[Any]:
-    """``query`` narrowed to the open tickets that ``where`` lets through."""
-    query = query.where(TicketRow.is_open == true())
-    indexed_words = dialect == "sqlite"
+    """``query`` narrowed to the tickets of one part (open or not) that ``where`` lets through."""
+    query = query.where(TicketRow.is_open == (true() if is_open else false()))
+    if where.scope is Scope.MINE:
+        query = query.where(_assignees(Choice(frozenset({where.me or UNASSIGNED}))))
+    indexed_words = dialect == "sqlite" and is_open  # the trigram index holds open tickets
     customers = where.customers
     needs_customer = (bool(where.words or where.not_words) and not indexed_words) or customers
     if needs_customer:

@@ -26,7 +26,7 @@ from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
 from dispatch.store import convert
 from dispatch.store.feed import announce_change
-from dispatch.store.queue_filter import filtered
+from dispatch.store.queue_filter import QUEUE_ORDER, filtered, order_keys, parts
 from dispatch.store.schema import (
     CalendarRow,
     ContractRow,
@@ -34,15 +34,6 @@ from dispatch.store.schema import (
     EventRow,
     TechnicianRow,
     TicketRow,
-)
-
-# Queue order (dispatch.domain.queue) as the columns of ix_tickets_queue.
-QUEUE_ORDER = (
-    TicketRow.priority_rank,
-    TicketRow.queue_due,
-    TicketRow.severity_level,
-    TicketRow.opened_at,
-    TicketRow.id,
 )
 
 
@@ -198,19 +189,30 @@ class SqlTicketStore:
         ]
 
     def window(self, where: QueueFilter, now: datetime, offset: int, limit: int) -> list[Ticket]:
-        """Open tickets matching ``where``, in queue order, ``limit`` from ``offset``.
+        """Tickets matching ``where``, in its order, ``limit`` from ``offset``.
 
-        Only ids are paged (an index-only walk of ``ix_tickets_queue`` when no
-        filter applies); the rows are then read by primary key.
+        Only ids are paged (an index-only walk when no filter applies), part
+        by part (open, then closed for the scope "all"); the rows are then
+        read by primary key.
         """
-        ids = list(
-            self._session.scalars(
-                filtered(select(TicketRow.id), where, now, dialect=self._dialect)
-                .order_by(*QUEUE_ORDER)
-                .offset(max(offset, 0))
-                .limit(limit)
+        keys = order_keys(where.order)
+        ids: list[int] = []
+        skip = max(offset, 0)
+        for is_open in parts(where):
+            if len(ids) >= limit:
+                break
+            if is_open and len(parts(where)) > 1:
+                in_part = self._count(where, now, is_open=True)
+                if skip >= in_part:
+                    skip -= in_part
+                    continue
+            ids += self._session.scalars(
+                self._filtered(select(TicketRow.id), where, now, is_open)
+                .order_by(*keys)
+                .offset(skip)
+                .limit(limit - len(ids))
             )
-        )
+            skip = 0
         found = {t.id: t for t in self.by_ids(ids)}
         return [found[i] for i in ids if i in found]
 
@@ -222,33 +224,38 @@ class SqlTicketStore:
         return self._cut(TicketRow.id.in_(ids), 0)
 
     def count(self, where: QueueFilter, now: datetime) -> int:
-        """How many open tickets match ``where``."""
-        query = filtered(
-            select(func.count()).select_from(TicketRow), where, now, dialect=self._dialect
-        )
-        return int(self._session.scalar(query) or 0)
+        """How many tickets match ``where`` (in its scope)."""
+        return sum(self._count(where, now, is_open=part) for part in parts(where))
+
+    def _filtered(
+        self, query: Select[Any], where: QueueFilter, now: datetime, is_open: bool
+    ) -> Select[Any]:
+        return filtered(query, where, now, dialect=self._dialect, is_open=is_open)
+
+    def _count(
+        self, where: QueueFilter, now: datetime, *clauses: ColumnElement[bool], is_open: bool
+    ) -> int:
+        query = self._filtered(select(func.count()).select_from(TicketRow), where, now, is_open)
+        return int(self._session.scalar(query.where(*clauses)) or 0)
 
     def position(self, where: QueueFilter, now: datetime, ticket_id: int) -> int | None:
         """The 0-based row of ticket ``ticket_id`` in the filtered queue, or ``None``."""
+        keys = order_keys(where.order)
         row = self._session.execute(
-            select(*QUEUE_ORDER, TicketRow.is_open).where(TicketRow.id == ticket_id)
+            select(TicketRow.is_open, *keys).where(TicketRow.id == ticket_id)
         ).first()  # the sort key only: not a long description
-        if row is None or not row.is_open:
+        if row is None or row[0] not in parts(where):
             return None
-        if not self._session.scalar(
-            filtered(
-                select(func.count()).select_from(TicketRow), where, now, dialect=self._dialect
-            ).where(TicketRow.id == ticket_id)
-        ):
+        is_open, key = bool(row[0]), tuple(row[1:])
+        if not self._count(where, now, TicketRow.id == ticket_id, is_open=is_open):
             return None
-        key = (row.priority_rank, row.queue_due, row.severity_level, row.opened_at, row.id)
-        before = filtered(
-            select(func.count()).select_from(TicketRow), where, now, dialect=self._dialect
-        ).where(
-            tuple_(*QUEUE_ORDER)
-            < tuple_(*[literal(v, type_=c.type) for v, c in zip(key, QUEUE_ORDER, strict=True)])
+        earlier = tuple_(*keys) < tuple_(
+            *[literal(v, type_=c.type) for v, c in zip(key, keys, strict=True)]
         )
-        return int(self._session.scalar(before) or 0)
+        before = self._count(where, now, earlier, is_open=is_open)
+        if not is_open:  # the scope "all": every open ticket comes first
+            before += self._count(where, now, is_open=True)
+        return before
 
     def loads(self) -> dict[str, int]:
         """Open tickets per assigned technician's login."""

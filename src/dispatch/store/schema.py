@@ -151,6 +151,7 @@ class TicketRow(Base):
         Index("ix_tickets_response_due", "is_open", "response_due"),
         Index("ix_tickets_resolution_due", "is_open", "resolution_due"),
         Index("ix_tickets_open_due", "is_open", "queue_due"),
+        Index("ix_tickets_open_opened", "is_open", "opened_at", "id"),
         Index("ix_tickets_open_warn_due", "is_open", "queue_warn", "queue_due"),
         Index("ix_tickets_open_assignee", "is_open", "assignee_id"),
         Index("ix_tickets_open_response_warn", "is_open", "response_warn_at"),
