@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
 
 from dispatch.bootstrap import Storage
-from dataclasses import replace
-
 from dispatch.domain.filter import QueueFilter, Scope
 from dispatch.domain.model import NewTicket, TicketStatus
 from dispatch.domain.ports import FixedClock

@@ -122,3 +122,12 @@ def test_read_only_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> No
     """
     app = make_app(read_only=True)
     assert snap_compare(app, terminal_size=NARROW, run_before=after())
+
+
+def test_deadline_order_all_tickets_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """80x24 after ``o`` ``m`` ``m``: the line over the queue names the order
+    ("order: nearest deadline") and the scope ("all tickets") with the count; the
+    queue runs by the nearest deadline whatever the contract; Due/age shows
+    ``+age`` for tickets without a guarantee.
+    """
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=after("o", "m", "m"))

@@ -434,3 +434,85 @@ async def test_a_filter_matching_nothing_leaves_no_ticket_in_the_side_panes(
         await pilot.press("t")  # nothing to act on: said, not done
         await settle(pilot)
         assert any("No ticket selected" in m for m in toasts(app))
+
+
+# --- scope, order, go to a ticket --------------------------------------------------------------
+
+
+async def test_a_resolved_ticket_is_reached_by_its_ref_and_can_be_closed(
+    make_app: AppFactory, storage: Storage
+) -> None:
+    from dispatch.domain.filter import Scope
+    from dispatch.services import queue as queue_service
+
+    resolved = next(
+        t
+        for t in queue_service.load_queue(storage.reader(), open_only=False)
+        if t.status is TicketStatus.RESOLVED
+    )
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *resolved.ref, "enter")
+        await settle(pilot)
+        await settle(pilot)
+        assert screen(app).filter.scope is Scope.ALL  # widened: it is not open
+        shown = queue(app).cursor_ticket
+        assert shown is not None
+        assert shown.id == resolved.id
+        await pilot.press("s", "c")
+        await settle(pilot)
+    assert stored(storage, resolved.id).status is TicketStatus.CLOSED
+
+
+async def test_an_open_ticket_typed_alone_keeps_the_scope_and_a_missing_one_says_so(
+    make_app: AppFactory,
+) -> None:
+    from dispatch.domain.filter import Scope
+
+    app = make_app()
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await settle(pilot)
+        target = queue(app)._rows[5]  # noqa: SLF001 - the loaded window
+        await pilot.press("slash", *str(target.id), "enter")
+        await settle(pilot)
+        assert queue(app).cursor_id == target.id
+        assert screen(app).filter.scope is Scope.OPEN
+        await pilot.press("slash", *"T-99999", "enter")
+        await settle(pilot)
+        await settle(pilot)
+        assert "There is no ticket T-99999." in toasts(app)
+
+
+async def test_o_cycles_the_orders_and_m_the_scopes_and_the_line_says_which(
+    make_app: AppFactory, storage: Storage
+) -> None:
+    from dispatch.domain.queue import QueueOrder, order_tickets
+    from dispatch.services import queue as queue_service
+
+    everything = queue_service.load_queue(storage.reader(), open_only=False)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        line = screen(app).query_one("#filter-line", Static)
+        assert not line.display  # the default: no line
+        for order in (QueueOrder.DEADLINE, QueueOrder.AGE, QueueOrder.ASSIGNEE):
+            await pilot.press("o")
+            await settle(pilot)
+            assert screen(app).filter.order is order
+            expected = [t.id for t in order_tickets(everything, order) if t.is_open][:10]
+            assert [queue(app)._rows[i].id for i in range(10)] == expected  # noqa: SLF001
+            assert line.display
+            assert f"order: {order.label}" in str(line.render())
+        await pilot.press("o")  # back to contract priority
+        await settle(pilot)
+        assert not line.display
+        await pilot.press("m")  # mine
+        await settle(pilot)
+        mine = [t for t in everything if t.is_open and t.assignee == "ana"]
+        assert queue(app).total == len(mine)
+        assert "my tickets" in str(line.render())
+        await pilot.press("m")  # all
+        await settle(pilot)
+        assert queue(app).total == len(everything)
+        assert "all tickets" in str(line.render())

@@ -19,6 +19,7 @@ modals (never the store, SQLAlchemy or the scheduler: import-linter contracts).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import ClassVar
 from zoneinfo import ZoneInfo
@@ -32,7 +33,7 @@ from textual.widgets import Footer, Input
 
 from dispatch.domain.alerts import Alert
 from dispatch.domain.assign import Candidate
-from dispatch.domain.filter import QueueFilter
+from dispatch.domain.filter import QueueFilter, Scope, ticket_ref
 from dispatch.domain.queue import explain_place
 from dispatch.services.runtime import Runtime
 from dispatch.services.tickets import TicketDetail
@@ -84,7 +85,23 @@ class DispatchScreen(DispatchChanges):
         ),
         Binding("n", "new_ticket", "New", id="new-ticket", tooltip="Open a ticket for a caller"),
         Binding("w", "explain", "Why", id="explain-sla", tooltip="Why here; how deadlines came"),
-        Binding("slash", "filter", "Filter", id="filter-queue", tooltip="Filter the queue"),
+        Binding("slash", "filter", "Filter", id="filter-queue", tooltip="Filter, or T-19 to go"),
+        Binding(
+            "o",
+            "cycle_order",
+            "Order",
+            show=False,
+            id="cycle-order",
+            tooltip="Priority, deadline, age, assignee",
+        ),
+        Binding(
+            "m",
+            "cycle_scope",
+            "Scope",
+            show=False,
+            id="cycle-scope",
+            tooltip="Open, mine, all tickets",
+        ),
         Binding(
             "tab", "switch_pane", "Pane", show=False, id="switch-pane", tooltip="Queue or detail"
         ),
@@ -108,6 +125,8 @@ class DispatchScreen(DispatchChanges):
         """The newest event this console has taken into account (``None``: not yet)."""
         self._alerts_unacked_only = False
         """Whether the alert log was left showing unacknowledged alerts only."""
+        self._going_to: int | None = None
+        """A ticket typed into the filter: if the scope hides it, the scope widens to all."""
 
     def compose(self) -> ComposeResult:
         """Header, queue pane, side pane, footer."""
@@ -185,7 +204,18 @@ class DispatchScreen(DispatchChanges):
         if request.focus_id is not None and request.focus_id == self._pending_focus:
             self._pending_focus = None  # this window moves the cursor there
         window = message.window
-        if request.jump and window.focus_row is None:
+        if request.jump and window.focus_row is None and self._going_to == request.focus_id:
+            self._going_to = None
+            if self.filter.scope is not Scope.ALL:  # resolved or closed, or not mine: widen
+                self.filter = replace(self.filter, scope=Scope.ALL)
+                self._going_to = request.focus_id
+                self._pending_focus = request.focus_id
+                self._request_window(0, request.focus_id, jump=True)
+                return
+            self.notify(
+                f"There is no ticket T-{request.focus_id}.", severity="warning", markup=False
+            )
+        elif request.jump and window.focus_row is None:
             self.notify(
                 f"T-{request.focus_id} is not in the queue shown "
                 "(closed, or left out by the filter)",
@@ -324,18 +354,43 @@ class DispatchScreen(DispatchChanges):
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        parsed = self.query_one(FilterBar).apply(event.value)
+        bar = self.query_one(FilterBar)
+        wanted = ticket_ref(event.value)
+        if wanted is not None:  # T-19 or 19 alone: go to that ticket, whatever its status
+            bar.clear()
+            self.filter = self.filter.terms_from(QueueFilter())
+            self._going_to = wanted
+            self._jump_to(wanted)
+            return
+        parsed = bar.apply(event.value)
         if parsed is None:
             return
-        self.filter = parsed
+        self.filter = self.filter.terms_from(parsed)
         queue = self.query_one(QueueView)
         queue.focus()
         self._request_window(0, queue.cursor_id, reset=True)
 
     def _show_filter_line(self) -> None:
-        """``filter: disk · 12 of 340 open (/ to change)`` while a filter is set."""
+        """``deadline order · all tickets · filter: disk · 12 of 340 open`` when not the default."""
         matching = self.query_one(QueueView).total
-        self.query_one(FilterBar).show_line(matching, self.query_one(AppHeader).counts.get("open"))
+        self.query_one(FilterBar).show_line(
+            matching, self.query_one(AppHeader).counts.get("open"), self.filter
+        )
+
+    def action_cycle_order(self) -> None:
+        """The next order: contract priority, nearest deadline, oldest first, by assignee."""
+        self._reorder(replace(self.filter, order=self.filter.order.next()))  # the line says it
+
+    def action_cycle_scope(self) -> None:
+        """The next scope: open tickets, my tickets, all tickets (resolved and closed too)."""
+        scopes = list(Scope)
+        scope = scopes[(scopes.index(self.filter.scope) + 1) % len(scopes)]
+        self._reorder(replace(self.filter, scope=scope, me=self.runtime.actor))
+
+    def _reorder(self, where: QueueFilter) -> None:
+        self.filter = where
+        queue = self.query_one(QueueView)
+        self._request_window(0, queue.cursor_id, reset=True)
 
     # --- actions --------------------------------------------------------------------------------
 
@@ -352,7 +407,7 @@ class DispatchScreen(DispatchChanges):
         if bar.editing:
             bar.clear()
             if not self.filter.is_empty:
-                self.filter = QueueFilter()
+                self.filter = self.filter.terms_from(QueueFilter())
                 queue = self.query_one(QueueView)
                 self._request_window(0, queue.cursor_id, reset=True)
             self._show_filter_line()

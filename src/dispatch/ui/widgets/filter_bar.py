@@ -8,10 +8,11 @@ from textual.content import Content
 from textual.widgets import Input, Static
 
 from dispatch.domain.errors import DispatchError
-from dispatch.domain.filter import QueueFilter
+from dispatch.domain.filter import QueueFilter, Scope
+from dispatch.domain.queue import QueueOrder
 from dispatch.ui.safe import safe
 
-PLACEHOLDER = "filter: words, status:new,assigned sev:P1 due:<1h !assignee:- (escape clears)"
+PLACEHOLDER = "filter: words, sev:P1 due:<1h !tech:-, or T-19 to go there (escape clears)"
 
 
 class FilterBar(Vertical):
@@ -74,11 +75,28 @@ class FilterBar(Vertical):
         field.display = False
         self.text = ""
 
-    def show_line(self, matching: int, open_: int | None) -> None:
-        """``filter: disk · 12 of 340 open (/ to change)`` while a filter is set."""
+    def show_line(self, matching: int, open_: int | None, where: QueueFilter) -> None:
+        """``nearest deadline · all tickets · filter: disk · 12 of 340 open (/ to change)``.
+
+        Shown while a filter is set or the scope or order is not the default.
+        """
         line = self.query_one("#filter-line", Static)
-        line.display = bool(self.text) and not self.query_one("#filter", Input).display
-        of = f" · {matching} of {open_} open" if open_ is not None else f" · {matching} match"
+        parts: list[Content] = []
+        if where.order is not QueueOrder.PRIORITY:
+            parts.append(Content.styled(f"order: {where.order.label}", "bold"))
+        if where.scope is not Scope.OPEN:
+            parts.append(Content.styled(where.scope.label, "bold"))
+        if self.text:
+            parts.append(Content.assemble(("filter: ", "bold"), safe(self.text)))
+        line.display = bool(parts) and not self.query_one("#filter", Input).display
+        shown = "open" if where.scope is Scope.OPEN else "shown"
+        of = (
+            f"{matching} of {open_} {shown}"
+            if open_ is not None and where.scope is Scope.OPEN
+            else f"{matching} {shown}"
+        )
         line.update(
-            Content.assemble(("filter: ", "bold"), safe(self.text), of, ("  (/ to change)", "dim"))
+            Content.assemble(
+                Content(" · ").join(parts), f" · {of}", ("  (/ filter  o order  m scope)", "dim")
+            )
         )

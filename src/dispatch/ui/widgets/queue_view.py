@@ -31,13 +31,19 @@ FLAG_SYMBOL = {"breached": "✖", "warning": "▲", "ok": "●", "paused": "‖"
 
 
 def due_cell(ticket: Ticket, now: datetime) -> str:
-    """Time to the nearest running deadline: ``1h 12m``, ``-5m``; or why there is none."""
+    """Time to the nearest running deadline: ``1h 12m``, ``-5m``; else why there is none.
+
+    A ticket without a guarantee has no countdown: its age is its urgency
+    (``+3d 4h``, opened that long ago). A closed one shows ``—``.
+    """
     due = ticket.next_due
     if due is not None:
         return describe_wait(due - now)
+    if not ticket.is_open:
+        return "—"
     if ticket.status is TicketStatus.WAITING_CUSTOMER:
         return "paused"
-    return "no SLA"
+    return f"+{describe_wait(now - ticket.opened_at)}"
 
 
 class QueueView(ScrollView, can_focus=True):
@@ -237,7 +243,7 @@ class QueueView(ScrollView, can_focus=True):
     @staticmethod
     def header_text(width: int) -> str:
         """The column titles, aligned with ``_format``."""
-        head = " ".join(["S", "Ticket ", "Kind", "Sev", "     Due", "Status     ", "Assignee "])
+        head = " ".join(["S", "Ticket ", "Kind", "Sev", " Due/age", "Status     ", "Assignee "])
         rest = max(width - len(head) - 2, 0)
         customer_width = max(min(26, rest // 3), 8) if rest > 20 else 0
         if customer_width:
