@@ -520,3 +520,21 @@ async def test_o_cycles_the_orders_and_m_the_scopes_and_the_line_says_which(
         await settle(pilot)
         assert queue(app).total == len(everything)
         assert "all tickets" in str(line.render())
+
+
+async def test_y_copies_ref_and_title_and_shift_y_a_summary(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        ticket = queue(app).cursor_ticket
+        assert ticket is not None
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.clipboard == f"{ticket.ref} {ticket.title}"
+        assert f"Copied the {ticket.ref} {ticket.title}" in toasts(app)
+        await pilot.press("Y")
+        await pilot.pause()
+        lines = app.clipboard.splitlines()
+        assert lines[0] == f"{ticket.ref} {ticket.title}"
+        assert lines[1] == f"Customer: {ticket.customer_name}"
+        assert any(line.startswith("Next deadline: ") and "breached" in line for line in lines)

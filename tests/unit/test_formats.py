@@ -41,3 +41,13 @@ def test_an_opening_shows_nothing_when_only_changes_are_asked_for() -> None:
     )
     assert change_text(event, ZoneInfo("UTC"), changed_only=True) == ""
     assert change_text(event, ZoneInfo("UTC")) == "status new, skills network"
+
+
+def test_what_y_copies_carries_no_escape_sequence() -> None:
+    from dispatch.ui.screens.dispatch_copy import copy_line, copy_summary
+    from tests.unit.test_model import _ticket
+
+    ticket = _ticket(title="Printer \x1b]52;c;ZXZpbA==\x07 down", customer_name="C\x1b[2J")
+    for text in (copy_line(ticket), copy_summary(ticket, ticket.opened_at, ZoneInfo("UTC"))):
+        assert "\x1b" not in text
+        assert "\x07" not in text

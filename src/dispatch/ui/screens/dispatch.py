@@ -42,6 +42,7 @@ from dispatch.ui.safe import safe
 from dispatch.ui.screens.alerts import AlertsScreen
 from dispatch.ui.screens.confirm import ConfirmModal
 from dispatch.ui.screens.dispatch_changes import DispatchChanges
+from dispatch.ui.screens.dispatch_copy import copy_line, copy_summary
 from dispatch.ui.screens.dispatch_toasts import toast_alerts, toast_notice
 from dispatch.ui.screens.dispatch_workers import FEED_SECONDS, DispatchWorkers
 from dispatch.ui.screens.explain import ExplainModal
@@ -108,6 +109,8 @@ class DispatchScreen(DispatchChanges):
         Binding("escape", "back", "Back", show=False, id="back", tooltip="Back to the queue"),
         Binding("exclamation_mark", "alerts", "Alerts", id="show-alerts", tooltip="The alert log"),
         Binding("r", "reload", "Reload", show=False, id="reload", tooltip="Read everything again"),
+        Binding("y", "copy(False)", "Copy", show=False, id="copy-ref", tooltip="Ref and title"),
+        Binding("Y", "copy(True)", "Copy all", show=False, id="copy-summary", tooltip="Summary"),
         Binding("q", "app.quit", "Quit", id="quit", tooltip="Leave the console"),
     ]
     """The dispatcher's keys; each has an id so that ``set_keymap`` can remap it."""
@@ -439,6 +442,17 @@ class DispatchScreen(DispatchChanges):
         self.query_one(QueueView).focus()
         self._pending_focus = ticket_id
         self._request_window(self.query_one(QueueView).cursor_row, ticket_id, jump=True)
+
+    def action_copy(self, summary: bool) -> None:
+        """Copy the ticket's ref and title (or a summary) with OSC 52, and say what."""
+        ticket = self._selected()
+        if ticket is None:
+            return
+        now = self.runtime.clock.now()
+        text = copy_summary(ticket, now, self.zone) if summary else copy_line(ticket)
+        self.app.copy_to_clipboard(text)
+        what = "summary of " if summary else ""
+        self.notify(f"Copied the {what}{copy_line(ticket)}", title="Copied", markup=False)
 
     def action_reload(self) -> None:
         """Read the queue and the selected ticket again."""
