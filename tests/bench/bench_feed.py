@@ -42,7 +42,7 @@ from dispatch.store.schema import EventRow
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 FEED_SECONDS = 0.5
-"""The console's feed interval (``dispatch.ui.screens.dispatch.FEED_SECONDS``)."""
+"""The console's feed interval (``dispatch.ui.screens.dispatch_feed.FEED_SECONDS``)."""
 
 
 def seed(url: str, events: int) -> Storage:

@@ -1,9 +1,11 @@
 """The dispatcher's screen: live queue, ticket detail, SLA countdown, assignment.
 
 The screen composes the widgets, binds the dispatcher's keys and routes
-messages; every database read and write is a thread worker of its base class
-(``dispatch_workers.py``) that posts a message back, and its toasts are in
-``dispatch_toasts.py``. The queue view asks for windows of rows; the screen
+messages. Its bases hold the rest, each in its own module: finding tickets
+(``dispatch_find.py``: filter, order, scope, go to), the changes
+(``dispatch_changes.py``), the thread workers that read and write and post a
+message back (``dispatch_workers.py``) and the change feed
+(``dispatch_feed.py``); its toasts are in ``dispatch_toasts.py``. The queue view asks for windows of rows; the screen
 has them read. A one-second tick redraws countdowns from loaded data; every
 few seconds the window, counts and detail are read again so that changes made
 elsewhere appear and the queue re-orders as deadlines approach; the change
@@ -19,7 +21,6 @@ modals (never the store, SQLAlchemy or the scheduler: import-linter contracts).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import ClassVar
 from zoneinfo import ZoneInfo
@@ -29,11 +30,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Footer, Input
+from textual.widgets import Footer
 
 from dispatch.domain.alerts import Alert
 from dispatch.domain.assign import Candidate
-from dispatch.domain.filter import QueueFilter, Scope, ticket_ref
 from dispatch.domain.queue import explain_place
 from dispatch.services.runtime import Runtime
 from dispatch.services.tickets import TicketDetail
@@ -41,10 +41,11 @@ from dispatch.ui.messages import AlertsRaised
 from dispatch.ui.safe import safe
 from dispatch.ui.screens.alerts import AlertsScreen
 from dispatch.ui.screens.confirm import ConfirmModal
-from dispatch.ui.screens.dispatch_changes import DispatchChanges
 from dispatch.ui.screens.dispatch_copy import copy_line, copy_summary
+from dispatch.ui.screens.dispatch_feed import FEED_SECONDS
+from dispatch.ui.screens.dispatch_find import DispatchFind
 from dispatch.ui.screens.dispatch_toasts import toast_alerts, toast_notice
-from dispatch.ui.screens.dispatch_workers import FEED_SECONDS, DispatchWorkers
+from dispatch.ui.screens.dispatch_workers import DispatchWorkers
 from dispatch.ui.screens.explain import ExplainModal
 from dispatch.ui.widgets.app_header import AppHeader
 from dispatch.ui.widgets.filter_bar import FilterBar
@@ -58,7 +59,7 @@ REFRESH_SECONDS = 5.0
 """How often the queue, counts and detail are read again (deadlines move with time)."""
 
 
-class DispatchScreen(DispatchChanges):
+class DispatchScreen(DispatchFind):
     """Queue on the left, the selected ticket on the right (or one at a time when narrow)."""
 
     HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 - Textual's own attribute
@@ -120,16 +121,12 @@ class DispatchScreen(DispatchChanges):
         self.zone = zone
         self._alerts_seen: int | None = None
         """The newest alert this console has shown (``None``: not read yet)."""
-        self._pending_focus: int | None = None
-        """A ticket the cursor is to move to (new, or chosen in the alert log) once read."""
         self._viewers: list[str] = []
         """Who else has the highlighted ticket open (shown over the queue)."""
         self._event_seen: int | None = None
         """The newest event this console has taken into account (``None``: not yet)."""
         self._alerts_unacked_only = False
         """Whether the alert log was left showing unacknowledged alerts only."""
-        self._going_to: int | None = None
-        """A ticket typed into the filter: if the scope hides it, the scope widens to all."""
 
     def compose(self) -> ComposeResult:
         """Header, queue pane, side pane, footer."""
@@ -207,24 +204,8 @@ class DispatchScreen(DispatchChanges):
         if request.focus_id is not None and request.focus_id == self._pending_focus:
             self._pending_focus = None  # this window moves the cursor there
         window = message.window
-        if request.jump and window.focus_row is None and self._going_to == request.focus_id:
-            self._going_to = None
-            if self.filter.scope is not Scope.ALL:  # resolved or closed, or not mine: widen
-                self.filter = replace(self.filter, scope=Scope.ALL)
-                self._going_to = request.focus_id
-                self._pending_focus = request.focus_id
-                self._request_window(0, request.focus_id, jump=True)
-                return
-            self.notify(
-                f"There is no ticket T-{request.focus_id}.", severity="warning", markup=False
-            )
-        elif request.jump and window.focus_row is None:
-            self.notify(
-                f"T-{request.focus_id} is not in the queue shown "
-                "(closed, or left out by the filter)",
-                severity="warning",
-                markup=False,
-            )
+        if request.jump and window.focus_row is None and self._missed(request):
+            return  # asked again in all tickets
         queue.set_window(window, lost_row=0 if request.reset else None)
         self._show_filter_line()
         if window.total == 0:
@@ -349,52 +330,6 @@ class DispatchScreen(DispatchChanges):
 
         self.app.push_screen(ConfirmModal(question), answered)
 
-    # --- filter -----------------------------------------------------------------------------
-
-    def action_filter(self) -> None:
-        """Show the filter field (in place of the filter line) and type into it."""
-        self.query_one(FilterBar).edit()
-
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        bar = self.query_one(FilterBar)
-        wanted = ticket_ref(event.value)
-        if wanted is not None:  # T-19 or 19 alone: go to that ticket, whatever its status
-            bar.clear()
-            self.filter = self.filter.terms_from(QueueFilter())
-            self._going_to = wanted
-            self._jump_to(wanted)
-            return
-        parsed = bar.apply(event.value)
-        if parsed is None:
-            return
-        self.filter = self.filter.terms_from(parsed)
-        queue = self.query_one(QueueView)
-        queue.focus()
-        self._request_window(0, queue.cursor_id, reset=True)
-
-    def _show_filter_line(self) -> None:
-        """``deadline order · all tickets · filter: disk · 12 of 340 open`` when not the default."""
-        matching = self.query_one(QueueView).total
-        self.query_one(FilterBar).show_line(
-            matching, self.query_one(AppHeader).counts.get("open"), self.filter
-        )
-
-    def action_cycle_order(self) -> None:
-        """The next order: contract priority, nearest deadline, oldest first, by assignee."""
-        self._reorder(replace(self.filter, order=self.filter.order.next()))  # the line says it
-
-    def action_cycle_scope(self) -> None:
-        """The next scope: open tickets, my tickets, all tickets (resolved and closed too)."""
-        scopes = list(Scope)
-        scope = scopes[(scopes.index(self.filter.scope) + 1) % len(scopes)]
-        self._reorder(replace(self.filter, scope=scope, me=self.runtime.actor))
-
-    def _reorder(self, where: QueueFilter) -> None:
-        self.filter = where
-        queue = self.query_one(QueueView)
-        self._request_window(0, queue.cursor_id, reset=True)
-
     # --- actions --------------------------------------------------------------------------------
 
     def action_open_detail(self) -> None:
@@ -406,14 +341,7 @@ class DispatchScreen(DispatchChanges):
 
     def action_back(self) -> None:
         """Back to the queue; from the filter field, with the filter cleared."""
-        bar = self.query_one(FilterBar)
-        if bar.editing:
-            bar.clear()
-            if not self.filter.is_empty:
-                self.filter = self.filter.terms_from(QueueFilter())
-                queue = self.query_one(QueueView)
-                self._request_window(0, queue.cursor_id, reset=True)
-            self._show_filter_line()
+        self._leave_filter()
         self.remove_class("-show-detail")
         self.query_one(QueueView).focus()
 
@@ -430,18 +358,10 @@ class DispatchScreen(DispatchChanges):
 
         def closed(ticket_id: int | None) -> None:
             self._alerts_unacked_only = log.unacked_only
+            self._load_alerts(self._alerts_seen)
             self._jump_to(ticket_id)
 
         self.app.push_screen(log, closed)
-
-    def _jump_to(self, ticket_id: int | None) -> None:
-        self._load_alerts(self._alerts_seen)
-        if ticket_id is None:
-            return
-        self.remove_class("-show-detail")
-        self.query_one(QueueView).focus()
-        self._pending_focus = ticket_id
-        self._request_window(self.query_one(QueueView).cursor_row, ticket_id, jump=True)
 
     def action_copy(self, summary: bool) -> None:
         """Copy the ticket's ref and title (or a summary) with OSC 52, and say what."""

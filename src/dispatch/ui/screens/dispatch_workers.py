@@ -5,8 +5,8 @@ thread worker that opens its own unit of work (through the services) and
 posts a message carrying domain objects; no worker touches a widget (a
 window request reads the queue view's cursor on the loop, before its worker
 starts). The screen (``dispatch.py``) inherits these workers, decides when
-to call them and routes their messages to its widgets. The change feed's
-connection lives here too: asked every ``FEED_SECONDS``, closed with the screen.
+to call them and routes their messages to its widgets. The change feed and
+the toasts for a lost database are their base (``dispatch_feed.py``).
 
 May use: the domain, the services, Textual. Not the store, SQLAlchemy or
 the scheduler (import-linter contracts).
@@ -14,29 +14,25 @@ the scheduler (import-linter contracts).
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from textual import on, work
+from textual import work
 from textual.message import Message
-from textual.screen import Screen
-from textual.worker import Worker, WorkerState
 
 from dispatch.domain.alerts import Alert
 from dispatch.domain.assign import Candidate
-from dispatch.domain.errors import ConflictError, StorageUnavailableError
+from dispatch.domain.errors import ConflictError
 from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import Contract, Customer, Event, NewTicket, Severity, Ticket
-from dispatch.domain.ports import ChangeFeed
 from dispatch.services import alerts, directory, presence, queue, tickets, undo
 from dispatch.services.queue import QueueStats, QueueWindow
 from dispatch.services.runtime import Runtime
 from dispatch.services.tickets import TicketDetail
 from dispatch.services.undo import Change
-from dispatch.ui.screens.dispatch_toasts import toast_failed, toast_offline, toast_online
+from dispatch.ui.screens.dispatch_feed import DispatchFeed
 from dispatch.ui.screens.status import StatusRequest
 from dispatch.ui.widgets.queue_view import QueueView
 from dispatch.ui.widgets.ticket_detail import MAX_DESCRIPTION_CHARS
@@ -46,9 +42,6 @@ WINDOW_ROWS = 200
 
 BEAT_SECONDS = presence.PRESENCE_TTL.total_seconds() / 3
 """How often the heartbeat for the highlighted ticket is renewed."""
-
-FEED_SECONDS = 0.5
-"""How often the change feed is asked whether anyone committed a change."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,18 +59,7 @@ class WindowRequest:
     jump: bool = False
 
 
-READ_GROUPS = frozenset({"window", "stats", "detail", "presence", "changes", "alerts"})
-"""The worker groups that only read (a failed write is always said at once)."""
-
-READ_FAILURE_GRACE = 1.0
-"""Seconds a failed read waits for the feed to say the database is gone before it toasts."""
-
-READ_FAILURE_QUIET = 5.0
-"""A read failing this close to the feed losing or finding the database is not toasted
-(it was part of that outage, said once already)."""
-
-
-class DispatchWorkers(Screen[None]):
+class DispatchWorkers(DispatchFeed):
     """The dispatcher's screen's reads and writes, each in a thread worker posting a message."""
 
     class WindowLoaded(Message):
@@ -114,19 +96,6 @@ class DispatchWorkers(Screen[None]):
             self.ticket_ref = ticket_ref
             self.logins = logins
             super().__init__()
-
-    class ChangedElsewhere(Message):
-        """Someone (this console, another, the CLI, the scheduler) committed a change."""
-
-    class FeedLost(Message):
-        """The change feed lost the database (said once until it is back)."""
-
-        def __init__(self, reason: str) -> None:
-            self.reason = reason
-            super().__init__()
-
-    class FeedRestored(Message):
-        """The change feed reached the database again (what changed meanwhile follows)."""
 
     class ChangesRead(Message):
         """The tickets changed since the last look (from the event log)."""
@@ -176,8 +145,7 @@ class DispatchWorkers(Screen[None]):
             super().__init__()
 
     def __init__(self, runtime: Runtime) -> None:
-        super().__init__()
-        self.runtime = runtime
+        super().__init__(runtime)
         self.filter = QueueFilter()
         """The filter in force: windows are read under it."""
         self._requests = 0
@@ -186,59 +154,6 @@ class DispatchWorkers(Screen[None]):
         """The technicians' loads from the last figures read (spares a count per detail)."""
         self._beaten: tuple[int, float] | None = None
         """The ticket of the last heartbeat, and when (monotonic seconds)."""
-        self._feed: ChangeFeed | None = None
-        """The change feed's connection, opened by the first check."""
-        self._feed_lock = threading.Lock()
-        self._feed_down = False
-        """Whether the feed's last look failed (changed under ``_feed_lock`` only)."""
-        self._offline = False
-        """Whether the feed lost the database (reads failing meanwhile are not toasted)."""
-        self._feed_changed_at = float("-inf")
-        """When the feed last lost or found the database (``time.monotonic``)."""
-
-    # --- failures -----------------------------------------------------------------------
-
-    @on(Worker.StateChanged)
-    def _worker_failed(self, event: Worker.StateChanged) -> None:
-        """A toast for a worker that failed, unless the database is known to be gone."""
-        if event.state is not WorkerState.ERROR:
-            return
-        error = event.worker.error
-        if self._offline and isinstance(error, StorageUnavailableError):
-            return  # said once already ("Live updates paused")
-        if isinstance(error, StorageUnavailableError) and event.worker.group in READ_GROUPS:
-            # A read that lost the database before the feed noticed: ask the feed at once,
-            # and toast only if it does not find the database gone (it says so once).
-
-            def unless_lost() -> None:
-                quiet = time.monotonic() - self._feed_changed_at < READ_FAILURE_QUIET
-                if not self._offline and not quiet:
-                    toast_failed(self, error)
-
-            self._check_feed()
-            self.set_timer(READ_FAILURE_GRACE, unless_lost)
-            return
-        toast_failed(self, error)
-
-    @on(FeedLost)
-    def _feed_lost(self, message: FeedLost) -> None:
-        self._offline = True
-        self._feed_changed_at = time.monotonic()
-        toast_offline(self, message.reason)
-
-    @on(FeedRestored)
-    def _feed_restored(self) -> None:
-        # The feed's next answer is "changed": what happened meanwhile is read then.
-        self._offline = False
-        self._feed_changed_at = time.monotonic()
-        toast_online(self)
-
-    def on_unmount(self) -> None:
-        """Close the change feed's connection."""
-        with self._feed_lock:
-            if self._feed is not None:
-                self._feed.close()
-                self._feed = None
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -322,33 +237,6 @@ class DispatchWorkers(Screen[None]):
             presence.heartbeat(rt.writer(), rt.clock, rt.actor, ticket.id)
         others = presence.viewers(rt.reader(), rt.clock, ticket.id, rt.actor)
         self.post_message(self.ViewersLoaded(ticket.ref, others))
-
-    @work(thread=True, group="feed", exit_on_error=False)
-    def _check_feed(self) -> None:
-        """Ask the change feed (microseconds on SQLite); read again only if something changed."""
-        if not self._feed_lock.acquire(blocking=False):
-            return  # the previous check is still running
-        try:
-            if self._feed is None and self.runtime.open_feed is not None:
-                self._feed = self.runtime.open_feed()
-                # Read again once: a change between the first read and now is not news to it.
-                self.post_message(self.ChangedElsewhere())
-                return
-            if self._feed is None:
-                return
-            changed = self._feed.changed()
-        except StorageUnavailableError as exc:
-            if not self._feed_down:  # say it once; the feed keeps trying with backoff
-                self._feed_down = True
-                self.post_message(self.FeedLost(str(exc)))
-            return
-        finally:
-            self._feed_lock.release()
-        if self._feed_down:
-            self._feed_down = False
-            self.post_message(self.FeedRestored())
-        if changed:
-            self.post_message(self.ChangedElsewhere())
 
     @work(thread=True, exclusive=True, group="changes", exit_on_error=False)
     def _read_changes(self, after_event: int | None) -> None:

@@ -1,0 +1,118 @@
+"""Finding tickets on the dispatcher's screen: the filter, the order, the scope, go to.
+
+The base of the dispatcher's screen (``dispatch.py``): ``/`` opens the
+filter (``escape`` clears it), ``T-19`` or ``19`` alone goes to that ticket
+whatever its status (widening the scope to all tickets if it hides it), ``o``
+cycles the orders and ``m`` the scopes; the line over the queue names what is
+not the default.
+
+May use: the domain, the services' value types, Textual, the UI's widgets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual import on
+from textual.widgets import Input
+
+from dispatch.domain.filter import QueueFilter, Scope, ticket_ref
+from dispatch.services.runtime import Runtime
+from dispatch.ui.screens.dispatch_changes import DispatchChanges
+from dispatch.ui.screens.dispatch_workers import WindowRequest
+from dispatch.ui.widgets.app_header import AppHeader
+from dispatch.ui.widgets.filter_bar import FilterBar
+from dispatch.ui.widgets.queue_view import QueueView
+
+
+class DispatchFind(DispatchChanges):
+    """The filter, order and scope the queue is read under, and going to a ticket."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(runtime)
+        self._pending_focus: int | None = None
+        """A ticket the cursor is to move to (new, or chosen in the alert log) once read."""
+        self._going_to: int | None = None
+        """A ticket typed into the filter: if the scope hides it, the scope widens to all."""
+
+    def action_filter(self) -> None:
+        """Show the filter field (in place of the filter line) and type into it."""
+        self.query_one(FilterBar).edit()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        bar = self.query_one(FilterBar)
+        wanted = ticket_ref(event.value)
+        if wanted is not None:  # T-19 or 19 alone: go to that ticket, whatever its status
+            bar.clear()
+            self.filter = self.filter.terms_from(QueueFilter())
+            self._going_to = wanted
+            self._jump_to(wanted)
+            return
+        parsed = bar.apply(event.value)
+        if parsed is None:
+            return
+        self.filter = self.filter.terms_from(parsed)
+        queue = self.query_one(QueueView)
+        queue.focus()
+        self._request_window(0, queue.cursor_id, reset=True)
+
+    def _show_filter_line(self) -> None:
+        """``deadline order · all tickets · filter: disk · 12 of 340 open`` when not the default."""
+        matching = self.query_one(QueueView).total
+        self.query_one(FilterBar).show_line(
+            matching, self.query_one(AppHeader).counts.get("open"), self.filter
+        )
+
+    def action_cycle_order(self) -> None:
+        """The next order: contract priority, nearest deadline, oldest first, by assignee."""
+        self._reorder(replace(self.filter, order=self.filter.order.next()))  # the line says it
+
+    def action_cycle_scope(self) -> None:
+        """The next scope: open tickets, my tickets, all tickets (resolved and closed too)."""
+        scopes = list(Scope)
+        scope = scopes[(scopes.index(self.filter.scope) + 1) % len(scopes)]
+        self._reorder(replace(self.filter, scope=scope, me=self.runtime.actor))
+
+    def _reorder(self, where: QueueFilter) -> None:
+        self.filter = where
+        queue = self.query_one(QueueView)
+        self._request_window(0, queue.cursor_id, reset=True)
+
+    def _jump_to(self, ticket_id: int | None) -> None:
+        if ticket_id is None:
+            return
+        self.remove_class("-show-detail")
+        self.query_one(QueueView).focus()
+        self._pending_focus = ticket_id
+        self._request_window(self.query_one(QueueView).cursor_row, ticket_id, jump=True)
+
+    def _missed(self, request: WindowRequest) -> bool:
+        """Say that the ticket of a jump is not shown; ``True``: it is asked again in all."""
+        if self._going_to == request.focus_id:
+            self._going_to = None
+            if self.filter.scope is not Scope.ALL:  # resolved or closed, or not mine: widen
+                self.filter = replace(self.filter, scope=Scope.ALL)
+                self._going_to = request.focus_id
+                self._jump_to(request.focus_id)
+                return True
+            self.notify(
+                f"There is no ticket T-{request.focus_id}.", severity="warning", markup=False
+            )
+            return False
+        self.notify(
+            f"T-{request.focus_id} is not in the queue shown (closed, or left out by the filter)",
+            severity="warning",
+            markup=False,
+        )
+        return False
+
+    def _leave_filter(self) -> None:
+        """Close the filter field if open, clearing the filter's terms."""
+        bar = self.query_one(FilterBar)
+        if not bar.editing:
+            return
+        bar.clear()
+        if not self.filter.is_empty:
+            self._reorder(self.filter.terms_from(QueueFilter()))
+        self._show_filter_line()
