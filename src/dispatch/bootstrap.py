@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.config import Settings, data_dir
 from dispatch.domain.errors import InvalidInputError, ReadOnlyError
-from dispatch.domain.ports import Clock, SystemClock
+from dispatch.domain.ports import Clock, Preferences, SystemClock
 from dispatch.notify import EXTRA_HINT, AppriseNotifier, available
 from dispatch.scheduler import SlaMonitor
 from dispatch.services.alerts import SweepPolicy
@@ -128,6 +128,7 @@ def build_app(
     storage: Storage | None = None,
     zone: ZoneInfo | None = None,
     start_scheduler: bool = True,
+    prefs: Preferences | None = None,
 ) -> DispatchApp:
     """The only way to make the console, for the command line and tests alike.
 
@@ -140,6 +141,8 @@ def build_app(
             that drive sweeps themselves, and in snapshots; never in a
             read-only console, which writes nothing: ``dispatch scheduler`` or
             a writable console sweeps for it).
+        prefs: Where the user's last view and theme are remembered (``None``:
+            nowhere, as in tests).
     """
     check_console_settings(settings)
     storage = storage or open_storage(settings.db_url)
@@ -147,7 +150,12 @@ def build_app(
     sweeps = start_scheduler and not settings.read_only
     monitor = build_monitor(settings, runtime) if sweeps else None
     app = DispatchApp(
-        runtime, zone=zone or local_zone(), monitor=monitor, bell=settings.alerts.bell
+        runtime,
+        zone=zone or local_zone(),
+        monitor=monitor,
+        bell=settings.alerts.bell,
+        views=settings.views,
+        prefs=prefs,
     )
     if monitor is not None:
         monitor.on_raised = app.alerts_raised

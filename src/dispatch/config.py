@@ -23,6 +23,7 @@ import platformdirs
 from dispatch.domain.alerts import AlertLevel
 from dispatch.domain.calendar import Calendar
 from dispatch.domain.errors import InvalidInputError
+from dispatch.domain.filter import MAX_VIEWS, SavedView
 from dispatch.domain.notify import NotifyPolicy, NotifyTarget, Secret
 
 APP_NAME = "dispatch"
@@ -99,6 +100,8 @@ class Settings:
             one of ``[access] read_only``): a wallboard or team-lead view.
         notify: The ``[notify]`` table: targets, technicians' addresses,
             escalation (URLs are ``Secret``: they never print).
+        views: The saved views of the ``[views.NAME]`` tables, in the file's
+            order (the console switches them with ``1``–``9``).
     """
 
     db_url: str = field(repr=False)  # may hold a password
@@ -111,6 +114,7 @@ class Settings:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     read_only: bool = False
     notify: NotifyPolicy = field(default_factory=NotifyPolicy)
+    views: tuple[SavedView, ...] = ()
 
 
 def not_utf8(exc: UnicodeDecodeError) -> str:
@@ -181,6 +185,7 @@ def load_settings(
         alerts=_alerts(data.get("alerts", {}), path),
         read_only=read_only or user in _read_only_logins(data.get("access", {}), path),
         notify=_notify(data.get("notify", {}), path, env),
+        views=_views(data.get("views", {}), path),
     )
 
 
@@ -238,6 +243,20 @@ def _read_only_logins(raw: Any, path: Path) -> frozenset[str]:
     ):
         raise InvalidInputError(f"{path}: [access] read_only must be a list of logins")
     return frozenset(login.strip() for login in logins)
+
+
+def _views(raw: Any, path: Path) -> tuple[SavedView, ...]:
+    """``[views.mine]`` ``scope = "mine"``, ``[views.p1] filter = "sev:P1 tech:-"`` ..."""
+    if not isinstance(raw, Mapping) or not all(isinstance(v, Mapping) for v in raw.values()):
+        raise InvalidInputError(f"{path}: [views] must hold one table per view, [views.NAME]")
+    if len(raw) > MAX_VIEWS:
+        raise InvalidInputError(
+            f"{path}: [views] holds {len(raw)} views; the digits 1-{MAX_VIEWS} switch at most "
+            f"{MAX_VIEWS}"
+        )
+    return tuple(
+        SavedView.parse(name, spec, f"{path}: [views.{name}]") for name, spec in raw.items()
+    )
 
 
 def _alerts(raw: Any, path: Path) -> AlertSettings:

@@ -16,6 +16,7 @@ from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from tests.snapshots.conftest import AppFactory, SnapCompare
+from tests.ui.test_views import VIEWS
 
 RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
 
@@ -131,3 +132,13 @@ def test_deadline_order_all_tickets_narrow(snap_compare: SnapCompare, make_app: 
     ``+age`` for tickets without a guarantee.
     """
     assert snap_compare(make_app(), terminal_size=NARROW, run_before=after("o", "m", "m"))
+
+
+def test_views_line_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """80x24 with three saved views, after ``2``: the views line over the queue lists
+    ``0 queue``, ``1 mine``, ``2 p1-unassigned`` (lit) and ``3 deadlines``; the filter
+    line names the view's filter ("sev:P1 tech:-") and the queue holds only the
+    unassigned P1 tickets.
+    """
+    app = make_app(views=VIEWS)
+    assert snap_compare(app, terminal_size=NARROW, run_before=after("2"))

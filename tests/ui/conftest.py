@@ -9,7 +9,8 @@ import pytest
 
 from dispatch.bootstrap import Storage, build_app
 from dispatch.config import Settings
-from dispatch.domain.ports import FixedClock
+from dispatch.domain.filter import SavedView
+from dispatch.domain.ports import FixedClock, Preferences
 from dispatch.ui.app import DispatchApp
 from tests.conftest import NOW
 
@@ -25,7 +26,8 @@ def make_app(seeded_sqlite: Storage) -> AppFactory:
 
     Keyword arguments: ``user`` (default ``ana``, a technician, so that "take"
     works), ``clock`` (default a ``FixedClock`` at ``NOW``), ``scheduler``
-    (default off: tests sweep through the app's monitor themselves), ``read_only``.
+    (default off: tests sweep through the app's monitor themselves), ``read_only``,
+    ``views`` (saved views), ``prefs`` (where the console remembers; default nowhere).
     """
 
     def make(
@@ -34,6 +36,8 @@ def make_app(seeded_sqlite: Storage) -> AppFactory:
         clock: FixedClock | None = None,
         scheduler: bool = False,
         read_only: bool = False,
+        views: tuple[SavedView, ...] = (),
+        prefs: Preferences | None = None,
     ) -> DispatchApp:
         settings = Settings(
             db_url="sqlite:///dispatch-test.db",
@@ -41,6 +45,7 @@ def make_app(seeded_sqlite: Storage) -> AppFactory:
             config_path=None,
             user=user,
             read_only=read_only,
+            views=views,
         )
         return build_app(
             settings,
@@ -48,6 +53,7 @@ def make_app(seeded_sqlite: Storage) -> AppFactory:
             storage=seeded_sqlite,
             zone=ZONE,
             start_scheduler=scheduler,
+            prefs=prefs,
         )
 
     return make

@@ -7,6 +7,9 @@ import pytest
 
 from dispatch.config import current_user, load_settings
 from dispatch.domain.errors import InvalidInputError
+from dispatch.domain.filter import Scope
+from dispatch.domain.model import ContractKind, Severity
+from dispatch.domain.queue import QueueOrder
 
 
 def test_default_is_a_sqlite_file_in_the_user_data_dir(tmp_path: Path) -> None:
@@ -151,6 +154,7 @@ def test_the_example_configuration_in_assets_loads() -> None:
     }
     settings = load_settings(environ=env)
     assert settings.notify.enabled
+    assert [v.name for v in settings.views] == ["mine", "p1-unassigned", "deadlines"]
     assert settings.notify.escalation == ("lead", "manager")
     assert settings.alerts.interval_seconds == 15
 
@@ -175,6 +179,43 @@ def test_access_makes_listed_logins_read_only(tmp_path: Path) -> None:
     ],
 )
 def test_a_malformed_access_table_names_the_file_and_the_key(
+    tmp_path: Path, text: str, error: str
+) -> None:
+    config = tmp_path / "dispatch.toml"
+    config.write_text(text)
+    with pytest.raises(InvalidInputError, match=f"{config}: {error}"):
+        load_settings(environ={"DISPATCH_CONFIG": str(config)})
+
+
+def test_views_come_in_the_files_order_with_their_filter_order_and_scope(tmp_path: Path) -> None:
+    config = tmp_path / "dispatch.toml"
+    config.write_text(
+        '[views.mine]\nscope = "mine"\n\n'
+        '[views.p1-unassigned]\nfilter = "sev:P1 tech:-"\n\n'
+        '[views.late]\norder = "deadline"\nfilter = "!kind:sub"\n'
+    )
+    views = load_settings(environ={"DISPATCH_CONFIG": str(config)}).views
+    assert [v.name for v in views] == ["mine", "p1-unassigned", "late"]
+    assert views[0].where.scope is Scope.MINE
+    assert views[1].text == "sev:P1 tech:-"
+    assert views[1].where.severities.only == {Severity.P1}
+    assert views[2].where.order is QueueOrder.DEADLINE
+    assert views[2].where.kinds.never == {ContractKind.SUBSCRIPTION}
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ('views = "mine"\n', r"\[views\] must hold one table per view"),
+        ('[views.a]\nfilter = "sev:P9"\n', r"\[views.a\]: filter: severity:P9 matches no single"),
+        ('[views.a]\norder = "random"\n', r"\[views.a\]: order must be one of priority, "),
+        ('[views.a]\nscope = "team"\n', r"\[views.a\]: scope must be one of open, mine, all"),
+        ("[views.a]\nfilter = 3\n", r"\[views.a\]: filter must be a string"),
+        ('[views.a]\nsort = "age"\n', r"\[views.a\]: does not know sort"),
+        ("".join(f"[views.v{n}]\n" for n in range(10)), r"\[views\] holds 10 views"),
+    ],
+)
+def test_a_malformed_view_names_the_file_and_the_table(
     tmp_path: Path, text: str, error: str
 ) -> None:
     config = tmp_path / "dispatch.toml"

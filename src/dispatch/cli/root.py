@@ -236,13 +236,15 @@ def open_console(ctx: click.Context) -> None:
         open_storage,
     )
     from dispatch.config import load_settings
+    from dispatch.prefs import FilePreferences, prefs_dir
 
     options = ctx.ensure_object(dict)
     settings = load_settings(db=options.get("db"), read_only=options.get("read_only", False))
     check_console_settings(settings)  # a broken keymap: refused before the database is touched
     storage = open_storage(settings.db_url)
     try:
-        app = build_app(settings, storage=storage)
+        prefs = FilePreferences(prefs_dir(), settings.user)
+        app = build_app(settings, storage=storage, prefs=prefs)
         freeze_startup_heap()
         app.run()
     finally:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum
@@ -240,6 +240,73 @@ class QueueFilter:
             age=tuple(bounds["age"]),
             due=tuple(bounds["due"]),
         )
+
+
+MAX_VIEWS = 9
+"""Saved views are switched with the digits ``1``–``9`` (``0`` is the plain queue)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SavedView:
+    """A named filter with its order and scope (``[views.NAME]`` in ``dispatch.toml``).
+
+    Attributes:
+        name: The table's name, shown on the views line.
+        text: The filter as written (shown on the filter line).
+        where: ``text`` parsed, in the view's scope and order (``me`` is filled
+            in by the console that shows it).
+    """
+
+    name: str
+    text: str
+    where: QueueFilter
+
+    @classmethod
+    def parse(cls, name: str, spec: Mapping[str, object], where: str) -> SavedView:
+        """A view from its table: ``filter``, ``order`` and ``scope``, all optional.
+
+        Raises:
+            InvalidInputError: Naming ``where`` (the file and table) and what is wrong.
+        """
+        unknown = sorted(set(spec) - {"filter", "order", "scope"})
+        if unknown:
+            raise InvalidInputError(
+                f"{where}: does not know {', '.join(unknown)} (known: filter, order, scope)"
+            )
+        text, order, scope = (_string(spec, key, default, where) for key, default in _VIEW_DEFAULTS)
+        try:
+            parsed = QueueFilter.parse(text)
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"{where}: {exc}") from None
+        return cls(
+            name=name,
+            text=text.strip(),
+            where=replace(
+                parsed,
+                order=_named(QueueOrder, order, f"{where}: order"),
+                scope=_named(Scope, scope, f"{where}: scope"),
+            ),
+        )
+
+
+_VIEW_DEFAULTS = (("filter", ""), ("order", "priority"), ("scope", "open"))
+
+E = TypeVar("E", bound=Enum)
+
+
+def _string(spec: Mapping[str, object], key: str, default: str, where: str) -> str:
+    value = spec.get(key, default)
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{where}: {key} must be a string")
+    return value
+
+
+def _named(kind: type[E], value: str, where: str) -> E:
+    try:
+        return kind(value.strip().lower())
+    except ValueError:
+        known = ", ".join(str(member.value) for member in kind)
+        raise InvalidInputError(f"{where} must be one of {known}, not {value!r}") from None
 
 
 def ticket_ref(text: str) -> int | None:

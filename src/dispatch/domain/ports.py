@@ -414,6 +414,18 @@ class Monitor(Protocol):
         ...
 
 
+class Preferences(Protocol):
+    """What one user's console remembers across restarts (the last view, the theme)."""
+
+    def load(self) -> Mapping[str, str]:
+        """Everything remembered (empty when nothing is, or it cannot be read)."""
+        ...
+
+    def save(self, key: str, value: str) -> None:
+        """Remember ``value`` under ``key`` (a failure is logged, never raised)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One short transaction: enter, work on the stores, commit (or it rolls back)."""
 

@@ -5,7 +5,8 @@ Behaviour lives in the screens; the App stays thin.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
@@ -15,10 +16,12 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.geometry import Size
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.widgets import HelpPanel, Input, TextArea
 
 from dispatch.domain.alerts import Alert
-from dispatch.domain.ports import Monitor
+from dispatch.domain.filter import SavedView
+from dispatch.domain.ports import Monitor, Preferences
 from dispatch.services.runtime import Runtime
 from dispatch.ui.commands import DispatchCommands
 from dispatch.ui.messages import AlertsRaised
@@ -56,12 +59,18 @@ class DispatchApp(App[None]):
         zone: ZoneInfo | None = None,
         monitor: Monitor | None = None,
         bell: bool = False,
+        views: Sequence[SavedView] = (),
+        prefs: Preferences | None = None,
     ) -> None:
         super().__init__()
         self.runtime = runtime
         self.zone = zone or ZoneInfo("UTC")
         self.monitor = monitor
         self.ring_bell = bell
+        self.views = tuple(views)
+        self.prefs = prefs
+        """What this user's console remembers (``None``: nothing, as in tests)."""
+        self.remembered: Mapping[str, str] = prefs.load() if prefs else {}
         # Snapshots must not depend on the developer's TEXTUAL_THEME.
         self.theme = "textual-dark"
 
@@ -69,7 +78,21 @@ class DispatchApp(App[None]):
         """Start the background watch (it needs the running loop) once the screen is up."""
         if self.monitor is not None:
             self.call_after_refresh(self.monitor.start)
+        theme = self.remembered.get("theme")
+        if theme in self.available_themes:
+            self.theme = theme
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._fit_screen()
+
+    def _theme_changed(self, theme: Theme) -> None:
+        self.remember("theme", theme.name)
+
+    def remember(self, key: str, value: str) -> None:
+        """Keep ``value`` for this user's next console (written in a thread)."""
+        if self.prefs is None or self.remembered.get(key) == value:
+            return
+        self.remembered = {**self.remembered, key: value}
+        self.run_worker(partial(self.prefs.save, key, value), thread=True, group="prefs")
 
     def on_resize(self, event: events.Resize) -> None:
         """Below the console's minimum size, one line says so (and goes when it fits)."""
@@ -99,7 +122,10 @@ class DispatchApp(App[None]):
 
     def get_default_screen(self) -> Screen[None]:
         """The dispatcher's screen is the console's base screen; dialogs go on top."""
-        return DispatchScreen(self.runtime, self.zone)
+        view = self.remembered.get("view")
+        return DispatchScreen(
+            self.runtime, self.zone, self.views, view=view, remember=self.remember
+        )
 
     async def action_quit(self) -> None:
         """Leave the console; with a draft open (a new ticket, a status note), ask first."""

@@ -5,11 +5,12 @@ messages. Its bases hold the rest, each in its own module: finding tickets
 (``dispatch_find.py``: filter, order, scope, go to), the changes
 (``dispatch_changes.py``), the thread workers that read and write and post a
 message back (``dispatch_workers.py``) and the change feed
-(``dispatch_feed.py``); its toasts are in ``dispatch_toasts.py``. The queue view asks for windows of rows; the screen
-has them read. A one-second tick redraws countdowns from loaded data; every
-few seconds the window, counts and detail are read again so that changes made
-elsewhere appear and the queue re-orders as deadlines approach; the change
-feed makes another console's change appear within a second.
+(``dispatch_feed.py``); its toasts are in ``dispatch_toasts.py``. The queue
+view asks for windows of rows; the screen has them read. A one-second tick
+redraws countdowns from loaded data; every few seconds the window, counts and
+detail are read again so that changes made elsewhere appear and the queue
+reorders as deadlines approach; the change feed makes another console's change
+appear within a second.
 
 At 80 columns the queue fills the screen and ``enter`` switches to the detail
 (``escape`` comes back); from 130 columns on everything is side by side.
@@ -20,7 +21,7 @@ modals (never the store, SQLAlchemy or the scheduler: import-linter contracts).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import ClassVar
 from zoneinfo import ZoneInfo
@@ -34,6 +35,7 @@ from textual.widgets import Footer
 
 from dispatch.domain.alerts import Alert
 from dispatch.domain.assign import Candidate
+from dispatch.domain.filter import MAX_VIEWS, SavedView
 from dispatch.domain.queue import explain_place
 from dispatch.services.runtime import Runtime
 from dispatch.services.tickets import TicketDetail
@@ -54,6 +56,7 @@ from dispatch.ui.widgets.queue_view import QueueView
 from dispatch.ui.widgets.sla_countdown import SlaCountdown
 from dispatch.ui.widgets.tech_panel import TechPanel
 from dispatch.ui.widgets.ticket_detail import TicketDetailPane
+from dispatch.ui.widgets.view_tabs import ViewTabs
 
 REFRESH_SECONDS = 5.0
 """How often the queue, counts and detail are read again (deadlines move with time)."""
@@ -113,11 +116,31 @@ class DispatchScreen(DispatchFind):
         Binding("y", "copy(False)", "Copy", show=False, id="copy-ref", tooltip="Ref and title"),
         Binding("Y", "copy(True)", "Copy all", show=False, id="copy-summary", tooltip="Summary"),
         Binding("q", "app.quit", "Quit", id="quit", tooltip="Leave the console"),
+        Binding("0", "view(0)", "Queue", show=False, id="view-0", tooltip="Every open ticket"),
+        *(
+            Binding(
+                str(n),
+                f"view({n})",
+                f"View {n}",
+                show=False,
+                id=f"view-{n}",
+                tooltip=f"Saved view {n}",
+            )
+            for n in range(1, MAX_VIEWS + 1)
+        ),
     ]
     """The dispatcher's keys; each has an id so that ``set_keymap`` can remap it."""
 
-    def __init__(self, runtime: Runtime, zone: ZoneInfo) -> None:
-        super().__init__(runtime)
+    def __init__(
+        self,
+        runtime: Runtime,
+        zone: ZoneInfo,
+        views: Sequence[SavedView] = (),
+        *,
+        view: str | None = None,
+        remember: Callable[[str, str], None] | None = None,
+    ) -> None:
+        super().__init__(runtime, views, view=view, remember=remember)
         self.zone = zone
         self._alerts_seen: int | None = None
         """The newest alert this console has shown (``None``: not read yet)."""
@@ -134,6 +157,7 @@ class DispatchScreen(DispatchFind):
         yield AppHeader(rt.actor, rt.db_label, self.zone, read_only=rt.read_only, id="app-header")
         with Horizontal(id="main"):
             with Vertical(id="queue-pane"):
+                yield ViewTabs(id="views")
                 yield FilterBar(id="filter-bar")
                 yield QueueTitles(id="queue-header")
                 yield QueueView(id="queue")
@@ -153,6 +177,7 @@ class DispatchScreen(DispatchFind):
         if self.runtime.open_feed is not None:
             self.set_interval(FEED_SECONDS, self._check_feed)
         self._tick()
+        self._start_view()
         self._request_window(0, None)
         self._load_stats()
         self._load_alerts(None)

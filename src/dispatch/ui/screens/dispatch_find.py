@@ -4,32 +4,49 @@ The base of the dispatcher's screen (``dispatch.py``): ``/`` opens the
 filter (``escape`` clears it), ``T-19`` or ``19`` alone goes to that ticket
 whatever its status (widening the scope to all tickets if it hides it), ``o``
 cycles the orders and ``m`` the scopes; the line over the queue names what is
-not the default.
+not the default. The digits ``1``–``9`` switch to the saved views of
+``dispatch.toml`` (``0``: the plain queue), shown on the views line; the last
+one used is remembered for this user's next console.
 
 May use: the domain, the services' value types, Textual, the UI's widgets.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from textual import on
 from textual.widgets import Input
 
-from dispatch.domain.filter import QueueFilter, Scope, ticket_ref
+from dispatch.domain.filter import QueueFilter, SavedView, Scope, ticket_ref
 from dispatch.services.runtime import Runtime
 from dispatch.ui.screens.dispatch_changes import DispatchChanges
 from dispatch.ui.screens.dispatch_workers import WindowRequest
 from dispatch.ui.widgets.app_header import AppHeader
 from dispatch.ui.widgets.filter_bar import FilterBar
 from dispatch.ui.widgets.queue_view import QueueView
+from dispatch.ui.widgets.view_tabs import ViewTabs
 
 
 class DispatchFind(DispatchChanges):
-    """The filter, order and scope the queue is read under, and going to a ticket."""
+    """The filter, order and scope the queue is read under, saved views, going to a ticket."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        views: Sequence[SavedView] = (),
+        *,
+        view: str | None = None,
+        remember: Callable[[str, str], None] | None = None,
+    ) -> None:
         super().__init__(runtime)
+        self.views = tuple(views)
+        """The saved views, switched with ``1``–``9``."""
+        self._view = next((n for n, v in enumerate(self.views, 1) if v.name == view), 0)
+        """The view in force (``0``: the plain queue); the first read starts in it."""
+        self._keep = remember
+        """Keeps a preference for this user's next console (``None``: nowhere)."""
         self._pending_focus: int | None = None
         """A ticket the cursor is to move to (new, or chosen in the alert log) once read."""
         self._going_to: int | None = None
@@ -63,6 +80,39 @@ class DispatchFind(DispatchChanges):
         self.query_one(FilterBar).show_line(
             matching, self.query_one(AppHeader).counts.get("open"), self.filter
         )
+        self.query_one(ViewTabs).show(
+            self.views, self._view, changed=self.filter != self._view_filter(self._view)
+        )
+
+    def _view_filter(self, number: int) -> QueueFilter:
+        view = self.views[number - 1].where if number else QueueFilter()
+        return replace(view, me=self.runtime.actor)
+
+    def _start_view(self) -> None:
+        """Put the view the console starts in in force (before the first read)."""
+        if self._view:
+            self.filter = self._view_filter(self._view)
+            self.query_one(FilterBar).show_text(self.views[self._view - 1].text)
+        self.query_one(ViewTabs).show(self.views, self._view, changed=False)
+
+    def action_view(self, number: int) -> None:
+        """Switch to saved view ``number`` (``0``: every open ticket, by contract priority)."""
+        if number > len(self.views):
+            self.notify(
+                f"There is no view {number}: views are [views.NAME] tables in dispatch.toml"
+                f" ({len(self.views)} defined).",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self._view = number
+        bar = self.query_one(FilterBar)
+        bar.clear()
+        bar.show_text(self.views[number - 1].text if number else "")
+        if self._keep is not None:
+            self._keep("view", self.views[number - 1].name if number else "")
+        self._reorder(self._view_filter(number))
+        self.query_one(QueueView).focus()
 
     def action_cycle_order(self) -> None:
         """The next order: contract priority, nearest deadline, oldest first, by assignee."""

@@ -75,6 +75,10 @@ class FilterBar(Vertical):
         field.display = False
         self.text = ""
 
+    def show_text(self, text: str) -> None:
+        """Name ``text`` (a saved view's filter) as the filter in force, without editing it."""
+        self.text = text.strip()
+
     def show_line(self, matching: int, open_: int | None, where: QueueFilter) -> None:
         """``nearest deadline · all tickets · filter: disk · 12 of 340 open (/ to change)``.
 
