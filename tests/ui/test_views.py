@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from dispatch.bootstrap import Storage
 from dispatch.domain.filter import SavedView, Scope
 from dispatch.domain.model import Severity
 from dispatch.domain.queue import QueueOrder
 from dispatch.prefs import FilePreferences
 from dispatch.services import queue as queue_service
+from dispatch.ui import history as history_module
 from dispatch.ui.widgets.filter_bar import FilterBar
 from dispatch.ui.widgets.view_tabs import ViewTabs
 from tests.ui.conftest import AppFactory
@@ -110,3 +113,41 @@ async def test_the_last_view_and_the_theme_are_remembered_per_user(
         await settle(pilot)
         assert screen(third).filter.is_empty
         assert screen(third).filter.scope is Scope.OPEN
+
+
+async def test_minus_and_plus_walk_the_tickets_shown(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(history_module, "SETTLE_SECONDS", 0.0)  # every ticket rests
+    app = make_app()
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await settle(pilot)
+        view = queue(app)
+        first = view.cursor_id
+        await pilot.press("j")
+        await settle(pilot)
+        second = view.cursor_id
+        await pilot.press("j")
+        await settle(pilot)
+        assert len({first, second, view.cursor_id}) == 3
+        await pilot.press("minus")
+        await settle(pilot)
+        assert view.cursor_id == second
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert view.cursor_id == first
+        await pilot.press("minus")
+        await settle(pilot)
+        assert any("No earlier ticket" in t for t in toasts(app)), toasts(app)
+        await pilot.press("plus")
+        await settle(pilot)
+        assert view.cursor_id == second
+
+        # Filter the ticket out: going back finds it anyway, the filter's terms dropped.
+        await pilot.press("slash", *f"!id:{second}", "enter")
+        await settle(pilot)
+        assert view.cursor_id != second
+        await pilot.press("minus")
+        await settle(pilot)
+        assert view.cursor_id == second
+        assert screen(app).filter.is_empty

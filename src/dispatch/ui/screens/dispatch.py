@@ -111,6 +111,22 @@ class DispatchScreen(DispatchFind):
             "tab", "switch_pane", "Pane", show=False, id="switch-pane", tooltip="Queue or detail"
         ),
         Binding("escape", "back", "Back", show=False, id="back", tooltip="Back to the queue"),
+        Binding(
+            "minus,ctrl+o",
+            "history_back",
+            "Back to",
+            show=False,
+            id="history-back",
+            tooltip="The ticket shown before",
+        ),
+        Binding(
+            "plus,ctrl+i",
+            "history_forward",
+            "Forth to",
+            show=False,
+            id="history-forward",
+            tooltip="The ticket gone back from",
+        ),
         Binding("exclamation_mark", "alerts", "Alerts", id="show-alerts", tooltip="The alert log"),
         Binding("r", "reload", "Reload", show=False, id="reload", tooltip="Read everything again"),
         Binding("y", "copy(False)", "Copy", show=False, id="copy-ref", tooltip="Ref and title"),
@@ -313,6 +329,7 @@ class DispatchScreen(DispatchFind):
         if message.ticket is None:
             self._show_detail(None, (), self.runtime.clock.now())
             return
+        self._shown(message.ticket.id)
         self._load_detail(message.ticket.id)
 
     @on(DispatchWorkers.DetailLoaded)

@@ -6,13 +6,16 @@ whatever its status (widening the scope to all tickets if it hides it), ``o``
 cycles the orders and ``m`` the scopes; the line over the queue names what is
 not the default. The digits ``1``–``9`` switch to the saved views of
 ``dispatch.toml`` (``0``: the plain queue), shown on the views line; the last
-one used is remembered for this user's next console.
+one used is remembered for this user's next console. ``-`` (``ctrl+o``)
+goes back to the ticket shown before, ``+`` (``ctrl+i``) forth again
+(``ui/history.py`` decides what is kept).
 
 May use: the domain, the services' value types, Textual, the UI's widgets.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -21,6 +24,7 @@ from textual.widgets import Input
 
 from dispatch.domain.filter import QueueFilter, SavedView, Scope, ticket_ref
 from dispatch.services.runtime import Runtime
+from dispatch.ui.history import TicketHistory
 from dispatch.ui.screens.dispatch_changes import DispatchChanges
 from dispatch.ui.screens.dispatch_workers import WindowRequest
 from dispatch.ui.widgets.app_header import AppHeader
@@ -45,6 +49,10 @@ class DispatchFind(DispatchChanges):
         """The saved views, switched with ``1``–``9``."""
         self._view = next((n for n, v in enumerate(self.views, 1) if v.name == view), 0)
         """The view in force (``0``: the plain queue); the first read starts in it."""
+        self._history = TicketHistory()
+        """The tickets shown, for ``-`` and ``+``."""
+        self._arriving: int | None = None
+        """A ticket gone to (kept in the history however briefly shown)."""
         self._keep = remember
         """Keeps a preference for this user's next console (``None``: nowhere)."""
         self._pending_focus: int | None = None
@@ -132,6 +140,7 @@ class DispatchFind(DispatchChanges):
     def _jump_to(self, ticket_id: int | None) -> None:
         if ticket_id is None:
             return
+        self._arriving = ticket_id
         self.remove_class("-show-detail")
         self.query_one(QueueView).focus()
         self._pending_focus = ticket_id
@@ -141,8 +150,9 @@ class DispatchFind(DispatchChanges):
         """Say that the ticket of a jump is not shown; ``True``: it is asked again in all."""
         if self._going_to == request.focus_id:
             self._going_to = None
-            if self.filter.scope is not Scope.ALL:  # resolved or closed, or not mine: widen
-                self.filter = replace(self.filter, scope=Scope.ALL)
+            wider = self._wider()
+            if wider is not None:
+                self.filter = wider
                 self._going_to = request.focus_id
                 self._jump_to(request.focus_id)
                 return True
@@ -157,6 +167,15 @@ class DispatchFind(DispatchChanges):
         )
         return False
 
+    def _wider(self) -> QueueFilter | None:
+        """The filter without its terms, else in all tickets (``None``: it is as wide)."""
+        if not self.filter.is_empty:  # left out by the filter: drop the terms
+            self.query_one(FilterBar).clear()
+            return self.filter.terms_from(QueueFilter())
+        if self.filter.scope is not Scope.ALL:  # resolved or closed, or not mine
+            return replace(self.filter, scope=Scope.ALL)
+        return None
+
     def _leave_filter(self) -> None:
         """Close the filter field if open, clearing the filter's terms."""
         bar = self.query_one(FilterBar)
@@ -166,3 +185,25 @@ class DispatchFind(DispatchChanges):
         if not self.filter.is_empty:
             self._reorder(self.filter.terms_from(QueueFilter()))
         self._show_filter_line()
+
+    def _shown(self, ticket_id: int) -> None:
+        """The cursor came to ``ticket_id``: the history may keep it."""
+        jump = ticket_id == self._arriving
+        if jump:
+            self._arriving = None
+        self._history.visit(ticket_id, time.monotonic(), jump=jump)
+
+    def action_history_back(self) -> None:
+        """Go back to the ticket shown before (whatever the filter or scope now)."""
+        self._walk(self._history.back(), "earlier")
+
+    def action_history_forward(self) -> None:
+        """Go forth again to the ticket gone back from."""
+        self._walk(self._history.forward(), "later")
+
+    def _walk(self, ticket_id: int | None, which: str) -> None:
+        if ticket_id is None:
+            self.notify(f"No {which} ticket in this console's history.", markup=False)
+            return
+        self._going_to = ticket_id  # widen the scope if it hides the ticket now
+        self._jump_to(ticket_id)
