@@ -142,3 +142,11 @@ def test_views_line_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> N
     """
     app = make_app(views=VIEWS)
     assert snap_compare(app, terminal_size=NARROW, run_before=after("2"))
+
+
+def test_marks_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """80x24 after ``j`` ``space`` ``space``: the second and third tickets are marked
+    (``◆`` after the reference, bold on a tinted row), the cursor has moved on to the
+    fourth, and the line over the queue says "2 marked (escape: unmark all)".
+    """
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=after("j", "space", "space"))

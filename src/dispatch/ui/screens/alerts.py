@@ -1,4 +1,8 @@
-"""Every alert, newest first: acknowledge, filter the unacknowledged, jump to the ticket."""
+"""Every alert, newest first: acknowledge, filter the unacknowledged, jump to the ticket.
+
+``space`` marks alerts; ``a`` then acknowledges all marked ones after one
+confirmation, each in its own transaction, and lists any it could not.
+"""
 
 from __future__ import annotations
 
@@ -23,13 +27,16 @@ from dispatch.services import alerts
 from dispatch.services.runtime import Runtime
 from dispatch.ui.access import refuse_key
 from dispatch.ui.safe import clip, safe
+from dispatch.ui.screens.confirm import ConfirmModal
+from dispatch.ui.screens.explain import ExplainModal
 from dispatch.ui.widgets.nav_list import NavList
+from dispatch.ui.widgets.queue_view import MARK
 
 SHOWN = 500
 """Alerts listed at most (the newest); ``dispatch alerts list`` prints them all."""
 
 
-def alert_line(alert: Alert, zone: ZoneInfo) -> Content:
+def alert_line(alert: Alert, zone: ZoneInfo, *, marked: bool = False) -> Content:
     """``✖ A-7  T-42  response breached Mon 10:02 late ✓ Acme: Printer down  ack ana 10:05``.
 
     ``late``: raised well after its threshold; ``✓``: acknowledged (by whom, at the end).
@@ -42,7 +49,8 @@ def alert_line(alert: Alert, zone: ZoneInfo) -> Content:
     what = "breached" if breach else "warning"
     parts: list[Content | tuple[str, str] | str] = [
         (
-            f"{symbol} {alert.ref:<6} {alert.ticket_ref:<7} {alert.target.value:<10} {what:<8}",
+            f"{symbol} {alert.ref + MARK if marked else alert.ref:<6} {alert.ticket_ref:<7} "
+            f"{alert.target.value:<10} {what:<8}",
             style,
         ),
         f" {raised}",
@@ -69,6 +77,14 @@ class AlertsScreen(Screen[int | None]):
         Binding("u", "toggle_unacked", "Unacked only", id="alerts.unacked"),
         Binding("enter", "open_ticket", "Ticket", id="alerts.ticket", tooltip="Show the ticket"),
         Binding("r", "reload", "Reload", show=False, id="alerts.reload"),
+        Binding(
+            "space",
+            "toggle_mark",
+            "Mark",
+            show=False,
+            id="alerts.mark",
+            tooltip="Mark for acknowledging together (again: unmark)",
+        ),
     ]
 
     class Loaded(Message):
@@ -85,6 +101,14 @@ class AlertsScreen(Screen[int | None]):
             self.alert = alert
             super().__init__()
 
+    class AcknowledgedEach(Message):
+        """The marked alerts were acknowledged (``failed``: ref and why not)."""
+
+        def __init__(self, done: Sequence[Alert], failed: Sequence[tuple[str, str]]) -> None:
+            self.done = done
+            self.failed = failed
+            super().__init__()
+
     def __init__(self, runtime: Runtime, zone: ZoneInfo, *, unacked_only: bool = False) -> None:
         super().__init__()
         self.runtime = runtime
@@ -92,6 +116,8 @@ class AlertsScreen(Screen[int | None]):
         self.unacked_only = unacked_only
         """Only the alerts nobody acknowledged (the opener keeps the choice for next time)."""
         self.alerts: list[Alert] = []
+        self.marked: set[int] = set()
+        """The ids of the marked alerts."""
 
     def compose(self) -> ComposeResult:
         """Title, the list, footer."""
@@ -127,8 +153,23 @@ class AlertsScreen(Screen[int | None]):
         self._show_title()
         self.action_reload()
 
+    def action_toggle_mark(self) -> None:
+        """Mark the highlighted alert (or unmark it) and go on to the next."""
+        options = self.query_one(OptionList)
+        alert = self._highlighted()
+        if alert is None or options.highlighted is None:
+            return
+        self.marked ^= {alert.id}
+        prompt = alert_line(alert, self.zone, marked=alert.id in self.marked)
+        options.replace_option_prompt_at_index(options.highlighted, prompt)
+        options.action_cursor_down()
+        self._show_title()
+
     def action_acknowledge(self) -> None:
-        """Acknowledge the highlighted alert."""
+        """Acknowledge the highlighted alert, or every marked one after asking."""
+        if self.marked:
+            self._acknowledge_marked()
+            return
         alert = self._highlighted()
         if alert is None:
             return
@@ -146,6 +187,19 @@ class AlertsScreen(Screen[int | None]):
         if alert is not None:
             self.dismiss(alert.ticket_id)
 
+    def _acknowledge_marked(self) -> None:
+        marked = [a for a in self.alerts if a.id in self.marked]
+        refs = ", ".join(a.ref for a in marked)
+        question = Content.assemble(
+            (f"Acknowledge {len(marked)} marked alerts?", "bold"), f"\n{refs}"
+        )
+
+        def answered(go: bool | None) -> None:
+            if go:
+                self._acknowledge_each(tuple(a.id for a in marked))
+
+        self.app.push_screen(ConfirmModal(question), answered)
+
     # --- workers and messages ----------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="alerts", exit_on_error=False)
@@ -158,6 +212,19 @@ class AlertsScreen(Screen[int | None]):
         rt = self.runtime
         alert = alerts.acknowledge_alert(rt.writer(), rt.clock, rt.actor, alert_id)
         self.post_message(self.Acknowledged(alert))
+
+    @work(thread=True, group="alerts-ack", exit_on_error=False)
+    def _acknowledge_each(self, alert_ids: Sequence[int]) -> None:
+        """Acknowledge each alert in its own transaction; collect what was refused."""
+        rt = self.runtime
+        done: list[Alert] = []
+        failed: list[tuple[str, str]] = []
+        for alert_id in alert_ids:
+            try:
+                done.append(alerts.acknowledge_alert(rt.writer(), rt.clock, rt.actor, alert_id))
+            except DispatchError as exc:  # acknowledged meanwhile, gone, the database away
+                failed.append((f"A-{alert_id}", str(exc)))
+        self.post_message(self.AcknowledgedEach(done, failed))
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -173,9 +240,13 @@ class AlertsScreen(Screen[int | None]):
         options = self.query_one(OptionList)
         keep = self._highlighted()
         self.alerts = list(message.alerts)
+        self.marked &= {a.id for a in self.alerts}
         options.clear_options()
         options.add_options(
-            [Option(alert_line(a, self.zone), id=str(a.id)) for a in self.alerts]
+            [
+                Option(alert_line(a, self.zone, marked=a.id in self.marked), id=str(a.id))
+                for a in self.alerts
+            ]
             or [Option(Content.styled("No alerts.", "dim"), disabled=True)]
         )
         ids = [a.id for a in self.alerts]
@@ -193,6 +264,21 @@ class AlertsScreen(Screen[int | None]):
         self.notify(safe(f"{message.alert.ref} acknowledged").plain, title="Saved", markup=False)
         self.action_reload()
 
+    @on(AcknowledgedEach)
+    def _acknowledged_each(self, message: AcknowledgedEach) -> None:
+        self.marked -= {a.id for a in message.done}
+        total = len(message.done) + len(message.failed)
+        self.notify(
+            f"{len(message.done)} of {total} marked alerts acknowledged",
+            title="Saved" if message.done else "Not saved",
+            severity="warning" if message.failed else "information",
+            markup=False,
+        )
+        if message.failed:
+            lines = [why if why.startswith(ref) else f"{ref}: {why}" for ref, why in message.failed]
+            self.app.push_screen(ExplainModal(f"Not acknowledged: {len(message.failed)}", lines))
+        self.action_reload()
+
     # --- private ----------------------------------------------------------------------------
 
     def _highlighted(self) -> Alert | None:
@@ -204,6 +290,8 @@ class AlertsScreen(Screen[int | None]):
     def _show_title(self) -> None:
         which = "unacknowledged alerts" if self.unacked_only else "all alerts"
         shown = f" ({len(self.alerts)}, newest first)" if self.alerts else ""
+        if self.marked:
+            shown += f" · {len(self.marked)} marked"
         self.query_one("#alerts-title", Label).update(
             Content.assemble(
                 ("Alerts: ", "bold"),

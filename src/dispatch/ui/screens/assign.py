@@ -28,20 +28,19 @@ class AssignModal(ModalScreen[str | None]):
         Binding("escape", "dismiss(None)", "Cancel", id="assign.cancel", tooltip="Assign nobody"),
     ]
 
-    def __init__(self, ticket: Ticket, ranked: Sequence[Candidate]) -> None:
+    def __init__(
+        self, ticket: Ticket, ranked: Sequence[Candidate], *, marked: Sequence[Ticket] = ()
+    ) -> None:
+        """The dialog for ``ticket`` (ranked for it), or for the ``marked`` tickets if any."""
         super().__init__()
         self._ticket = ticket
         self._ranked = list(ranked)
+        self._marked = tuple(marked)
 
     def compose(self) -> ComposeResult:
         """Title, the ranked list, a hint."""
         with Vertical(id="assign-dialog", classes="dialog"):
-            yield Label(
-                Content.assemble(
-                    ("Assign ", "bold"), self._ticket.ref, " ", safe(self._ticket.title)
-                ),
-                id="assign-title",
-            )
+            yield Label(self._title(), id="assign-title")
             yield NavList(
                 *[
                     Option(candidate_line(c, i + 1), id=c.tech.login)
@@ -54,6 +53,19 @@ class AssignModal(ModalScreen[str | None]):
                     "enter: assign · escape: cancel · dimmed: off duty or cannot visit", "dim"
                 )
             )
+
+    def _title(self) -> Content:
+        if self._marked:
+            refs = ", ".join(t.ref for t in self._marked)
+            return Content.assemble(
+                ("Assign ", "bold"),
+                (f"{len(self._marked)} marked tickets", "bold"),
+                f": {refs} ",
+                (f"(ranked for {self._ticket.ref})", "dim"),
+            )
+        return Content.assemble(
+            ("Assign ", "bold"), self._ticket.ref, " ", safe(self._ticket.title)
+        )
 
     def on_mount(self) -> None:
         """Start on the best candidate."""

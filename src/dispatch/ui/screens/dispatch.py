@@ -382,10 +382,18 @@ class DispatchScreen(DispatchFind):
         self.query_one(TicketDetailPane).focus()
 
     def action_back(self) -> None:
-        """Back to the queue; from the filter field, with the filter cleared."""
+        """Back to the queue; from the filter field, with the filter cleared.
+
+        On the queue itself, with tickets marked, it unmarks them all.
+        """
+        queue = self.query_one(QueueView)
+        if queue.has_focus and queue.marked and not self.has_class("-show-detail"):
+            queue.unmark()
+            self.notify("Marks cleared.", markup=False)
+            return
         self._leave_filter()
         self.remove_class("-show-detail")
-        self.query_one(QueueView).focus()
+        queue.focus()
 
     def action_switch_pane(self) -> None:
         """Toggle between the queue and the detail pane."""

@@ -5,7 +5,8 @@ actions and routes the results): each action asks what it must (a dialog, a
 confirmation before taking a colleague's ticket or going past my maximum)
 and hands the write to a worker of ``dispatch_workers.py``. The last change
 this console made can be undone for ``UNDO_WINDOW`` as a new change with its
-own version check.
+own version check. With tickets marked, assign and status act on all of
+them (``dispatch_bulk.py``).
 
 May use: the domain, the services' value types, Textual, the UI's modals.
 """
@@ -26,6 +27,7 @@ from dispatch.ui.access import refuse_key
 from dispatch.ui.safe import safe
 from dispatch.ui.screens.assign import AssignModal
 from dispatch.ui.screens.confirm import ConfirmModal
+from dispatch.ui.screens.dispatch_bulk import DispatchBulk
 from dispatch.ui.screens.dispatch_toasts import toast_saved
 from dispatch.ui.screens.dispatch_workers import DispatchWorkers
 from dispatch.ui.screens.new_ticket import NewTicketModal
@@ -42,7 +44,7 @@ CHANGE_ACTIONS = frozenset(
 """The actions that change tickets: hidden and refused in a read-only console."""
 
 
-class DispatchChanges(DispatchWorkers):
+class DispatchChanges(DispatchBulk):
     """The actions that change tickets, and the memory of the last change (for undo)."""
 
     detail: TicketDetail | None = None
@@ -74,7 +76,7 @@ class DispatchChanges(DispatchWorkers):
         return ticket
 
     def action_assign(self) -> None:
-        """Choose a technician from the ranked list."""
+        """Choose a technician from the ranked list (for all marked tickets, if any)."""
         ticket = self._selected()
         if ticket is None:
             return
@@ -82,12 +84,15 @@ class DispatchChanges(DispatchWorkers):
         if not ranked:
             self.notify("Still reading the technicians; try again.", markup=False)
             return
+        marked = self.query_one(QueueView).marked
 
         def chosen(login: str | None) -> None:
-            if login:
+            if login and marked:
+                self._assign_marked(marked, login)
+            elif login:
                 self._assign(ticket, login)
 
-        self.app.push_screen(AssignModal(ticket, ranked), chosen)
+        self.app.push_screen(AssignModal(ticket, ranked, marked=marked), chosen)
 
     def action_take(self) -> None:
         """Assign the selected ticket to me; a colleague's, or one past my maximum, asks first."""
@@ -126,16 +131,19 @@ class DispatchChanges(DispatchWorkers):
         self.app.push_screen(ConfirmModal(question), answered)
 
     def action_change_status(self) -> None:
-        """Move the selected ticket to another status."""
+        """Move the selected ticket (or all marked tickets) to another status."""
         ticket = self._selected()
         if ticket is None:
             return
+        marked = self.query_one(QueueView).marked
 
         def chosen(request: StatusRequest | None) -> None:
-            if request is not None:
+            if request is not None and marked:
+                self._move_marked(marked, request)
+            elif request is not None:
                 self._move(ticket, request)
 
-        self.app.push_screen(StatusModal(ticket), chosen)
+        self.app.push_screen(StatusModal(ticket, marked=marked), chosen)
 
     def action_change_severity(self) -> None:
         """Give the selected ticket another severity."""

@@ -84,13 +84,20 @@ class DispatchFind(DispatchChanges):
 
     def _show_filter_line(self) -> None:
         """``deadline order · all tickets · filter: disk · 12 of 340 open`` when not the default."""
-        matching = self.query_one(QueueView).total
+        queue = self.query_one(QueueView)
         self.query_one(FilterBar).show_line(
-            matching, self.query_one(AppHeader).counts.get("open"), self.filter
+            queue.total,
+            self.query_one(AppHeader).counts.get("open"),
+            self.filter,
+            marked=len(queue.marked),
         )
         self.query_one(ViewTabs).show(
             self.views, self._view, changed=self.filter != self._view_filter(self._view)
         )
+
+    @on(QueueView.MarksChanged)
+    def _marks_changed(self) -> None:
+        self._show_filter_line()
 
     def _view_filter(self, number: int) -> QueueFilter:
         view = self.views[number - 1].where if number else QueueFilter()

@@ -8,6 +8,7 @@ with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -71,23 +72,24 @@ class StatusModal(ModalScreen[StatusRequest | None]):
         ],
     ]
 
-    def __init__(self, ticket: Ticket) -> None:
+    def __init__(self, ticket: Ticket, *, marked: Sequence[Ticket] = ()) -> None:
+        """The dialog for ``ticket``, or for the ``marked`` tickets when there are any.
+
+        For marked tickets a status is offered if any of them may go there; the
+        others are refused one by one when the changes are written.
+        """
         super().__init__()
         self._ticket = ticket
+        self._marked = tuple(marked)
         self._choices = list(STATUS_KEYS)
-        self._allowed = ALLOWED_TRANSITIONS[ticket.status]
+        self._allowed = frozenset(
+            status for t in (self._marked or (ticket,)) for status in ALLOWED_TRANSITIONS[t.status]
+        )
 
     def compose(self) -> ComposeResult:
         """Title, statuses, bug reference, note, error line."""
         with Vertical(id="status-dialog", classes="dialog"):
-            yield Label(
-                Content.assemble(
-                    ("Status of ", "bold"),
-                    self._ticket.ref,
-                    f" (now {self._ticket.status.label}) ",
-                    safe(self._ticket.title),
-                )
-            )
+            yield Label(self._title())
             yield NavList(
                 *[
                     Option(
@@ -108,6 +110,19 @@ class StatusModal(ModalScreen[StatusRequest | None]):
                 )
             )
 
+    def _title(self) -> Content:
+        if self._marked:
+            refs = ", ".join(t.ref for t in self._marked)
+            return Content.assemble(
+                ("Status of ", "bold"), (f"{len(self._marked)} marked tickets", "bold"), f": {refs}"
+            )
+        return Content.assemble(
+            ("Status of ", "bold"),
+            self._ticket.ref,
+            f" (now {self._ticket.status.label}) ",
+            safe(self._ticket.title),
+        )
+
     def on_mount(self) -> None:
         """Start on the first choice."""
         if self.app.is_headless:
@@ -118,7 +133,8 @@ class StatusModal(ModalScreen[StatusRequest | None]):
         options.highlighted = allowed[0] if allowed else None
         options.focus()
         if not allowed:
-            self._error(f"{self._ticket.ref} is closed: no status may follow")
+            what = "the marked tickets are" if self._marked else f"{self._ticket.ref} is"
+            self._error(f"{what} closed: no status may follow")
 
     def has_draft(self) -> bool:
         """Whether a bug reference or a note has been typed (leaving asks first)."""
@@ -139,6 +155,8 @@ class StatusModal(ModalScreen[StatusRequest | None]):
         self._submit()
 
     def _refusal(self, status: TicketStatus) -> str:
+        if self._marked:
+            return f"none of the marked tickets can go to {status.label}"
         if status is self._ticket.status:
             return f"{self._ticket.ref} is already {status.label}"
         return f"{self._ticket.ref} cannot go from {self._ticket.status.label} to {status.label}"

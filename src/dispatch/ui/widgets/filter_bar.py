@@ -79,10 +79,13 @@ class FilterBar(Vertical):
         """Name ``text`` (a saved view's filter) as the filter in force, without editing it."""
         self.text = text.strip()
 
-    def show_line(self, matching: int, open_: int | None, where: QueueFilter) -> None:
+    def show_line(
+        self, matching: int, open_: int | None, where: QueueFilter, *, marked: int = 0
+    ) -> None:
         """``nearest deadline · all tickets · filter: disk · 12 of 340 open (/ to change)``.
 
-        Shown while a filter is set or the scope or order is not the default.
+        Shown while a filter is set, the scope or order is not the default, or
+        tickets are marked.
         """
         line = self.query_one("#filter-line", Static)
         parts: list[Content] = []
@@ -92,6 +95,10 @@ class FilterBar(Vertical):
             parts.append(Content.styled(where.scope.label, "bold"))
         if self.text:
             parts.append(Content.assemble(("filter: ", "bold"), safe(self.text)))
+        if marked:
+            parts.append(
+                Content.styled(f"{marked} marked (escape: unmark all)", "bold $foreground")
+            )
         line.display = bool(parts) and not self.query_one("#filter", Input).display
         shown = "open" if where.scope is Scope.OPEN else "shown"
         of = (

@@ -5,15 +5,20 @@ exists per ticket. The view knows the total and holds one window of tickets
 read from the database; ``render_line`` draws a row from that window, and a
 scroll or cursor move outside it posts ``WindowNeeded`` so the screen reads
 the next window in a worker. The cursor follows a ticket id, so a refresh
-that reorders the queue keeps it on the same ticket.
+that reorders the queue keeps it on the same ticket. ``space`` marks tickets
+(``MARK`` after the reference) for the screen's bulk changes; a mark holds
+the ticket as last shown, so a bulk change checks the version the
+dispatcher saw.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import ClassVar
 
 from rich.segment import Segment
+from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -25,6 +30,9 @@ from dispatch.domain.model import Ticket, TicketStatus
 from dispatch.domain.queue import describe_wait
 from dispatch.services.queue import QueueWindow
 from dispatch.ui.safe import clip
+
+MARK = "◆"
+"""Shown after the reference of a marked ticket (and of a marked alert in the log)."""
 
 FLAG_SYMBOL = {"breached": "✖", "warning": "▲", "ok": "●", "paused": "‖", "none": "·"}
 """A symbol per SLA flag, so that states read without colour."""
@@ -56,6 +64,14 @@ class QueueView(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False, id="queue.page-down"),
         Binding("home,g", "jump(0)", "First", show=False, id="queue.first"),
         Binding("end,G", "jump(-1)", "Last", show=False, id="queue.last"),
+        Binding(
+            "space",
+            "toggle_mark",
+            "Mark",
+            show=False,
+            id="queue.mark",
+            tooltip="Mark for a bulk assign or status (again: unmark)",
+        ),
     ]
     """Cursor movement; ``enter`` belongs to the screen (open the detail)."""
 
@@ -66,6 +82,7 @@ class QueueView(ScrollView, can_focus=True):
         "queue--paused",
         "queue--none",
         "queue--cursor",
+        "queue--marked",
         "queue--loading",
     }
 
@@ -78,6 +95,7 @@ class QueueView(ScrollView, can_focus=True):
         & > .queue--ok { color: $foreground; }
         & > .queue--paused { color: $foreground 60%; }
         & > .queue--none { color: $foreground 60%; }
+        & > .queue--marked { background: $secondary 40%; text-style: bold; }
         & > .queue--cursor { background: $accent 40%; }
         &:focus > .queue--cursor { background: $accent; color: $text; }
         & > .queue--loading { color: $foreground 40%; }
@@ -101,6 +119,13 @@ class QueueView(ScrollView, can_focus=True):
     class Resized(Message):
         """The view's width changed (the column titles must follow)."""
 
+    class MarksChanged(Message):
+        """Tickets were marked or unmarked (``count`` are marked now)."""
+
+        def __init__(self, count: int) -> None:
+            self.count = count
+            super().__init__()
+
     class TicketHighlighted(Message):
         """The cursor rests on ``ticket`` (``None``: the queue is empty)."""
 
@@ -117,6 +142,7 @@ class QueueView(ScrollView, can_focus=True):
         self._cursor_id: int | None = None
         self._requested: int | None = None
         self._announced: tuple[int, int] | None = None
+        self._marks: dict[int, Ticket] = {}
 
     # --- public: the screen sets the data ---------------------------------------
 
@@ -130,6 +156,20 @@ class QueueView(ScrollView, can_focus=True):
         """The id of the ticket the cursor follows."""
         return self._cursor_id
 
+    @property
+    def marked(self) -> list[Ticket]:
+        """The marked tickets as last shown, by reference number."""
+        return sorted(self._marks.values(), key=lambda t: t.id)
+
+    def unmark(self, ids: Iterable[int] | None = None) -> None:
+        """Unmark the tickets of ``ids`` (``None``: all)."""
+        if ids is None:
+            self._marks.clear()
+        for ticket_id in ids or ():
+            self._marks.pop(ticket_id, None)
+        self.post_message(self.MarksChanged(len(self._marks)))
+        self.refresh()
+
     def set_window(self, window: QueueWindow, *, lost_row: int | None = None) -> None:
         """Show a freshly read window; keep the cursor on its ticket if it is still there.
 
@@ -140,6 +180,9 @@ class QueueView(ScrollView, can_focus=True):
         self.total = window.total
         self.now = window.at
         self._rows = {window.offset + i: t for i, t in enumerate(window.tickets)}
+        for ticket in window.tickets:  # a mark holds the ticket as shown now
+            if ticket.id in self._marks:
+                self._marks[ticket.id] = ticket
         self._window = (window.offset, window.offset + len(window.tickets))
         self._requested = None
         self.virtual_size = Size(self.scrollable_content_region.width, self.total)
@@ -176,6 +219,17 @@ class QueueView(ScrollView, can_focus=True):
     def action_jump(self, where: int) -> None:
         """Go to the first (0) or last (-1) ticket."""
         self.cursor_row = 0 if where == 0 else max(self.total - 1, 0)
+
+    def action_toggle_mark(self) -> None:
+        """Mark the ticket under the cursor (or unmark it) and go on to the next."""
+        ticket = self.cursor_ticket
+        if ticket is None:
+            return
+        if self._marks.pop(ticket.id, None) is None:
+            self._marks[ticket.id] = ticket
+        self.post_message(self.MarksChanged(len(self._marks)))
+        self.refresh()
+        self.action_cursor(1)
 
     # --- watchers ------------------------------------------------------------------
 
@@ -216,16 +270,21 @@ class QueueView(ScrollView, can_focus=True):
             return Strip([Segment("  …", style)]).crop_extend(scroll_x, scroll_x + width, base)
         flag = ticket.sla_flag(self.now)
         style = self.get_component_rich_style(f"queue--{flag}")
+        marked = ticket.id in self._marks
+        if marked:  # the tint and weight only: the row keeps its state's colour
+            tint = self.get_component_rich_style("queue--marked")
+            style = style + Style(bgcolor=tint.bgcolor, bold=tint.bold)
+            base = style
         if row == self.cursor_row:
             style = style + self.get_component_rich_style("queue--cursor")
             base = style  # the cursor bar spans the whole row
-        text = self._format(ticket, flag, width)
+        text = self._format(ticket, flag, width, marked=marked)
         return Strip([Segment(text, style)]).crop_extend(scroll_x, scroll_x + width, base)
 
-    def _format(self, ticket: Ticket, flag: str, width: int) -> str:
+    def _format(self, ticket: Ticket, flag: str, width: int, *, marked: bool = False) -> str:
         fixed = [
             FLAG_SYMBOL[flag],
-            ticket.ref.ljust(7),
+            (ticket.ref + MARK if marked else ticket.ref).ljust(7),
             ticket.contract_kind.badge.ljust(4),
             ticket.severity.value.ljust(3),
             due_cell(ticket, self.now).rjust(8),
