@@ -60,6 +60,13 @@ class DispatchFind(DispatchChanges):
         self._going_to: int | None = None
         """A ticket typed into the filter: if the scope hides it, the scope widens to all."""
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Only the digits of views that exist are keys (and palette entries)."""
+        if action == "view":
+            number = parameters[0] if parameters else 0
+            return bool(self.views) and isinstance(number, int) and number <= len(self.views)
+        return super().check_action(action, parameters)
+
     def action_filter(self) -> None:
         """Show the filter field (in place of the filter line) and type into it."""
         self.query_one(FilterBar).edit()
