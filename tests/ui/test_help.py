@@ -119,7 +119,10 @@ async def test_help_opens_over_a_dialog_and_closes_back_to_it(make_app: AppFacto
         await pilot.press("question_mark")
         await pilot.pause()
         assert "The status dialog" in help_text(app)
-        assert help_rows(app)["waiting"] == "w"  # the dialog's hidden letter keys
+        rows = help_rows(app)
+        assert rows["waiting"] == "w"  # the dialog's hidden letter keys
+        assert rows["Help"] == "? f1"  # the app's priority keys reach a dialog: listed
+        assert rows["Dismiss"] == "x"
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, StatusModal)

@@ -6,7 +6,7 @@ Behaviour lives in the screens; the App stays thin.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from textual import events
@@ -155,6 +155,6 @@ class DispatchApp(App[None]):
         else:
             self.push_screen(HelpModal(self.screen))
 
-    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's palette commands but "Keys" (its key panel): Help replaces it."""
         return [c for c in super().get_system_commands(screen) if c.title != "Keys"]

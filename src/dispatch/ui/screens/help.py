@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import HorizontalGroup, VerticalScroll
 from textual.content import Content
 from textual.dom import DOMNode
@@ -66,7 +66,27 @@ def heading(node: DOMNode, app: DOMNode) -> str:
     return "This screen" if isinstance(node, Screen) else "Here"
 
 
-def key_groups(screen: Screen[object]) -> list[KeyGroup]:
+def live_bindings(screen: Screen[Any]) -> list[ActiveBinding]:
+    """What ``screen.active_bindings`` lists, and on a dialog the app's priority bindings.
+
+    Textual's ``active_bindings`` stops at a modal screen, but the app's priority
+    bindings (help, dismissing the toasts) still reach it; the binding chain is
+    where they are, remapped, and without the keys a focused text field takes.
+    """
+    live = dict(screen.active_bindings)
+    app = screen.app
+    if screen.is_modal:
+        for node, bindings in screen._binding_chain:  # noqa: SLF001 - see above
+            if node is not app:
+                continue
+            for key, binding in bindings:
+                state = app.check_action(binding.action, ())
+                if binding.priority and key not in live and state is not False:
+                    live[key] = ActiveBinding(node, binding, bool(state), binding.tooltip)
+    return list(live.values())
+
+
+def key_groups(screen: Screen[Any]) -> list[KeyGroup]:
     """The keys live on ``screen`` now: its own first, then the focused widget's, then the app's.
 
     A binding with an id is the console's own (shown or hidden in the footer);
@@ -74,7 +94,7 @@ def key_groups(screen: Screen[object]) -> list[KeyGroup]:
     """
     app = screen.app
     groups: dict[DOMNode, KeyGroup] = {}
-    for active in screen.active_bindings.values():
+    for active in live_bindings(screen):
         binding, node = active.binding, active.node
         if binding.system:
             continue
@@ -113,23 +133,22 @@ class HelpModal(ModalScreen[None]):
     HELP_TITLE: ClassVar[str] = "The help"
     """How the help names this screen's keys."""
 
-    def __init__(self, source: Screen[object]) -> None:
+    def __init__(self, source: Screen[Any]) -> None:
         super().__init__()
-        self._title = heading(source, source.app)
         self._groups = key_groups(source)
 
     def compose(self) -> ComposeResult:
         """Headings and two-column rows in a box that scrolls."""
         with VerticalScroll(id="help-dialog", classes="dialog") as box:
             box.can_focus = False  # the screen's keys scroll it, wherever the focus is
-            box.border_title = Content.assemble(("Help", "bold"), " · ", self._title)
+            box.border_title = Content.styled("Help", "bold")
             for group in self._groups:
                 yield _heading(group.heading)
                 for entry in group.keys.values():
                     keys = Content(" ".join(entry.keys))
                     title = Content.styled(entry.title, "bold" if entry.enabled else "dim")
                     text = Content.assemble(title, "  ", (entry.tooltip, "dim"))
-                    yield _row(keys.stylize("bold $accent"), text)
+                    yield _row(keys.stylize("bold $accent"), text, "help-key")
             yield from self._reference()
 
     def on_mount(self) -> None:
@@ -175,16 +194,19 @@ class HelpModal(ModalScreen[None]):
             yield _row(Content.styled(kind.badge, "bold"), Content(kind.label))
         yield _heading("Statuses (s, then the letter)")
         for status in TicketStatus:
-            letter = STATUS_KEYS.get(status, "")
+            letter = STATUS_KEYS.get(status)  # new has none: no ticket goes back to new
             yield _row(
-                Content.styled(f"{letter or ' '}  {status.label}", "bold"), Content(status.meaning)
+                Content.assemble(
+                    (letter or "·", "bold" if letter else "dim"), "  ", (status.label, "bold")
+                ),
+                Content(status.meaning),
             )
 
     def _keys_of(self, *names: str, first: bool = False) -> Content:
         """The live keys of the bindings ``names``, ``/`` between them (``first``: one only)."""
         keys = [
             self.app.get_key_display(active.binding)
-            for active in self.active_bindings.values()
+            for active in live_bindings(self)
             if active.binding.id in names
         ]
         return Content("/".join(keys[:1] if first else keys))
@@ -194,7 +216,8 @@ def _heading(text: str) -> Label:
     return Label(Content.styled(text, "bold"), classes="help-heading")
 
 
-def _row(key: Content, text: Content) -> HorizontalGroup:
+def _row(key: Content, text: Content, kind: str = "help-term") -> HorizontalGroup:
+    """``key`` (a ``help-key`` column for keys, a wider ``help-term`` one) beside ``text``."""
     return HorizontalGroup(
-        Label(key, classes="help-key"), Label(text, classes="help-text"), classes="help-row"
+        Label(key, classes=kind), Label(text, classes="help-text"), classes="help-row"
     )
