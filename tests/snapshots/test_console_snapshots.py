@@ -51,7 +51,7 @@ def test_main_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> None:
     Breached rows are red with ✖, at-risk rows yellow with ▲; the cursor bar,
     across the whole row, is on the first (most urgent) one. The header is in
     its short form and still names the user and the database; the compact
-    footer shows every key through "? Help" and the palette.
+    footer shows "? Help" and "q Quit" first, then every key and the palette.
     """
     assert snap_compare(make_app(), terminal_size=NARROW, run_before=after())
 
@@ -84,15 +84,21 @@ def test_new_ticket_validation_error(snap_compare: SnapCompare, make_app: AppFac
     assert snap_compare(make_app(), terminal_size=DIALOG, run_before=after("n", "ctrl+s"))
 
 
-def test_help_panel(snap_compare: SnapCompare, make_app: AppFactory) -> None:
-    """120x36 after ``f1``: the key help panel docked on the right, listing the
-    dispatcher's keys with their descriptions; the queue still visible, narrower.
-
-    Known bug in this baseline: the column titles keep the 120-column layout
-    ("Title" sits over the customer column) because they are only re-aligned when
-    the screen, not the queue, is resized.
+def test_help_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """80x24 after ``?``: the "Help" box over the queue, the heading "The dispatcher's
+    screen" and its keys in two columns, the footer's hidden ones included (keys in the
+    accent colour, title bold, tooltip dim); the bottom border says
+    "esc/q/?/f1 close · j k g G pgup pgdn scroll". The footer below leads with Help, Quit.
     """
-    assert snap_compare(make_app(), terminal_size=DIALOG, run_before=after("f1"))
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=after("question_mark"))
+
+
+def test_help_wide_at_the_reference(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """160x48 after ``f1`` and ``G``: the help scrolled to its end: the filter terms,
+    the queue's row symbols in their colours (red bold ✖, yellow ▲), Due/age, the
+    contract badges and the statuses with their letters in the status dialog.
+    """
+    assert snap_compare(make_app(), terminal_size=WIDE, run_before=after("f1", "G"))
 
 
 def test_status_dialog(snap_compare: SnapCompare, make_app: AppFactory) -> None:
@@ -118,8 +124,8 @@ def test_too_small(snap_compare: SnapCompare, make_app: AppFactory) -> None:
 
 def test_read_only_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> None:
     """80x24, ``--read-only``: the header says ``RO`` before the user; the footer
-    offers no change key (no Assign, Take, Status, New), only looking around:
-    Why, Filter, Alerts, Quit and "? Help".
+    offers no change key (no Assign, Take, Status, New): "? Help" and Quit first,
+    then only looking around: Why, Filter, Alerts.
     """
     app = make_app(read_only=True)
     assert snap_compare(app, terminal_size=NARROW, run_before=after())

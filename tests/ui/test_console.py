@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from textual.content import Content
 from textual.pilot import Pilot
-from textual.widgets import HelpPanel, Input, OptionList
+from textual.widgets import Input, OptionList
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from dispatch.bootstrap import Storage
@@ -24,6 +24,7 @@ from dispatch.ui.screens.confirm import ConfirmModal
 from dispatch.ui.screens.dispatch import DispatchScreen
 from dispatch.ui.screens.dispatch_workers import WindowRequest
 from dispatch.ui.screens.explain import ExplainModal
+from dispatch.ui.screens.help import HelpModal
 from dispatch.ui.screens.new_ticket import NewTicketModal
 from dispatch.ui.screens.status import StatusModal
 from dispatch.ui.widgets.queue_view import QueueView
@@ -386,10 +387,10 @@ async def test_explain_help_and_palette(make_app: AppFactory) -> None:
         await pilot.press("escape")
         await pilot.press("f1")
         await pilot.pause()
-        assert app.screen.query(HelpPanel)
+        assert isinstance(app.screen, HelpModal)
         await pilot.press("f1")
         await pilot.pause()
-        assert not app.screen.query(HelpPanel)
+        assert isinstance(app.screen, DispatchScreen)
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"take")

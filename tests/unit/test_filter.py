@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from dispatch.domain.errors import InvalidInputError
-from dispatch.domain.filter import Bound, Choice, QueueFilter, ticket_ref
+from dispatch.domain.filter import FILTER_TERMS, Bound, Choice, QueueFilter, ticket_ref
 from dispatch.domain.model import Severity, TicketKind, TicketStatus
 
 
@@ -57,3 +57,17 @@ def test_errors_name_the_term_at_fault(text: str, message: str) -> None:
 
 def test_a_lone_dash_or_bang_is_a_word_not_a_negation() -> None:
     assert QueueFilter.parse("- !").words == ("-", "!")
+
+
+@pytest.mark.parametrize(("example", "meaning"), FILTER_TERMS)
+def test_every_example_of_the_help_parses(example: str, meaning: str) -> None:
+    assert meaning
+    QueueFilter.parse(example)
+
+
+def test_the_help_names_every_filter_key() -> None:
+    shown = " ".join(example for example, _ in FILTER_TERMS)
+    for key in ("id:", "status:", "severity:", "work:", "tech:", "customer:", "kind:", "sla:"):
+        assert key in shown
+    assert "age:>" in shown
+    assert "due:<" in shown

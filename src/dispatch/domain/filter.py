@@ -55,6 +55,27 @@ _TICKET_REF = re.compile(r"(?:t-)?(\d+)", re.IGNORECASE)
 
 T = TypeVar("T")
 
+FILTER_TERMS: tuple[tuple[str, str], ...] = (
+    ("disk printer", "words: all must occur in the title or the customer's name"),
+    ("T-19", "alone (or 19): go to that ticket, resolved and closed ones too"),
+    ("id:19,23", "those tickets only (19 or T-19)"),
+    ("status:new", "status (s:): " + ", ".join(s.label.replace(" ", "_") for s in TicketStatus)),
+    ("severity:P1", "severity (sev:): " + ", ".join(s.value for s in Severity) + ", or 1 to 4"),
+    ("work:emergency", "kind of work (w:): " + ", ".join(k.value for k in TicketKind)),
+    ("tech:ana", f"technician's login (assignee:, a:); {UNASSIGNED} for unassigned"),
+    ("customer:rhein", 'part of the customer\'s name (c:); "in quotes" with a space'),
+    ("kind:sub", "contract kind (k:): " + ", ".join(k.badge.lower() for k in ContractKind)),
+    ("sla:breached", "SLA state: " + ", ".join(SLA_FLAGS)),
+    ("age:>2h", "time since opening, < or > a duration: 90m, 2h, 1d, 1h30m"),
+    ("due:<1h", "time to the queue's deadline (past ones included)"),
+    ("!tech:- -printer", f"{' or '.join(NEGATIONS)} in front leaves out what it matches"),
+    ("sev:P1,P2", "a comma: any of the values (as does repeating the key)"),
+)
+"""The filter's terms: an example of each (every one parses) and what it does.
+
+The console's help lists them; ``escape`` in the field clears the filter.
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class Choice(Generic[T]):

@@ -149,6 +149,11 @@ class TicketStatus(enum.StrEnum):
         return _STATUS_LABELS[self]
 
     @property
+    def meaning(self) -> str:
+        """What the status says about the ticket, in a few words (the console's help)."""
+        return _STATUS_MEANINGS[self]
+
+    @property
     def counts_as_response(self) -> bool:
         """Whether entering this status is a reaction to the customer.
 
@@ -165,6 +170,16 @@ _STATUS_LABELS = {
     TicketStatus.ESCALATED_DEV: "escalated",
     TicketStatus.RESOLVED: "resolved",
     TicketStatus.CLOSED: "closed",
+}
+
+_STATUS_MEANINGS = {
+    TicketStatus.NEW: "just opened, nobody has it yet",
+    TicketStatus.ASSIGNED: "a technician has it, not started",
+    TicketStatus.IN_PROGRESS: "working on it (counts as the first response)",
+    TicketStatus.WAITING_CUSTOMER: "on the customer, pauses the SLA clocks",
+    TicketStatus.ESCALATED_DEV: "to development, needs a bug reference",
+    TicketStatus.RESOLVED: "stops the resolution clock",
+    TicketStatus.CLOSED: "final",
 }
 
 _RESPONSE_STATUSES = frozenset(

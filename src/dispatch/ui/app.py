@@ -5,19 +5,20 @@ Behaviour lives in the screens; the App stays thin.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
-from typing import ClassVar
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from textual import events
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.content import Content
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import HelpPanel, Input, TextArea
+from textual.widgets import Input, TextArea
 
 from dispatch.domain.alerts import Alert
 from dispatch.domain.filter import SavedView
@@ -27,6 +28,7 @@ from dispatch.ui.commands import DispatchCommands
 from dispatch.ui.messages import AlertsRaised
 from dispatch.ui.screens.confirm import ConfirmModal, drafts
 from dispatch.ui.screens.dispatch import DispatchScreen
+from dispatch.ui.screens.help import HelpModal
 from dispatch.ui.screens.too_small import TooSmallScreen, too_small
 
 
@@ -37,7 +39,16 @@ class DispatchApp(App[None]):
     CSS_PATH = "styles/app.tcss"
     COMMANDS = App.COMMANDS | {DispatchCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark,f1", "toggle_help", "Help", id="help", tooltip="Keys and help"),
+        Binding(
+            "question_mark,f1",
+            "show_help",
+            "Help",
+            id="help",
+            tooltip="Keys, filter terms, row symbols, statuses",
+            # Over dialogs too. A focused text field still gets a typed ?: Textual leaves a
+            # printable key a field consumes out of the binding chain, priority ones included.
+            priority=True,
+        ),
         Binding(
             "x",
             "dismiss_toasts",
@@ -48,9 +59,10 @@ class DispatchApp(App[None]):
             priority=True,  # modal screens see no other app binding; typing is spared below
         ),
     ]
-    """Global keys: help; Textual's own ``ctrl+q`` quits from anywhere (asking first when
-    a draft would be lost), ``ctrl+c`` says so, ``ctrl+p`` opens the command palette.
-    ``q`` quits from the dispatcher's screen only: in a dialog it is just a letter."""
+    """Global keys: help (over dialogs too); Textual's own ``ctrl+q`` quits from anywhere
+    (asking first when a draft would be lost), ``ctrl+c`` says so, ``ctrl+p`` opens the
+    command palette. ``q`` quits from the dispatcher's screen only: in a dialog it is just
+    a letter."""
 
     def __init__(
         self,
@@ -141,18 +153,34 @@ class DispatchApp(App[None]):
         self.push_screen(ConfirmModal(question), answered)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """``x`` is a letter, not a dismissal, while a text field has the focus."""
+        """``x`` is a letter, not a dismissal, while a text field has the focus.
+
+        No help while the terminal is too small: no key acts then, and the small-terminal
+        screen must stay on top.
+        """
         if action == "dismiss_toasts":
             return not isinstance(self.focused, (Input, TextArea))
+        if action == "show_help":
+            return not isinstance(self.screen, TooSmallScreen)
         return True
 
     def action_dismiss_toasts(self) -> None:
         """Dismiss every toast (breach toasts stay until then), whatever screen is on top."""
         self.clear_notifications()
 
-    def action_toggle_help(self) -> None:
-        """Show or hide the key help beside the focused widget."""
-        if self.screen.query(HelpPanel):
-            self.action_hide_help_panel()
+    def action_show_help(self) -> None:
+        """The help of the screen on top; pressed in the help, the same key closes it.
+
+        Not over the palette (its keys are Textual's): refusing it in ``check_action``
+        would also take Help out of the palette's own list, which is read meanwhile.
+        """
+        if isinstance(self.screen, CommandPalette):
+            return
+        if isinstance(self.screen, HelpModal):
+            self.screen.dismiss(None)
         else:
-            self.action_show_help_panel()
+            self.push_screen(HelpModal(self.screen))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's palette commands but "Keys" (its key panel): Help replaces it."""
+        return [c for c in super().get_system_commands(screen) if c.title != "Keys"]

@@ -26,6 +26,7 @@ from dispatch.ui.screens.alerts import AlertsScreen
 from dispatch.ui.screens.assign import AssignModal
 from dispatch.ui.screens.confirm import ConfirmModal
 from dispatch.ui.screens.dispatch import DispatchScreen
+from dispatch.ui.screens.help import HelpModal
 from dispatch.ui.screens.new_ticket import NewTicketModal
 from dispatch.ui.screens.severity import SeverityModal
 from dispatch.ui.screens.status import StatusModal
@@ -45,6 +46,7 @@ SCREENS: dict[str, tuple[type, ...]] = {
     "the severity dialog": (SeverityModal, NavList),
     "the new-ticket form": (NewTicketModal,),
     "a question": (ConfirmModal,),
+    "the help": (HelpModal,),
 }
 """Each screen and the classes whose bindings are live on it (a dialog also gets the
 app's priority bindings)."""

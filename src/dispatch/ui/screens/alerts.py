@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList
+from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -29,6 +29,7 @@ from dispatch.ui.access import refuse_key
 from dispatch.ui.safe import clip, safe
 from dispatch.ui.screens.confirm import ConfirmModal
 from dispatch.ui.screens.explain import ExplainModal
+from dispatch.ui.widgets.footer import DispatchFooter
 from dispatch.ui.widgets.nav_list import NavList
 from dispatch.ui.widgets.queue_view import MARK
 
@@ -87,6 +88,9 @@ class AlertsScreen(Screen[int | None]):
         ),
     ]
 
+    HELP_TITLE: ClassVar[str] = "The alert log"
+    """How the help names this screen's keys."""
+
     class Loaded(Message):
         """The alerts were read."""
 
@@ -124,7 +128,7 @@ class AlertsScreen(Screen[int | None]):
         with Vertical(id="alerts-pane"):
             yield Label(id="alerts-title")
             yield NavList(id="alerts-list")
-        yield Footer(compact=True)
+        yield DispatchFooter(compact=True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A read-only console acknowledges nothing."""

@@ -28,6 +28,9 @@ class AssignModal(ModalScreen[str | None]):
         Binding("escape", "dismiss(None)", "Cancel", id="assign.cancel", tooltip="Assign nobody"),
     ]
 
+    HELP_TITLE: ClassVar[str] = "The assign dialog"
+    """How the help names this dialog's keys."""
+
     def __init__(
         self, ticket: Ticket, ranked: Sequence[Candidate], *, marked: Sequence[Ticket] = ()
     ) -> None:

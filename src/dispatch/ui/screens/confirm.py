@@ -21,6 +21,9 @@ class ConfirmModal(ModalScreen[bool]):
         Binding("n,escape", "dismiss(False)", "No", id="confirm.no"),
     ]
 
+    HELP_TITLE: ClassVar[str] = "A question"
+    """How the help names this dialog's keys."""
+
     def __init__(self, question: Content) -> None:
         super().__init__()
         self._question = question

@@ -31,7 +31,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Footer
 
 from dispatch.domain.alerts import Alert
 from dispatch.domain.assign import Candidate
@@ -51,6 +50,7 @@ from dispatch.ui.screens.dispatch_workers import DispatchWorkers
 from dispatch.ui.screens.explain import ExplainModal
 from dispatch.ui.widgets.app_header import AppHeader
 from dispatch.ui.widgets.filter_bar import FilterBar
+from dispatch.ui.widgets.footer import DispatchFooter
 from dispatch.ui.widgets.queue_titles import QueueTitles
 from dispatch.ui.widgets.queue_view import QueueView
 from dispatch.ui.widgets.sla_countdown import SlaCountdown
@@ -147,6 +147,9 @@ class DispatchScreen(DispatchFind):
     ]
     """The dispatcher's keys; each has an id so that ``set_keymap`` can remap it."""
 
+    HELP_TITLE: ClassVar[str] = "The dispatcher's screen"
+    """How the help names this screen's keys."""
+
     def __init__(
         self,
         runtime: Runtime,
@@ -181,7 +184,7 @@ class DispatchScreen(DispatchFind):
                 yield SlaCountdown(self.zone, id="countdown")
                 yield TicketDetailPane(self.zone, id="detail")
                 yield TechPanel(id="techs")
-        yield Footer(compact=True)
+        yield DispatchFooter(compact=True)
 
     # --- lifecycle -------------------------------------------------------------------
 

@@ -22,6 +22,9 @@ class ExplainModal(ModalScreen[None]):
         Binding("escape,w,q", "dismiss(None)", "Close", id="explain.close", tooltip="Back"),
     ]
 
+    HELP_TITLE: ClassVar[str] = "The explanation"
+    """How the help names this dialog's keys."""
+
     def __init__(self, title: str, lines: Sequence[str]) -> None:
         super().__init__()
         self._title = title

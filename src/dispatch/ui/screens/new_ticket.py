@@ -44,6 +44,9 @@ class NewTicketModal(ModalScreen[NewTicket | None]):
         Binding("escape", "cancel", "Cancel", id="new-ticket.cancel", tooltip="Close the form"),
     ]
 
+    HELP_TITLE: ClassVar[str] = "The new-ticket form"
+    """How the help names this dialog's keys."""
+
     def __init__(self, customers: Sequence[tuple[Customer, Contract | None]]) -> None:
         super().__init__()
         self._customers = {c.id: (c, k) for c, k in customers}

@@ -36,6 +36,9 @@ class SeverityModal(ModalScreen[Severity | None]):
         ],
     ]
 
+    HELP_TITLE: ClassVar[str] = "The severity dialog"
+    """How the help names this dialog's keys."""
+
     def __init__(self, ticket: Ticket) -> None:
         super().__init__()
         self._ticket = ticket

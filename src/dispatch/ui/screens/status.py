@@ -36,14 +36,8 @@ STATUS_KEYS = {
 }
 """The letter of each status in the dialog, and the dialog's fixed order."""
 
-STATUS_HELP = {
-    TicketStatus.ASSIGNED: "assigned: a technician has it, not started",
-    TicketStatus.IN_PROGRESS: "in progress: working on it (counts as the first response)",
-    TicketStatus.WAITING_CUSTOMER: "waiting: on the customer, pauses the SLA clocks",
-    TicketStatus.ESCALATED_DEV: "escalated: to development, needs a bug reference",
-    TicketStatus.RESOLVED: "resolved: stops the resolution clock",
-    TicketStatus.CLOSED: "closed: final",
-}
+STATUS_HELP = {status: f"{status.label}: {status.meaning}" for status in STATUS_KEYS}
+"""Each status's line in the dialog: its one name and what it means."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +65,9 @@ class StatusModal(ModalScreen[StatusRequest | None]):
             for status, key in STATUS_KEYS.items()
         ],
     ]
+
+    HELP_TITLE: ClassVar[str] = "The status dialog"
+    """How the help names this dialog's keys."""
 
     def __init__(self, ticket: Ticket, *, marked: Sequence[Ticket] = ()) -> None:
         """The dialog for ``ticket``, or for the ``marked`` tickets when there are any.

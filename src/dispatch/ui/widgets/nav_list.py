@@ -17,3 +17,7 @@ class NavList(OptionList):
         Binding("g", "first", "First", show=False, id="list.first"),
         Binding("G", "last", "Last", show=False, id="list.last"),
     ]
+    """The vi keys (the arrows, ``home``, ``end`` are the ``OptionList``'s own)."""
+
+    HELP_TITLE: ClassVar[str] = "Moving in the list"
+    """How the help names these keys."""

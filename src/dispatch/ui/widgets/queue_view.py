@@ -37,6 +37,24 @@ MARK = "◆"
 FLAG_SYMBOL = {"breached": "✖", "warning": "▲", "ok": "●", "paused": "‖", "none": "·"}
 """A symbol per SLA flag, so that states read without colour."""
 
+FLAG_LEGEND = {
+    "breached": ("bold $error", "red, bold: a deadline has passed"),
+    "warning": ("$warning", "yellow: 80 % of a target's working time used"),
+    "ok": ("$foreground", "on time"),
+    "paused": ("$foreground 60%", "dim: waiting on the customer, the clocks stand still"),
+    "none": ("$foreground 60%", "dim: no running deadline"),
+}
+"""Each SLA flag's look (as ``DEFAULT_CSS`` draws its rows) and meaning, for the help."""
+
+DUE_LEGEND = (
+    ("1h 12m", "working time to the nearest running deadline"),
+    ("-5m", "overdue by that much"),
+    ("paused", "waiting on the customer"),
+    ("+1d 11h", "no guarantee, so no countdown: opened that long ago"),
+    ("—", "resolved or closed"),
+)
+"""What the Due/age column can show (``due_cell``), for the help."""
+
 
 def due_cell(ticket: Ticket, now: datetime) -> str:
     """Time to the nearest running deadline: ``1h 12m``, ``-5m``; else why there is none.
@@ -74,6 +92,9 @@ class QueueView(ScrollView, can_focus=True):
         ),
     ]
     """Cursor movement; ``enter`` belongs to the screen (open the detail)."""
+
+    HELP_TITLE: ClassVar[str] = "Moving in the queue"
+    """How the help names these keys."""
 
     COMPONENT_CLASSES = {
         "queue--breached",
