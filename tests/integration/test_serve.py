@@ -21,10 +21,12 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from click.testing import CliRunner
 from playwright.sync_api import Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dispatch.bootstrap import open_storage
+from dispatch.cli import cli
 from dispatch.web import origin_of
 from tests.conftest import load_demo
 
@@ -266,3 +268,31 @@ def test_a_browser_shows_the_queue_and_takes_keys(serve: Serve) -> None:
             _wait_for_screen(page, "screen.includes('╭─ T-19 ─')", "T-19 in the detail pane")
         finally:
             browser.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "config", "code", "error"),
+    [
+        (["--public-url", "dispatch.example.com"], "", 2, "must start with http:// or https://"),
+        (["--max-sessions", "0"], "", 2, "--max-sessions"),
+        ([], "[serve]\nmax_sessions = -1\n", 1, r"\[serve\] max_sessions must be a positive"),
+        ([], "[serve]\nidentity_header = 'X User'\n", 1, r"\[serve\] identity_header must be"),
+    ],
+)
+def test_bad_serve_options_and_settings_are_refused_before_serving(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    config: str,
+    code: int,
+    error: str,
+) -> None:
+    toml = tmp_path / "dispatch.toml"
+    toml.write_text(config)
+    monkeypatch.setenv("DISPATCH_CONFIG", str(toml))
+    result = CliRunner().invoke(
+        cli, ["serve", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--port", "1", *args]
+    )
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    assert re.search(error, result.stderr), result.stderr
+    assert result.stderr.count("\n") == 1  # one line, as every dispatch error
