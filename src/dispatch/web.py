@@ -83,6 +83,8 @@ class DispatchServer(Server):
         super().__init__(shlex.join(argv), host=host, port=port, title="dispatch")
         if public_url is not None:
             self.public_url = public_url.rstrip("/")
+        elif ":" in host:  # IPv6: textual-serve would write http://::1:8000
+            self.public_url = f"http://[{host}]:{port}"
         self.origin = origin_of(self.public_url)
         self.identity_header = identity_header
         self.max_sessions = max_sessions

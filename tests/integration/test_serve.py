@@ -171,6 +171,15 @@ async def test_the_session_acts_as_the_proxys_login_and_may_change(serve: Serve)
         assert "read-only" not in screen
 
 
+async def test_access_read_only_applies_to_the_proxys_login(serve: Serve) -> None:
+    url = serve(f'identity_header = "{HEADER}"\n[access]\nread_only = ["lead"]')
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(f"{url}/ws?width=160&height=40", headers={HEADER: "lead"}) as ws,
+    ):
+        await _console_shows(ws, "read-only", "lead @")
+
+
 async def test_without_an_identity_header_every_session_is_read_only(serve: Serve) -> None:
     url = serve()
     async with (

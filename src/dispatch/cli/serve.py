@@ -59,7 +59,9 @@ def serve(
     if settings.config_path is not None:
         os.environ["DISPATCH_CONFIG"] = str(settings.config_path)
     command = [sys.executable, "-m", "dispatch"]
-    if settings.read_only:
+    # The flag only: [access] read_only is for each session's own login to meet
+    # (the account serving may be listed without its browser users being so).
+    if ctx.ensure_object(dict).get("read_only", False):
         command.append("--read-only")
     if config.identity_header is not None and not _is_loopback(host):
         say(
