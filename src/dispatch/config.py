@@ -42,6 +42,18 @@ def current_user() -> str:
         return f"uid:{os.getuid()}"
 
 
+LOGIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._@+-]{0,63}")
+"""What a login may be: letters, digits and ``._@+-``, not first ``-``, at most 64 characters."""
+
+SERVED_LOGIN_ENV = "DISPATCH_SERVED_LOGIN"
+"""The variable ``dispatch serve`` names a browser session's login in (from the proxy's header)."""
+
+
+def is_login(text: str) -> bool:
+    """Whether ``text`` can be a login (no control, space or markup character, not an option)."""
+    return LOGIN.fullmatch(text) is not None
+
+
 def default_config_path() -> Path:
     """Where ``dispatch.toml`` is looked for."""
     return Path(platformdirs.user_config_dir(APP_NAME)) / CONFIG_FILE
@@ -80,6 +92,26 @@ class AlertSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ServeSettings:
+    """The ``[serve]`` table: ``dispatch serve``, the console in a browser.
+
+    Attributes:
+        identity_header: The request header a reverse proxy puts the
+            authenticated login in (e.g. ``X-Forwarded-User``). Without one,
+            every browser session is read-only; with one, a request without
+            it is refused.
+        max_sessions: How many browser sessions (one console process each)
+            may run at once.
+    """
+
+    identity_header: str | None = None
+    max_sessions: int = 8  # DEFAULT_MAX_SESSIONS
+
+
+DEFAULT_MAX_SESSIONS = ServeSettings().max_sessions
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the application is configured with.
 
@@ -102,6 +134,7 @@ class Settings:
             escalation (URLs are ``Secret``: they never print).
         views: The saved views of the ``[views.NAME]`` tables, in the file's
             order (the console switches them with ``1``–``9``).
+        serve: The ``[serve]`` table.
     """
 
     db_url: str = field(repr=False)  # may hold a password
@@ -115,6 +148,7 @@ class Settings:
     read_only: bool = False
     notify: NotifyPolicy = field(default_factory=NotifyPolicy)
     views: tuple[SavedView, ...] = ()
+    serve: ServeSettings = field(default_factory=ServeSettings)
 
 
 def not_utf8(exc: UnicodeDecodeError) -> str:
@@ -139,6 +173,7 @@ def load_settings(
     *,
     db: str | None = None,
     read_only: bool = False,
+    user: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
     """Resolve the settings from flags, environment and the config file.
@@ -147,6 +182,9 @@ def load_settings(
         db: The ``--db`` flag, if given.
         read_only: The ``--read-only`` flag (``[access] read_only`` may make
             the user read-only without it; nothing makes a listed user writable).
+        user: The login acting, when it is not this process's OS login: a
+            browser session of ``dispatch serve`` acts as the login its proxy
+            authenticated (``[access] read_only`` applies to it as to anyone).
         environ: The environment (``os.environ`` by default).
 
     Raises:
@@ -173,7 +211,9 @@ def load_settings(
         url, source = file_url, str(path)
     else:
         url, source = default_db_url(), "default"
-    user = current_user()
+    if user is not None and not is_login(user):
+        raise InvalidInputError(f"{user!r} is not a login (letters, digits and ._@+- only)")
+    user = user or current_user()
     return Settings(
         db_url=url,
         db_source=source,
@@ -186,6 +226,7 @@ def load_settings(
         read_only=read_only or user in _read_only_logins(data.get("access", {}), path),
         notify=_notify(data.get("notify", {}), path, env),
         views=_views(data.get("views", {}), path),
+        serve=_serve(data.get("serve", {}), path),
     )
 
 
@@ -278,6 +319,36 @@ def _alerts(raw: Any, path: Path) -> AlertSettings:
             raise InvalidInputError(f"{path}: [alerts] {name} must be a positive number")
         values[name] = value
     return AlertSettings(**values)
+
+
+# RFC 9110 "token": what a header field name may be made of.
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def _serve(raw: Any, path: Path) -> ServeSettings:
+    if not isinstance(raw, Mapping):
+        raise InvalidInputError(f"{path}: [serve] must be a table")
+    known = set(ServeSettings.__dataclass_fields__)
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise InvalidInputError(
+            f"{path}: [serve] does not know {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(known))})"
+        )
+    header = raw.get("identity_header")
+    if header is not None and (not isinstance(header, str) or not _HEADER_NAME.fullmatch(header)):
+        raise InvalidInputError(
+            f'{path}: [serve] identity_header must be a header name, e.g. "X-Forwarded-User"'
+        )
+    if header is not None and header.lower() in {"host", "origin", "cookie", "authorization"}:
+        raise InvalidInputError(
+            f"{path}: [serve] identity_header cannot be {header}: the browser sets it, "
+            "not the proxy"
+        )
+    sessions = raw.get("max_sessions", DEFAULT_MAX_SESSIONS)
+    if isinstance(sessions, bool) or not isinstance(sessions, int) or sessions < 1:
+        raise InvalidInputError(f"{path}: [serve] max_sessions must be a positive integer")
+    return ServeSettings(identity_header=header, max_sessions=sessions)
 
 
 NOTIFY_KEYS = {

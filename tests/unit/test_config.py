@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from dispatch.config import current_user, load_settings
+from dispatch.config import ServeSettings, current_user, is_login, load_settings
 from dispatch.domain.errors import InvalidInputError
 from dispatch.domain.filter import Scope
 from dispatch.domain.model import ContractKind, Severity
@@ -222,3 +222,54 @@ def test_a_malformed_view_names_the_file_and_the_table(
     config.write_text(text)
     with pytest.raises(InvalidInputError, match=f"{config}: {error}"):
         load_settings(environ={"DISPATCH_CONFIG": str(config)})
+
+
+def test_serve_table_defaults_and_values(tmp_path: Path) -> None:
+    config = tmp_path / "dispatch.toml"
+    env = {"DISPATCH_CONFIG": str(config)}
+    config.write_text("")
+    assert load_settings(environ=env).serve == ServeSettings(None, 8)
+    config.write_text('[serve]\nidentity_header = "X-Forwarded-User"\nmax_sessions = 3\n')
+    assert load_settings(environ=env).serve == ServeSettings("X-Forwarded-User", 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ('serve = "on"\n', r"\[serve\] must be a table"),
+        ("[serve]\nheader = 'X-User'\n", r"\[serve\] does not know header"),
+        ("[serve]\nidentity_header = 'X User'\n", r"\[serve\] identity_header must be a header"),
+        ("[serve]\nidentity_header = ''\n", r"\[serve\] identity_header must be a header"),
+        ("[serve]\nidentity_header = 7\n", r"\[serve\] identity_header must be a header"),
+        ("[serve]\nidentity_header = 'Origin'\n", r"\[serve\] identity_header cannot be Origin"),
+        ("[serve]\nmax_sessions = 0\n", r"\[serve\] max_sessions must be a positive integer"),
+        ("[serve]\nmax_sessions = true\n", r"\[serve\] max_sessions must be a positive integer"),
+        ("[serve]\nmax_sessions = 2.5\n", r"\[serve\] max_sessions must be a positive integer"),
+    ],
+)
+def test_a_malformed_serve_table_names_the_file_and_the_key(
+    tmp_path: Path, text: str, error: str
+) -> None:
+    config = tmp_path / "dispatch.toml"
+    config.write_text(text)
+    with pytest.raises(InvalidInputError, match=f"{config}: {error}"):
+        load_settings(environ={"DISPATCH_CONFIG": str(config)})
+
+
+@pytest.mark.parametrize("login", ["alice", "a.b-c_d", "ops@example.com", "x" * 64])
+def test_a_served_login_acts_and_access_applies_to_it(tmp_path: Path, login: str) -> None:
+    config = tmp_path / "dispatch.toml"
+    config.write_text(f'[access]\nread_only = ["{login}"]\n')
+    settings = load_settings(user=login, environ={"DISPATCH_CONFIG": str(config)})
+    assert settings.user == login
+    assert settings.read_only
+
+
+@pytest.mark.parametrize(
+    "login", ["", "-rf", "a b", "al\x1bice", "bob\n", "<x>", "a;b", "x" * 65, "é"]
+)
+def test_a_served_login_that_is_not_a_login_is_refused(login: str) -> None:
+    assert not is_login(login)
+    if login:
+        with pytest.raises(InvalidInputError, match="is not a login"):
+            load_settings(user=login, environ={})

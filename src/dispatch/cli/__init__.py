@@ -19,6 +19,7 @@ from dispatch.cli import (
     directory,
     plan,
     scheduler,
+    serve,
     sla,
     ticket,
 )
@@ -36,6 +37,7 @@ COMMANDS = [
     directory.tech,
     plan.plan,
     scheduler.scheduler,
+    serve.serve,
     sla.sla,
     ticket.ticket,
 ]

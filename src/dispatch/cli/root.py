@@ -10,6 +10,7 @@ this one and nothing else of the package; ``dispatch.cli`` registers them.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -235,11 +236,17 @@ def open_console(ctx: click.Context) -> None:
         freeze_startup_heap,
         open_storage,
     )
-    from dispatch.config import load_settings
+    from dispatch.config import SERVED_LOGIN_ENV, load_settings
     from dispatch.prefs import FilePreferences, prefs_dir
 
     options = ctx.ensure_object(dict)
-    settings = load_settings(db=options.get("db"), read_only=options.get("read_only", False))
+    # A browser session of `dispatch serve` acts as the login its proxy vouched for.
+    # Whoever can start dispatch as this account can set it too, and can equally
+    # write the database itself: it guards the audit trail against browser users.
+    served = os.environ.get(SERVED_LOGIN_ENV)
+    settings = load_settings(
+        db=options.get("db"), read_only=options.get("read_only", False), user=served or None
+    )
     check_console_settings(settings)  # a broken keymap: refused before the database is touched
     storage = open_storage(settings.db_url)
     try:
