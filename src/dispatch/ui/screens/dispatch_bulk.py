@@ -21,7 +21,6 @@ from textual.message import Message
 
 from dispatch.domain.errors import DispatchError
 from dispatch.domain.model import Ticket
-from dispatch.services import tickets
 from dispatch.ui.screens.confirm import ConfirmModal
 from dispatch.ui.screens.dispatch_workers import DispatchWorkers
 from dispatch.ui.screens.explain import ExplainModal
@@ -45,34 +44,13 @@ class DispatchBulk(DispatchWorkers):
 
     def _assign_marked(self, marked: Sequence[Ticket], login: str) -> None:
         """Ask once, then assign each of ``marked`` (as shown) to ``login``."""
-        rt = self.runtime
-
-        def assign(ticket: Ticket) -> Ticket:
-            return tickets.assign_technician(
-                rt.writer(), rt.clock, rt.actor, ticket.id, login, if_version=ticket.version
-            )
-
+        assign = self._assigning(login)
         self._confirm_each(marked, assign, f"assigned to {login}", f"Assign to {login}")
 
     def _move_marked(self, marked: Sequence[Ticket], request: StatusRequest) -> None:
         """Ask once, then move each of ``marked`` (as shown) to the status of ``request``."""
-        rt = self.runtime
-
-        def move(ticket: Ticket) -> Ticket:
-            return tickets.change_status(
-                rt.writer(),
-                rt.clock,
-                rt.actor,
-                ticket.id,
-                request.status,
-                note=request.note,
-                bug_ref=request.bug_ref,
-                if_version=ticket.version,
-                calendars=rt.calendars,
-            )
-
         label = request.status.label
-        self._confirm_each(marked, move, f"now {label}", f"Move to {label}")
+        self._confirm_each(marked, self._moving(request), f"now {label}", f"Move to {label}")
 
     def _confirm_each(
         self,

@@ -254,16 +254,32 @@ class DispatchWorkers(DispatchFeed):
 
     # --- writes: each checks the version the screen showed --------------------------------
 
+    def _assigning(self, login: str) -> Callable[[Ticket], Ticket]:
+        """The change that assigns a ticket (as shown) to ``login`` (one or many)."""
+        rt = self.runtime
+        return lambda ticket: tickets.assign_technician(
+            rt.writer(), rt.clock, rt.actor, ticket.id, login, if_version=ticket.version
+        )
+
+    def _moving(self, request: StatusRequest) -> Callable[[Ticket], Ticket]:
+        """The change that moves a ticket (as shown) to the status of ``request``."""
+        rt = self.runtime
+        return lambda ticket: tickets.change_status(
+            rt.writer(),
+            rt.clock,
+            rt.actor,
+            ticket.id,
+            request.status,
+            note=request.note,
+            bug_ref=request.bug_ref,
+            if_version=ticket.version,
+            calendars=rt.calendars,
+        )
+
     def _assign(self, ticket: Ticket, login: str) -> None:
         """Assign ``ticket`` (as shown) to the technician ``login``."""
-        rt = self.runtime
-        self._write(
-            lambda: tickets.assign_technician(
-                rt.writer(), rt.clock, rt.actor, ticket.id, login, if_version=ticket.version
-            ),
-            f"assigned to {login}",
-            before=ticket,
-        )
+        assign = self._assigning(login)
+        self._write(lambda: assign(ticket), f"assigned to {login}", before=ticket)
 
     def _take(self, ticket: Ticket) -> None:
         """Assign ``ticket`` (as shown) to me."""
@@ -278,22 +294,8 @@ class DispatchWorkers(DispatchFeed):
 
     def _move(self, ticket: Ticket, request: StatusRequest) -> None:
         """Move ``ticket`` (as shown) to the status of ``request``."""
-        rt = self.runtime
-        self._write(
-            lambda: tickets.change_status(
-                rt.writer(),
-                rt.clock,
-                rt.actor,
-                ticket.id,
-                request.status,
-                note=request.note,
-                bug_ref=request.bug_ref,
-                if_version=ticket.version,
-                calendars=rt.calendars,
-            ),
-            f"is now {request.status.label}",
-            before=ticket,
-        )
+        move = self._moving(request)
+        self._write(lambda: move(ticket), f"is now {request.status.label}", before=ticket)
 
     def _set_severity(self, ticket: Ticket, severity: Severity) -> None:
         """Give ``ticket`` (as shown) another severity; its deadlines follow."""
