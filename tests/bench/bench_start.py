@@ -206,10 +206,15 @@ def main() -> None:
     report(cases, results, args.runs)
 
 
-def report(cases: list[Case], results: dict[Case, tuple[list[float], list[float]]], runs: int) -> None:
+def report(
+    cases: list[Case], results: dict[Case, tuple[list[float], list[float]]], runs: int
+) -> None:
     print()
     print(f"Spawn to first paint in a {COLUMNS}x{ROWS} pty (medians of {runs}, ms)")
-    print(f"{'size':>16} {'bare app':>10} {'console':>10} {'min/max':>12} {'ratio':>8} {'target':>8}  met")
+    print(
+        f"{'size':>16} {'bare app':>10} {'console':>10} {'min/max':>12} "
+        f"{'ratio':>8} {'target':>8}  met"
+    )
     missed = []
     for case in cases:
         bares, consoles = results[case]
