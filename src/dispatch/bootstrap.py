@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -164,18 +165,39 @@ def build_app(
     return app
 
 
+SWITCH_INTERVAL = 0.001
+"""Seconds a thread runs Python before handing the GIL to a waiting one (Python's
+default: 0.005). The console's loop waits that long whenever a worker or the
+sweep computes; at 1 ms the catch-up sweep adds about 1 ms of lag, not 5."""
+
+
 def freeze_startup_heap() -> None:
     """Leave the objects made at start-up (modules, wiring) out of garbage collection.
 
-    A full collection walks every object; with Textual, SQLAlchemy and Alembic
-    loaded it holds the GIL for 50 to 80 ms here, long enough to freeze the
-    console for several frames while a worker or the sweep allocates. Frozen
-    objects are never walked again (they are freed by reference counting as
-    usual), so later collections only look at what the running console made.
-    Called by the long-running entry points, after wiring and before running.
+    A full collection walks every object; with Textual and SQLAlchemy loaded
+    it holds the GIL for 50 to 80 ms here, long enough to freeze the console
+    for several frames while a worker or the sweep allocates. Frozen objects
+    are never walked again (they are freed by reference counting as usual),
+    so later collections only look at what the running console made.
+
+    No collection first: it would cost those same 60 ms at every start, to
+    free the few cycles the imports left (they stay, frozen). The console
+    also disables collection before its imports (``cli.root.open_console``):
+    the hundreds of thousands of objects Textual and SQLAlchemy make are never
+    garbage, and each collection while importing walks them for nothing; so
+    this re-enables it. Called by the long-running entry points, after wiring
+    and before running.
     """
-    gc.collect()
     gc.freeze()
+    gc.enable()
+
+
+def favour_the_loop() -> None:
+    """Let a waiting thread (the console's event loop) have the GIL sooner.
+
+    See :data:`SWITCH_INTERVAL`. For processes whose loop draws a terminal.
+    """
+    sys.setswitchinterval(SWITCH_INTERVAL)
 
 
 def local_zone() -> ZoneInfo:

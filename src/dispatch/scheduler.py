@@ -19,12 +19,8 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from types import FrameType
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.cron import CronTrigger
 
 from dispatch.domain.alerts import Alert
 from dispatch.domain.errors import DispatchError, InvalidInputError, StorageUnavailableError
@@ -36,6 +32,12 @@ from dispatch.domain.text import printable
 from dispatch.services import alerts, deliveries, hours, plans
 from dispatch.services.alerts import SweepPolicy
 from dispatch.services.runtime import Runtime
+
+if TYPE_CHECKING:
+    # APScheduler is imported when a scheduler starts (``SlaMonitor.prepare``), not with
+    # this module: the console imports it at start, and shows its queue first.
+    from apscheduler.schedulers.base import BaseScheduler
+    from apscheduler.triggers.cron import CronTrigger
 
 
 class PrintableRecords(logging.Filter):
@@ -88,6 +90,8 @@ def cron_occurrences(plan: Plan, after: datetime, until: datetime) -> list[datet
 
 def crontab(schedule: str, timezone: str) -> CronTrigger:
     """A cron trigger for a five-field crontab line in ``timezone``."""
+    from apscheduler.triggers.cron import CronTrigger
+
     try:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -143,8 +147,20 @@ class SlaMonitor:
 
     # --- running ----------------------------------------------------------------
 
+    def prepare(self) -> None:
+        """Import what ``start`` needs (APScheduler: tens of ms), in any thread.
+
+        The console calls it in a worker thread, so that the import does not
+        stall its event loop; ``start`` imports whatever is still missing.
+        """
+        import apscheduler.schedulers.asyncio  # noqa: F401
+        import apscheduler.triggers.cron  # noqa: F401
+        import apscheduler.triggers.interval  # noqa: F401
+
     def start(self) -> None:
-        """Start on the running asyncio loop (the console's ``on_mount``)."""
+        """Start on the running asyncio loop (the console, once its queue is shown)."""
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
         scheduler = AsyncIOScheduler(timezone=UTC)
         self._add_jobs(scheduler)
         scheduler.start()
@@ -152,6 +168,8 @@ class SlaMonitor:
 
     def run_forever(self) -> None:
         """Block, sweeping until SIGINT or SIGTERM; then give the lease up."""
+        from apscheduler.schedulers.blocking import BlockingScheduler
+
         scheduler = BlockingScheduler(timezone=UTC)
         self._add_jobs(scheduler)
         self._scheduler = scheduler

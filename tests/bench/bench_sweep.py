@@ -11,8 +11,8 @@ Then, in a fresh child process, an asyncio loop runs a probe that sleeps 1 ms
 at a time and records how late each wake-up is (the event-loop lag a Textual
 console would feel), while ``SlaMonitor.run_once`` runs in the loop's default
 thread pool, exactly as APScheduler's AsyncIOScheduler runs the sweep job in
-the console (with Textual imported and the start-up heap frozen, as the
-console has it):
+the console (with Textual imported, the start-up heap frozen and the GIL
+switch interval set, as the console has them):
 
 1. idle: the probe alone for 3 s (the machine's own jitter);
 2. first sweep: the catch-up sweep on a database where every threshold is
@@ -23,7 +23,7 @@ console has it):
 
 It prints, per phase, the sweep's duration and alerts raised, and the lag's
 median, 99th percentile and maximum, and the added lag (p99 and max over
-idle) against the target of one 16 ms frame.
+idle) against the targets: at most 4 ms added at p99, never a 16 ms frame.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from dispatch import demo
-from dispatch.bootstrap import build_runtime, freeze_startup_heap, open_storage
+from dispatch.bootstrap import build_runtime, favour_the_loop, freeze_startup_heap, open_storage
 from dispatch.config import Settings
 from dispatch.domain.ports import FixedClock
 from dispatch.scheduler import SlaMonitor
@@ -50,6 +50,8 @@ from dispatch.store import bulk
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 FRAME_MS = 16.0
+ADDED_P99_MS = 4.0
+"""Target: the sweep adds at most this much lag at the 99th percentile (and never a frame)."""
 PROBE_S = 0.001
 
 
@@ -114,6 +116,7 @@ async def phases(path: Path) -> dict[str, Any]:
     import textual.app  # noqa: F401 - the console's heap, which a full collection walks
 
     freeze_startup_heap()  # as 'dispatch' and 'dispatch scheduler' do before running
+    favour_the_loop()  # as the console does (its GIL switch interval)
     loop = asyncio.get_running_loop()
     with storage.reader() as uow:
         open_tickets = uow.tickets.count_open()
@@ -156,7 +159,10 @@ async def phases(path: Path) -> dict[str, Any]:
 
 def report(results: dict[int, dict[str, Any]]) -> None:
     print()
-    print("Event-loop lag while the sweep runs in the thread pool (ms; target: added < 16 ms)")
+    print(
+        "Event-loop lag while the sweep runs in the thread pool "
+        f"(ms; targets: added p99 <= {ADDED_P99_MS:g} ms, added max < {FRAME_MS:g} ms)"
+    )
     header = f"{'size':>12} {'phase':<14} {'sweep s':>8} {'alerts':>8} "
     header += f"{'p50':>7} {'p99':>7} {'max':>7} {'+p99':>7} {'+max':>7}"
     print(header)
@@ -175,8 +181,10 @@ def report(results: dict[int, dict[str, Any]]) -> None:
             )
             if phase != "idle" and added_max > FRAME_MS:
                 missed.append(f"{phase} at {size:,}: +{added_max:.1f} ms max")
+            if phase != "idle" and added_p99 > ADDED_P99_MS:
+                missed.append(f"{phase} at {size:,}: +{added_p99:.1f} ms at p99")
     print()
-    print("Missed: " + "; ".join(missed) if missed else "All sweeps within one frame of lag.")
+    print("Missed: " + "; ".join(missed) if missed else "All targets met.")
 
 
 def main() -> None:

@@ -230,9 +230,13 @@ def cli(ctx: click.Context, read_only: bool) -> None:
 
 def open_console(ctx: click.Context) -> None:
     """Open the console on the database the options and settings name."""
+    import gc
+
+    gc.disable()  # until freeze_startup_heap: what the start makes lives on
     from dispatch.bootstrap import (
         build_app,
         check_console_settings,
+        favour_the_loop,
         freeze_startup_heap,
         open_storage,
     )
@@ -253,6 +257,7 @@ def open_console(ctx: click.Context) -> None:
         prefs = FilePreferences(prefs_dir(), settings.user)
         app = build_app(settings, storage=storage, prefs=prefs)
         freeze_startup_heap()
+        favour_the_loop()
         app.run()
     finally:
         storage.dispose()

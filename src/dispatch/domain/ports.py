@@ -405,6 +405,10 @@ class ChangeFeed(Protocol):
 class Monitor(Protocol):
     """The background watch, as the console sees it: started and stopped with it."""
 
+    def prepare(self) -> None:
+        """Load what ``start`` needs; called in a thread, off the event loop."""
+        ...
+
     def start(self) -> None:
         """Start on the running event loop."""
         ...

@@ -15,22 +15,19 @@ import os
 import sqlite3
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError as AlembicError
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.domain.errors import InvalidInputError, StorageUnavailableError
+
+if TYPE_CHECKING:  # Alembic is imported only when a migration must run (see below)
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 WRITE_OPTION = "dispatch_write"
 """Execution option set by writing units of work (``BEGIN IMMEDIATE`` on SQLite)."""
@@ -245,21 +242,41 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 # --- migrations -----------------------------------------------------------
+#
+# Importing Alembic pulls Mako and Pygments: about 100 ms of every start, for
+# a check that is one SELECT. So the revision a database is at is read with
+# plain SQL and compared with HEAD_REVISION, and Alembic is imported only to
+# upgrade (or to name the shipped head for ``dispatch db``).
+
+HEAD_REVISION = "0009"
+"""The newest migration shipped with this version of dispatch (a new migration
+changes it: a test compares it with Alembic's head of ``migrations/versions``)."""
+
+VERSION_TABLE = "alembic_version"
+"""Alembic's table holding the revision a database is at."""
+
+
+def _migrations() -> str:
+    return str(resources.files("dispatch.store") / "migrations")
 
 
 def _alembic_config(connection: Connection) -> Config:
+    from alembic.config import Config
+
     config = Config()
-    config.set_main_option("script_location", str(resources.files("dispatch.store") / "migrations"))
+    config.set_main_option("script_location", _migrations())
     config.attributes["connection"] = connection
     return config
 
 
 def _script() -> ScriptDirectory:
-    return ScriptDirectory(str(resources.files("dispatch.store") / "migrations"))
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(_migrations())
 
 
 def head_revision() -> str:
-    """The newest migration shipped with this version of dispatch."""
+    """The newest migration shipped with this version of dispatch, as Alembic finds it."""
     head = _script().get_current_head()
     assert head is not None
     return head
@@ -268,16 +285,28 @@ def head_revision() -> str:
 def current_revision(engine: Engine) -> str | None:
     """The migration the database is at, ``None`` for an empty database.
 
+    Read as Alembic reads it (the one row of ``alembic_version``, if the table
+    exists), without importing Alembic.
+
     Raises:
-        StorageUnavailableError: If the database cannot be reached or read.
+        StorageUnavailableError: If the database cannot be reached or read, or
+            it records more than one revision (dispatch's migrations are a line).
     """
     try:
         with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            if not inspect(conn).has_table(VERSION_TABLE):
+                return None
+            rows = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
     except SQLAlchemyError as exc:
         raise StorageUnavailableError(
             f"cannot open the database {safe_url(engine.url)}: {_first_line(exc)}"
         ) from None
+    if len(rows) > 1:
+        raise StorageUnavailableError(
+            f"the database {safe_url(engine.url)} records several schema revisions "
+            f"({', '.join(sorted(rows))}): it was not migrated by dispatch"
+        )
+    return rows[0] if rows else None
 
 
 def upgrade(engine: Engine) -> None:
@@ -287,6 +316,8 @@ def upgrade(engine: Engine) -> None:
         StorageUnavailableError: If the database cannot be reached or migrated,
             or its schema is newer than this version of dispatch knows.
     """
+    from alembic import command
+
     current = current_revision(engine)
     if current is not None and not _known_revision(current):
         raise StorageUnavailableError(
@@ -308,8 +339,11 @@ def upgrade(engine: Engine) -> None:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Upgrade the database if it is not at the newest migration (cheap when it is)."""
-    if current_revision(engine) != head_revision():
+    """Upgrade the database if it is not at the newest migration (cheap when it is).
+
+    An up-to-date database costs one read and no import of Alembic.
+    """
+    if current_revision(engine) != HEAD_REVISION:
         upgrade(engine)
 
 
@@ -320,6 +354,8 @@ def _first_line(exc: SQLAlchemyError) -> str:
 
 def _known_revision(revision: str) -> bool:
     """Whether this version's migrations include ``revision``."""
+    from alembic.util import CommandError as AlembicError
+
     try:
         return _script().get_revision(revision) is not None
     except AlembicError:
@@ -328,9 +364,14 @@ def _known_revision(revision: str) -> bool:
 
 def dialect_insert(session: Session, table: Any) -> Any:
     """The backend's own ``INSERT`` construct: both know ``ON CONFLICT DO NOTHING``."""
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite_dialect
-    return module.insert(table)
+    # Imported here: a SQLite console never loads PostgreSQL's dialect (about 20 ms).
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
 
 
 def translate(exc: SQLAlchemyError) -> StorageUnavailableError:

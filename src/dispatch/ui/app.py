@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from textual import events
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
@@ -30,6 +30,13 @@ from dispatch.ui.screens.confirm import ConfirmModal, drafts
 from dispatch.ui.screens.dispatch import DispatchScreen
 from dispatch.ui.screens.help import HelpModal
 from dispatch.ui.screens.too_small import TooSmallScreen, too_small
+
+SWEEP_AFTER_SHOWN = 0.5
+"""Seconds from the first queue on screen to the start of the background watch (whose
+first sweep runs at once): the start's other reads are done by then."""
+
+SWEEP_AT_LATEST = 5.0
+"""Seconds from the mount to the watch's start if no queue was shown (a failed read)."""
 
 
 class DispatchApp(App[None]):
@@ -83,18 +90,41 @@ class DispatchApp(App[None]):
         self.prefs = prefs
         """What this user's console remembers (``None``: nothing, as in tests)."""
         self.remembered: Mapping[str, str] = prefs.load() if prefs else {}
+        self._monitor_started = False
         # Snapshots must not depend on the developer's TEXTUAL_THEME.
         self.theme = "textual-dark"
 
     def on_mount(self) -> None:
-        """Start the background watch (it needs the running loop) once the screen is up."""
+        """Theme, size check; the background watch starts once the queue is shown."""
         if self.monitor is not None:
-            self.call_after_refresh(self.monitor.start)
+            self.set_timer(SWEEP_AT_LATEST, self._start_monitor)
         theme = self.remembered.get("theme")
         if theme in self.available_themes:
             self.theme = theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._fit_screen()
+
+    @on(DispatchScreen.QueueShown)
+    def _queue_shown(self) -> None:
+        """The first queue is on screen: the catch-up sweep may start, shortly after."""
+        if self.monitor is not None:
+            self.set_timer(SWEEP_AFTER_SHOWN, self._start_monitor)
+
+    def _start_monitor(self) -> None:
+        """Start the watch once: its imports in a thread, its start on the loop (it needs it)."""
+        if self.monitor is None or self._monitor_started:
+            return
+        self._monitor_started = True
+        self._prepare_monitor(self.monitor)
+
+    @work(thread=True, group="monitor", exit_on_error=False)
+    def _prepare_monitor(self, monitor: Monitor) -> None:
+        monitor.prepare()
+        self.call_from_thread(self._monitor_prepared, monitor)
+
+    def _monitor_prepared(self, monitor: Monitor) -> None:
+        if self.monitor is monitor and self.is_running:
+            monitor.start()
 
     def _theme_changed(self, theme: Theme) -> None:
         self.remember("theme", theme.name)

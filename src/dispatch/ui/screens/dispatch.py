@@ -31,6 +31,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.message import Message
 
 from dispatch.domain.alerts import Alert
 from dispatch.domain.assign import Candidate
@@ -150,6 +151,9 @@ class DispatchScreen(DispatchFind):
     HELP_TITLE: ClassVar[str] = "The dispatcher's screen"
     """How the help names this screen's keys."""
 
+    class QueueShown(Message):
+        """The first window of the queue was painted (the start's other reads follow it)."""
+
     def __init__(
         self,
         runtime: Runtime,
@@ -169,6 +173,8 @@ class DispatchScreen(DispatchFind):
         """The newest event this console has taken into account (``None``: not yet)."""
         self._alerts_unacked_only = False
         """Whether the alert log was left showing unacknowledged alerts only."""
+        self._shown_once = False
+        """Whether the first window was shown (the start's other reads wait for it)."""
 
     def compose(self) -> ComposeResult:
         """Header, queue pane, side pane, footer."""
@@ -197,10 +203,16 @@ class DispatchScreen(DispatchFind):
             self.set_interval(FEED_SECONDS, self._check_feed)
         self._tick()
         self._start_view()
+        # The window alone first: the start's first read is slow (cold caches, the
+        # mappers configured), and every other read beside it delays the first rows.
         self._request_window(0, None)
+
+    def _first_window_painted(self) -> None:
+        """The rest of the start's reads, once the first rows are on screen."""
         self._load_stats()
         self._load_alerts(None)
         self._read_changes(None)  # where the event log stands as the console starts
+        self.post_message(self.QueueShown())
 
     @on(QueueView.Resized)
     def _queue_resized(self) -> None:
@@ -252,6 +264,9 @@ class DispatchScreen(DispatchFind):
             return  # asked again in all tickets
         queue.set_window(window, lost_row=0 if request.reset else None)
         self._show_filter_line()
+        if not self._shown_once:
+            self._shown_once = True
+            self.call_after_refresh(self._first_window_painted)
         if window.total == 0:
             self._show_detail(None, (), window.at)
 
