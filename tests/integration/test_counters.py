@@ -52,7 +52,7 @@ def expected_counters(storage: Storage) -> dict[str, int]:
 def stored_counters(storage: Storage) -> dict[str, int]:
     with storage.reader() as uow:
         rows = uow.session.execute(select(CounterRow.name, CounterRow.n))
-        return {str(name): int(n) for name, n in rows.tuples()}
+        return {str(name): int(n) for name, n in rows}
 
 
 def recount(storage: Storage, now: datetime) -> tuple[dict[str, int], dict[str, int], int]:
