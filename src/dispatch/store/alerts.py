@@ -20,6 +20,7 @@ from dispatch.domain.alerts import Alert, AlertLevel, Threshold, is_late
 from dispatch.domain.errors import InvalidInputError, NotFoundError
 from dispatch.domain.model import Target, TicketStatus
 from dispatch.domain.notify import Delivery
+from dispatch.store.counters import UNACKED_BREACHES, Counters
 from dispatch.store.db import dialect_insert
 from dispatch.store.feed import announce_change
 from dispatch.store.schema import (
@@ -239,13 +240,8 @@ class SqlAlertStore:
         return int(self._session.scalar(select(func.max(AlertRow.id))) or 0)
 
     def unacked_breaches(self) -> int:
-        """How many breach alerts nobody acknowledged."""
-        count = self._session.scalar(
-            select(func.count())
-            .select_from(AlertRow)
-            .where(AlertRow.acked_at.is_(None), AlertRow.level == AlertLevel.BREACH.value)
-        )
-        return int(count or 0)
+        """How many breach alerts nobody acknowledged (a counter of migration 0010)."""
+        return Counters(self._session).value(UNACKED_BREACHES)
 
     def acknowledge(self, alert_id: int, actor: str, at: datetime) -> Alert:
         """Record who acknowledged the alert and when (once: a second ack is refused)."""

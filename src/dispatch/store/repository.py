@@ -22,9 +22,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from dispatch.domain.calendar import Calendar
 from dispatch.domain.errors import ConflictError, NotFoundError
-from dispatch.domain.filter import QueueFilter
+from dispatch.domain.filter import UNASSIGNED, QueueFilter, Scope
 from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
 from dispatch.store import convert
+from dispatch.store.counters import Counters
 from dispatch.store.feed import announce_change
 from dispatch.store.queue_filter import QUEUE_ORDER, filtered, order_keys, parts
 from dispatch.store.schema import (
@@ -63,6 +64,10 @@ def _ticket_select() -> Select[TicketRow, str, str, str | None]:
         .join(ContractRow, ContractRow.id == TicketRow.contract_id)
         .outerjoin(TechnicianRow, TechnicianRow.id == TicketRow.assignee_id)
     )
+
+
+POSITION_CAP = 2000
+"""Tickets ahead of a focused one counted before trying the other side (see ``position``)."""
 
 
 class SqlTicketStore:
@@ -202,7 +207,7 @@ class SqlTicketStore:
             if len(ids) >= limit:
                 break
             if is_open and len(parts(where)) > 1:
-                in_part = self._count(where, now, is_open=True)
+                in_part = self._part_count(where, now, is_open=True)
                 if skip >= in_part:
                     skip -= in_part
                     continue
@@ -225,7 +230,26 @@ class SqlTicketStore:
 
     def count(self, where: QueueFilter, now: datetime) -> int:
         """How many tickets match ``where`` (in its scope)."""
-        return sum(self._count(where, now, is_open=part) for part in parts(where))
+        return sum(self._part_count(where, now, is_open=part) for part in parts(where))
+
+    def _part_count(self, where: QueueFilter, now: datetime, *, is_open: bool) -> int:
+        """The tickets of one part matching ``where``: from the counters when no term narrows it."""
+        counted = self._counted(where, is_open=is_open)
+        return self._count(where, now, is_open=is_open) if counted is None else counted
+
+    def _counted(self, where: QueueFilter, *, is_open: bool) -> int | None:
+        """The open part's size from the counters, with no term typed (``None``: count it)."""
+        if not (is_open and where.is_empty):
+            return None
+        per_assignee = Counters(self._session).by_assignee()
+        if where.scope is not Scope.MINE:
+            return sum(per_assignee.values())
+        if where.me is None or where.me == UNASSIGNED:
+            return per_assignee.get(None, 0)
+        tech_id = self._session.scalar(
+            select(TechnicianRow.id).where(TechnicianRow.login == where.me)
+        )
+        return per_assignee.get(tech_id, 0) if tech_id is not None else 0
 
     def _filtered(
         self, query: Select[Any], where: QueueFilter, now: datetime, is_open: bool
@@ -249,48 +273,57 @@ class SqlTicketStore:
         is_open, key = bool(row[0]), tuple(row[1:])
         if not self._count(where, now, TicketRow.id == ticket_id, is_open=is_open):
             return None
-        earlier = tuple_(*keys) < tuple_(
-            *[literal(v, type_=c.type) for v, c in zip(key, keys, strict=True)]
-        )
-        before = self._count(where, now, earlier, is_open=is_open)
+        at = tuple_(*[literal(v, type_=c.type) for v, c in zip(key, keys, strict=True)])
+        before = self._count_upto(where, now, tuple_(*keys) < at, is_open, POSITION_CAP)
+        if before is None:
+            # Deep in the part: count the (cheaper) other side when the part's size
+            # is a counter; else every ticket ahead, as before.
+            size = self._counted(where, is_open=is_open)
+            if size is not None:
+                before = size - 1 - self._count(where, now, tuple_(*keys) > at, is_open=is_open)
+            else:
+                before = self._count(where, now, tuple_(*keys) < at, is_open=is_open)
         if not is_open:  # the scope "all": every open ticket comes first
-            before += self._count(where, now, is_open=True)
+            before += self._part_count(where, now, is_open=True)
         return before
+
+    def _count_upto(
+        self,
+        where: QueueFilter,
+        now: datetime,
+        clause: ColumnElement[bool],
+        is_open: bool,
+        cap: int,
+    ) -> int | None:
+        """How many tickets of a part match ``where`` and ``clause``; ``None`` beyond ``cap``."""
+        some = self._filtered(select(TicketRow.id), where, now, is_open).where(clause)
+        found = self._session.scalar(
+            select(func.count()).select_from(some.limit(cap + 1).subquery())
+        )
+        n = int(found or 0)
+        return None if n > cap else n
 
     def loads(self) -> dict[str, int]:
         """Open tickets per assigned technician's login."""
-        return self._name_loads(self._open_by_assignee())
+        return self._name_loads(Counters(self._session).by_assignee())
 
     def counts_and_loads(self, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
-        """The header's counts and the technicians' loads, from three index walks.
+        """The header's counts and the technicians' loads, from the counters of migration 0010.
 
-        One pass over ``(is_open, assignee_id)`` gives the open count, the
-        unassigned count and every load; at risk and breached are ranges of the
-        ``(is_open, queue_warn, queue_due)`` and ``(is_open, queue_due)`` indexes.
-        No ticket row is read.
+        Open, unassigned and the loads are counter rows; breached and at risk
+        are sums of deadline buckets plus a range count inside now's bucket.
+        No walk of the open queue.
         """
-        per_assignee = self._open_by_assignee()
-        open_ = TicketRow.is_open == true()
-
-        def count(*clauses: ColumnElement[bool]) -> int:
-            query = select(func.count()).select_from(TicketRow).where(open_, *clauses)
-            return int(self._session.scalar(query) or 0)
-
+        counters = Counters(self._session)
+        per_assignee = counters.by_assignee()
+        breached, at_risk = counters.breached_and_at_risk(now)
         counts = {
             "open": sum(per_assignee.values()),
             "unassigned": per_assignee.get(None, 0),
-            "at_risk": count(TicketRow.queue_warn <= now, TicketRow.queue_due >= now),
-            "breached": count(TicketRow.queue_due < now),
+            "at_risk": at_risk,
+            "breached": breached,
         }
         return counts, self._name_loads(per_assignee)
-
-    def _open_by_assignee(self) -> dict[int | None, int]:
-        counted = self._session.execute(
-            select(TicketRow.assignee_id, func.count())
-            .where(TicketRow.is_open == true())
-            .group_by(TicketRow.assignee_id)
-        )
-        return {tech_id: int(n) for tech_id, n in counted}
 
     def _name_loads(self, per_assignee: Mapping[int | None, int]) -> dict[str, int]:
         ids = [i for i in per_assignee if i is not None]
@@ -302,11 +335,8 @@ class SqlTicketStore:
         return {login: per_assignee[tech_id] for tech_id, login in logins}
 
     def count_open(self) -> int:
-        """Number of open tickets."""
-        count = self._session.scalar(
-            select(func.count()).select_from(TicketRow).where(TicketRow.is_open == true())
-        )
-        return int(count or 0)
+        """Number of open tickets (the sum of the per-assignee counters)."""
+        return sum(Counters(self._session).by_assignee().values())
 
     def _assignee_id(self, login: str | None) -> int | None:
         if login is None:

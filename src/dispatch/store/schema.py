@@ -237,6 +237,18 @@ class AlertRow(Base):
     acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class CounterRow(Base):
+    """A figure kept exact by the triggers of migration 0010, which names them.
+
+    Open tickets per assignee and per deadline bucket; unacknowledged breach alerts.
+    """
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class LeaseRow(Base):
     """Who holds a named duty (the sweep) until when; taken over once expired."""
 
