@@ -20,7 +20,7 @@ from dispatch.domain.model import ContractKind
 from dispatch.formats import change_text, sla_text
 from dispatch.services.tickets import TicketDetail
 from dispatch.ui.safe import safe
-from dispatch.ui.widgets.quiet_static import QuietStatic
+from dispatch.ui.widgets.quiet_static import QuietStatic, same_visual
 
 MAX_DESCRIPTION_CHARS = 20_000
 MAX_DESCRIPTION_LINES = 400
@@ -74,10 +74,13 @@ class TicketDetailPane(VerticalScroll, can_focus=True):
             self._viewers = None
             body.update(Content("No ticket selected."))
             return
+        content = self._content(detail)
+        if getattr(self, "_ref", None) == detail.ticket.ref and same_visual(body.content, content):
+            return  # read again, unchanged: a title set would repaint the whole pane
         self.border_title = f"{detail.ticket.ref}"
         self._viewers = (detail.ticket.ref, ())
         self._ref = detail.ticket.ref
-        body.update(self._content(detail))
+        body.update(content)
         self.scroll_home(animate=False)
 
     def _when(self, value: datetime | None) -> str:
