@@ -44,7 +44,6 @@ from dispatch.ui.safe import safe
 from dispatch.ui.screens.alerts import AlertsScreen
 from dispatch.ui.screens.confirm import ConfirmModal
 from dispatch.ui.screens.dispatch_copy import copy_line, copy_summary
-from dispatch.ui.screens.dispatch_feed import FEED_SECONDS
 from dispatch.ui.screens.dispatch_find import DispatchFind
 from dispatch.ui.screens.dispatch_toasts import toast_alerts, toast_notice
 from dispatch.ui.screens.dispatch_workers import DispatchWorkers
@@ -199,8 +198,7 @@ class DispatchScreen(DispatchFind):
         self.query_one(QueueView).focus()
         self.set_interval(1.0, self._tick)
         self.set_interval(REFRESH_SECONDS, self._refresh)
-        if self.runtime.open_feed is not None:
-            self.set_interval(FEED_SECONDS, self._check_feed)
+        self._start_feed()
         self._tick()
         self._start_view()
         # The window alone first: the start's first read is slow (cold caches, the

@@ -2,7 +2,11 @@
 
 The base of the screen's workers (``dispatch_workers.py``): the feed's
 connection is opened by the first check, asked every ``FEED_SECONDS`` and
-closed with the screen. When the database is lost the console says so once
+closed with the screen. One thread asks it for the screen's whole life and
+posts a message only when something changed (or the database went or came
+back): a console left open for a shift asks twice a second, and a Textual
+worker a look (a ``Worker`` object and its state messages on the event loop
+each time) cost CPU on a console nobody touches. When the database is lost the console says so once
 ("Live updates paused") and again when it is back; a read failing meanwhile
 is not toasted, a failed write always is.
 
@@ -15,7 +19,7 @@ from __future__ import annotations
 import threading
 import time
 
-from textual import on, work
+from textual import on
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -55,6 +59,13 @@ class DispatchFeed(Screen[None]):
     class FeedRestored(Message):
         """The change feed reached the database again (what changed meanwhile follows)."""
 
+    class FeedFailed(Message):
+        """Asking the change feed failed unexpectedly (said once until a look succeeds)."""
+
+        def __init__(self, error: BaseException) -> None:
+            self.error = error
+            super().__init__()
+
     def __init__(self, runtime: Runtime) -> None:
         super().__init__()
         self.runtime = runtime
@@ -67,6 +78,12 @@ class DispatchFeed(Screen[None]):
         """Whether the feed lost the database (reads failing meanwhile are not toasted)."""
         self._feed_changed_at = float("-inf")
         """When the feed last lost or found the database (``time.monotonic``)."""
+        self._feed_thread: threading.Thread | None = None
+        """The thread that asks the feed (``None``: not started, or no feed)."""
+        self._feed_wake = threading.Event()
+        """Set to have the feed asked now rather than at its next look."""
+        self._feed_stop = threading.Event()
+        """Set when the screen goes: the feed's thread ends."""
 
     # --- failures -----------------------------------------------------------------------
 
@@ -105,8 +122,16 @@ class DispatchFeed(Screen[None]):
         self._feed_changed_at = time.monotonic()
         toast_online(self)
 
+    @on(FeedFailed)
+    def _feed_failed(self, message: FeedFailed) -> None:
+        toast_failed(self, message.error)
+
     def on_unmount(self) -> None:
-        """Close the change feed's connection."""
+        """Stop asking the change feed and close its connection."""
+        self._feed_stop.set()
+        self._feed_wake.set()
+        if self._feed_thread is not None:
+            self._feed_thread.join(timeout=5)
         with self._feed_lock:
             if self._feed is not None:
                 self._feed.close()
@@ -114,12 +139,42 @@ class DispatchFeed(Screen[None]):
 
     # --- the feed ---
 
-    @work(thread=True, group="feed", exit_on_error=False)
+    def _start_feed(self) -> None:
+        """Start asking the change feed (once, for the screen's life), if there is one."""
+        if self.runtime.open_feed is None or self._feed_thread is not None:
+            return
+        self._feed_thread = threading.Thread(
+            target=self._watch_feed, name="dispatch-feed", daemon=True
+        )
+        self._feed_thread.start()
+
     def _check_feed(self) -> None:
-        """Ask the change feed (microseconds on SQLite); read again only if something changed."""
+        """Have the change feed asked now rather than at its next look."""
+        self._feed_wake.set()
+
+    def _watch_feed(self) -> None:
+        """The feed's thread: look every ``FEED_SECONDS`` (or when woken) until the screen goes."""
+        failing = False
+        while True:
+            self._feed_wake.wait(FEED_SECONDS)  # the first look too: after the start's reads
+            self._feed_wake.clear()
+            if self._feed_stop.is_set():
+                return
+            try:
+                self._look()
+                failing = False
+            except Exception as exc:  # noqa: BLE001 - toasted; the watch goes on
+                if not failing:
+                    self.post_message(self.FeedFailed(exc))
+                failing = True
+
+    def _look(self) -> None:
+        """Ask the change feed (microseconds on SQLite); post only if something changed."""
         if not self._feed_lock.acquire(blocking=False):
-            return  # the previous check is still running
+            return  # the screen is closing the feed
         try:
+            if self._feed_stop.is_set():
+                return
             if self._feed is None and self.runtime.open_feed is not None:
                 self._feed = self.runtime.open_feed()
                 # Read again once: a change between the first read and now is not news to it.

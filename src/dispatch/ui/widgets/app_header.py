@@ -7,15 +7,17 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from textual.content import Content
-from textual.widgets import Static
 
 from dispatch.ui.safe import safe
+from dispatch.ui.widgets.quiet_static import QuietStatic
 
 
-class AppHeader(Static):
+class AppHeader(QuietStatic):
     """One line: clock, open / unassigned / at-risk / breached counts, user, database.
 
     A read-only console says so before the user (``RO`` in the short form).
+    Its height is one line whatever it shows, so an update needs no layout
+    (the clock changes it every second).
     """
 
     DEFAULT_CSS = """
@@ -52,18 +54,18 @@ class AppHeader(Static):
     def show_alerts(self, unacked_breaches: int) -> None:
         """Show how many breach alerts nobody acknowledged."""
         self._unacked = unacked_breaches
-        self.update(self._content())
+        self.update(self._content(), layout=False)
 
     def show(self, now: datetime, counts: Mapping[str, int] | None = None) -> None:
         """Redraw for ``now`` (and new counts, when given)."""
         self._now = now
         if counts is not None:
             self._counts = counts
-        self.update(self._content())
+        self.update(self._content(), layout=False)
 
     def on_resize(self) -> None:
         """Choose the long or the short form for the new width."""
-        self.update(self._content())
+        self.update(self._content(), layout=False)
 
     def _content(self) -> Content:
         """The long form if it fits, else the short one (which still names user and database)."""

@@ -11,6 +11,7 @@ from dispatch.domain.errors import DispatchError
 from dispatch.domain.filter import QueueFilter, Scope
 from dispatch.domain.queue import QueueOrder
 from dispatch.ui.safe import safe
+from dispatch.ui.widgets.quiet_static import QuietStatic
 
 PLACEHOLDER = "filter: words, sev:P1 due:<1h !tech:-, or T-19 to go there (escape clears)"
 
@@ -32,7 +33,7 @@ class FilterBar(Vertical):
         field = Input(placeholder=PLACEHOLDER, id="filter")
         field.display = False
         yield field
-        yield Static(id="filter-line")
+        yield QuietStatic(id="filter-line")
 
     def on_mount(self) -> None:
         """No blinking cursor in headless runs (snapshots); no line before a filter."""

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from textual.content import Content
-from textual.widgets import Static
 
 from dispatch.ui.safe import safe
 from dispatch.ui.widgets.queue_view import QueueView
+from dispatch.ui.widgets.quiet_static import QuietStatic
 
 
-class QueueTitles(Static):
+class QueueTitles(QuietStatic):
     """Column titles aligned with the queue; on the right, ``also open: bob`` when shared."""
 
     def show(self, width: int, viewers: Sequence[str]) -> None:

@@ -5,7 +5,12 @@ exists per ticket. The view knows the total and holds one window of tickets
 read from the database; ``render_line`` draws a row from that window, and a
 scroll or cursor move outside it posts ``WindowNeeded`` so the screen reads
 the next window in a worker. The cursor follows a ticket id, so a refresh
-that reorders the queue keeps it on the same ticket. ``space`` marks tickets
+that reorders the queue keeps it on the same ticket. Nothing repaints the
+whole view but a scroll or a resize: a cursor move, a tick, a new window or a
+mark repaints only the lines whose drawing changed (``render_line`` notes
+what it drew on each line; ``_refresh_changed`` compares), since a whole
+repaint writes ten times the bytes of a bare table's cursor move, and a tick
+or a refresh that changes nothing writes nothing. ``space`` marks tickets
 (``MARK`` after the reference) for the screen's bulk changes; a mark holds
 the ticket as last shown, so a bulk change checks the version the
 dispatcher saw.
@@ -13,7 +18,7 @@ dispatcher saw.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -123,7 +128,7 @@ class QueueView(ScrollView, can_focus=True):
     }
     """
 
-    cursor_row: reactive[int] = reactive(0, always_update=True)
+    cursor_row: reactive[int] = reactive(0, always_update=True, repaint=False)
     """The row of the cursor (0-based, in the filtered queue)."""
 
     class WindowNeeded(Message):
@@ -164,6 +169,10 @@ class QueueView(ScrollView, can_focus=True):
         self._requested: int | None = None
         self._announced: tuple[int, int] | None = None
         self._marks: dict[int, Ticket] = {}
+        self._laid_out: tuple[Size, Size, Size] | None = None
+        """The sizes of the last layout that reached the scroll bars."""
+        self._drawn: dict[int, Hashable] = {}
+        """What ``render_line`` last drew on each line of the viewport (by its ``y``)."""
 
     # --- public: the screen sets the data ---------------------------------------
 
@@ -189,7 +198,7 @@ class QueueView(ScrollView, can_focus=True):
         for ticket_id in ids or ():
             self._marks.pop(ticket_id, None)
         self.post_message(self.MarksChanged(len(self._marks)))
-        self.refresh()
+        self._refresh_changed()
 
     def set_window(self, window: QueueWindow, *, lost_row: int | None = None) -> None:
         """Show a freshly read window; keep the cursor on its ticket if it is still there.
@@ -216,12 +225,28 @@ class QueueView(ScrollView, can_focus=True):
         else:
             row = 0
         self.cursor_row = max(0, min(row, max(self.total - 1, 0)))
-        self.refresh()
+        self._refresh_changed()
 
     def tick(self, now: datetime) -> None:
-        """Redraw the visible rows for a new instant (countdowns); no database access."""
+        """Redraw the visible rows whose countdown changed at ``now``; no database access."""
         self.now = now
-        self.refresh()
+        self._refresh_changed()
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        """Textual's hook after a layout; skipped when nothing it depends on changed.
+
+        ``ScrollView`` compares the compositor's virtual size (the viewport)
+        with its own (the row count): they always differ, so every layout of
+        the screen (the side panes change height on each cursor move) would
+        repaint the scroll bar, a column the height of the queue.
+        """
+        key = (size, container_size, self.virtual_size)
+        if key == self._laid_out:
+            return False
+        self._laid_out = key
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def on_resize(self) -> None:
         """Tell the screen, which aligns the column titles."""
@@ -249,7 +274,7 @@ class QueueView(ScrollView, can_focus=True):
         if self._marks.pop(ticket.id, None) is None:
             self._marks[ticket.id] = ticket
         self.post_message(self.MarksChanged(len(self._marks)))
-        self.refresh()
+        self._refresh_changed()
         self.action_cursor(1)
 
     # --- watchers ------------------------------------------------------------------
@@ -263,7 +288,7 @@ class QueueView(ScrollView, can_focus=True):
         ticket = self._rows.get(row)
         if ticket is not None:
             self._cursor_id = ticket.id
-        self.refresh()
+        self._refresh_changed()  # the row left and the row reached (a scroll repaints all)
         key = (ticket.id, ticket.version) if ticket else None
         if key != self._announced and (ticket is not None or self.total == 0):
             self._announced = key
@@ -282,6 +307,7 @@ class QueueView(ScrollView, can_focus=True):
         row = scroll_y + y
         width = self.scrollable_content_region.width
         base = self.rich_style
+        self._drawn[y] = self._line_key(row, width)
         if row >= self.total:
             return Strip.blank(width, base)
         ticket = self._rows.get(row)
@@ -301,6 +327,32 @@ class QueueView(ScrollView, can_focus=True):
             base = style  # the cursor bar spans the whole row
         text = self._format(ticket, flag, width, marked=marked)
         return Strip([Segment(text, style)]).crop_extend(scroll_x, scroll_x + width, base)
+
+    def _line_key(self, row: int, width: int) -> Hashable:
+        """Everything the drawing of ``row`` depends on that the view itself changes.
+
+        Styles, focus and theme are not in it: Textual repaints the whole view
+        when they change.
+        """
+        if row >= self.total:
+            return (width, "blank")
+        ticket = self._rows.get(row)
+        if ticket is None:
+            return (width, "loading")
+        flag = ticket.sla_flag(self.now)
+        marked = ticket.id in self._marks
+        text = self._format(ticket, flag, width, marked=marked)
+        return (width, row == self.cursor_row, flag, marked, text)
+
+    def _refresh_changed(self) -> None:
+        """Repaint the lines of the viewport whose drawing would differ from what they show."""
+        if not self.is_mounted:
+            return
+        width = self.scrollable_content_region.width
+        scroll_y = self.scroll_offset.y
+        for y in range(self.scrollable_content_region.height):
+            if self._drawn.get(y) != self._line_key(scroll_y + y, width):
+                self.refresh(Region(0, y, max(self.virtual_size.width, self.size.width), 1))
 
     def _format(self, ticket: Ticket, flag: str, width: int, *, marked: bool = False) -> str:
         fixed = [

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from textual.content import Content
-from textual.widgets import Static
 
 from dispatch.domain.calendar import BusinessClock
 from dispatch.domain.sla import ClockReading, SlaState
 from dispatch.formats import working_time
 from dispatch.services.tickets import TicketDetail
+from dispatch.ui.widgets.quiet_static import QuietStatic
 
 BAR_WIDTH = 20
 _STATE_STYLE = {
@@ -32,7 +32,7 @@ _STATE_WORD = {
 }
 
 
-class SlaCountdown(Static):
+class SlaCountdown(QuietStatic):
     """Response and resolution: due (customer's and dispatcher's zone), time left, a bar.
 
     The readings come with the ticket detail; each tick only adds the working

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from textual.content import Content
-from textual.widgets import Static
 
 from dispatch.domain.assign import Candidate
 from dispatch.ui.safe import safe
+from dispatch.ui.widgets.quiet_static import QuietStatic
 
 SHOWN = 6
 
@@ -24,7 +24,7 @@ def candidate_line(candidate: Candidate, rank: int) -> Content:
     )
 
 
-class TechPanel(Static):
+class TechPanel(QuietStatic):
     """The best few technicians for the selected ticket; ``a`` opens the full list."""
 
     DEFAULT_CSS = """

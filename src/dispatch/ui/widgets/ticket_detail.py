@@ -20,6 +20,7 @@ from dispatch.domain.model import ContractKind
 from dispatch.formats import change_text, sla_text
 from dispatch.services.tickets import TicketDetail
 from dispatch.ui.safe import safe
+from dispatch.ui.widgets.quiet_static import QuietStatic, same_visual
 
 MAX_DESCRIPTION_CHARS = 20_000
 MAX_DESCRIPTION_LINES = 400
@@ -44,15 +45,20 @@ class TicketDetailPane(VerticalScroll, can_focus=True):
         super().__init__(id=id)
         self.border_title = "Ticket"
         self._zone = zone
+        self._viewers: tuple[str, tuple[str, ...]] | None = None
+        """The ticket and other viewers the title names now."""
 
     def compose(self) -> ComposeResult:
         """One static body."""
-        yield Static(Content("No ticket selected."), id="detail-body")
+        yield QuietStatic(Content("No ticket selected."), id="detail-body")
 
     def show_viewers(self, ticket_ref: str, logins: Sequence[str]) -> None:
         """Name who else has the ticket open (``T-62 · also open: bob``)."""
         if getattr(self, "_ref", None) != ticket_ref:
             return
+        if self._viewers == (ticket_ref, tuple(logins)):
+            return  # a title set repaints the whole pane: only when it changed
+        self._viewers = (ticket_ref, tuple(logins))
         title = Content(ticket_ref)
         if logins:
             title = Content.assemble(
@@ -65,11 +71,16 @@ class TicketDetailPane(VerticalScroll, can_focus=True):
         body = self.query_one("#detail-body", Static)
         if detail is None:
             self.border_title = "Ticket"
+            self._viewers = None
             body.update(Content("No ticket selected."))
             return
+        content = self._content(detail)
+        if getattr(self, "_ref", None) == detail.ticket.ref and same_visual(body.content, content):
+            return  # read again, unchanged: a title set would repaint the whole pane
         self.border_title = f"{detail.ticket.ref}"
+        self._viewers = (detail.ticket.ref, ())
         self._ref = detail.ticket.ref
-        body.update(self._content(detail))
+        body.update(content)
         self.scroll_home(animate=False)
 
     def _when(self, value: datetime | None) -> str:

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from textual.content import Content
-from textual.widgets import Static
 
 from dispatch.domain.filter import SavedView
 from dispatch.ui.safe import safe
+from dispatch.ui.widgets.quiet_static import QuietStatic
 
 PLAIN_QUEUE = "queue"
 """What the line calls view ``0``: every open ticket in contract-priority order."""
 
 
-class ViewTabs(Static):
+class ViewTabs(QuietStatic):
     """``0 queue  1 mine  2 p1-unassigned*``: a ``*`` says the current view was changed since."""
 
     DEFAULT_CSS = """
