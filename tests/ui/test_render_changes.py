@@ -13,6 +13,8 @@ import pytest
 from textual.geometry import Region
 from textual.widget import Widget
 
+from dispatch.domain.filter import QueueFilter
+from dispatch.ui.screens.dispatch import FULL_REFRESH_EVERY
 from dispatch.ui.widgets.app_header import AppHeader
 from dispatch.ui.widgets.queue_view import QueueView
 from dispatch.ui.widgets.quiet_static import QuietStatic
@@ -118,3 +120,31 @@ async def test_the_header_repaints_only_when_its_text_changes(
         assert calls == []
         header.show(view.now + timedelta(seconds=1))
         assert len(calls) == 1
+
+
+async def test_the_timed_refresh_reads_only_what_time_changes(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        base = screen(app)
+        assert base.runtime.open_feed is not None  # the feed brings every change
+        calls: list[str] = []
+        for name in ("_request_window", "_load_stats", "_load_alerts", "_load_detail"):
+            original = getattr(base, name)
+
+            def spy(*args: object, _name: str = name, _original: object = original) -> None:
+                calls.append(_name)
+                _original(*args)  # type: ignore[operator]
+
+            setattr(base, name, spy)
+        base._timed_refresh()  # noqa: SLF001 - what the five-second timer calls
+        assert calls == ["_load_stats"]  # the breached and at-risk counts move with time
+        calls.clear()
+        base.filter = QueueFilter.parse("sla:breached")
+        base._timed_refresh()  # noqa: SLF001
+        assert calls == ["_load_stats", "_request_window"]  # the filter moves with time too
+        calls.clear()
+        for _ in range(FULL_REFRESH_EVERY):
+            base._timed_refresh()  # noqa: SLF001
+        assert {"_load_alerts", "_load_detail"} <= set(calls)  # the minute's safety net
+        await settle(pilot)

@@ -166,6 +166,11 @@ class QueueFilter:
         """Whether no term was typed (the scope and the order may still narrow and sort)."""
         return self == QueueFilter(scope=self.scope, me=self.me, order=self.order)
 
+    @property
+    def moves_with_time(self) -> bool:
+        """Whether what passes changes as time goes by alone (SLA state, age, due)."""
+        return bool(self.sla or self.age or self.due)
+
     def terms_from(self, typed: QueueFilter) -> QueueFilter:
         """``typed``'s terms, in this filter's scope and order."""
         return replace(typed, scope=self.scope, me=self.me, order=self.order)

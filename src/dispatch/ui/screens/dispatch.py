@@ -59,7 +59,12 @@ from dispatch.ui.widgets.ticket_detail import TicketDetailPane
 from dispatch.ui.widgets.view_tabs import ViewTabs
 
 REFRESH_SECONDS = 5.0
-"""How often the queue, counts and detail are read again (deadlines move with time)."""
+"""How often what moves with time alone is read again: the breached and at-risk counts,
+and the window when the filter depends on the clock (``sla:``, ``age:``, ``due:``)."""
+
+FULL_REFRESH_EVERY = 12
+"""Every this many refreshes (a minute) everything is read again, as a safety net; with
+no change feed (or the database lost), every refresh reads everything."""
 
 
 class DispatchScreen(DispatchFind):
@@ -164,6 +169,8 @@ class DispatchScreen(DispatchFind):
     ) -> None:
         super().__init__(runtime, views, view=view, remember=remember)
         self.zone = zone
+        self._refreshes = 0
+        """How many timed refreshes ran (every ``FULL_REFRESH_EVERY``th reads everything)."""
         self._alerts_seen: int | None = None
         """The newest alert this console has shown (``None``: not read yet)."""
         self._viewers: list[str] = []
@@ -197,7 +204,7 @@ class DispatchScreen(DispatchFind):
         """Start the clock, the live refresh and the first read."""
         self.query_one(QueueView).focus()
         self.set_interval(1.0, self._tick)
-        self.set_interval(REFRESH_SECONDS, self._refresh)
+        self.set_interval(REFRESH_SECONDS, self._timed_refresh)
         self._start_feed()
         self._tick()
         self._start_view()
@@ -228,7 +235,25 @@ class DispatchScreen(DispatchFind):
         self.query_one(SlaCountdown).tick(now)
         self.query_one(AppHeader).show(now)
 
+    def _timed_refresh(self) -> None:
+        """What time alone changes; changes made anywhere come with the change feed.
+
+        The queue's order and the detail change only by writes, which the feed
+        reports within a second; re-reading them every few seconds cost an idle
+        console most of its CPU.
+        """
+        self._refreshes += 1
+        live = self.runtime.open_feed is not None and not self._offline
+        if not live or self._refreshes % FULL_REFRESH_EVERY == 0:
+            self._refresh()
+            return
+        self._load_stats()
+        if self.filter.moves_with_time:
+            queue = self.query_one(QueueView)
+            self._request_window(queue.cursor_row, self._focus_target())
+
     def _refresh(self) -> None:
+        """Read the window, the counts, the alerts and the open ticket again."""
         queue = self.query_one(QueueView)
         self._request_window(queue.cursor_row, self._focus_target())
         self._load_stats()
