@@ -56,6 +56,7 @@ def queue_window(
     focus_id: int | None = None,
     total: int | None = None,
     count_cap: int | None = None,
+    count_ahead: int = 0,
     to_end: bool = False,
 ) -> QueueWindow:
     """Read one window of the filtered queue in one short transaction.
@@ -66,9 +67,9 @@ def queue_window(
     that only scrolls passes the ``total`` it already knows, which spares the
     count (a scan of every matching ticket).
 
-    ``count_cap``: the count stops after ``max(count_cap, offset + 2 * limit)``
-    matches (always past the window, so the list is longer than the rows
-    read; it grows as the cursor goes deeper) and the window says it is a
+    ``count_cap``: the count stops after ``max(count_cap, offset + limit +
+    max(count_ahead, 1))`` matches (always past the window, so the list is longer
+    than the rows read; it grows as the cursor goes deeper) and the window says it is a
     lower bound (``more``). ``to_end``: the last window, counted exactly
     (``focus_id`` and ``offset`` are not used).
     """
@@ -83,7 +84,7 @@ def queue_window(
             if focus_row is not None and not offset <= focus_row < offset + limit:
                 offset = max(0, focus_row - limit // 2)
             if total is None and count_cap is not None:
-                upto = max(count_cap, max(offset, 0) + 2 * limit)
+                upto = max(count_cap, max(offset, 0) + limit + max(count_ahead, 1))
                 total, more = uow.tickets.count_upto(where, now, upto)
             elif total is None:
                 total = uow.tickets.count(where, now)

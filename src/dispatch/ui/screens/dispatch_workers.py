@@ -43,6 +43,9 @@ WINDOW_ROWS = 200
 COUNT_CAP = 1000
 """Matches of a filter counted at least (``1,000+``); more as the cursor goes deeper."""
 
+COUNT_AHEAD = WINDOW_ROWS
+"""Matches counted past the end of the window read (the list is longer than the cursor's depth)."""
+
 BEAT_SECONDS = presence.PRESENCE_TTL.total_seconds() / 3
 """How often the heartbeat for the highlighted ticket is renewed."""
 
@@ -214,6 +217,7 @@ class DispatchWorkers(DispatchFeed):
             focus_id=request.focus_id,
             total=request.total,
             count_cap=COUNT_CAP,
+            count_ahead=COUNT_AHEAD,
             to_end=request.to_end,
         )
         self.post_message(self.WindowLoaded(window, request))
