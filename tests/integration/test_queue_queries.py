@@ -14,6 +14,7 @@ from dispatch.domain.model import NewTicket, TicketStatus
 from dispatch.domain.ports import FixedClock
 from dispatch.domain.queue import QueueOrder, order_queue, order_tickets
 from dispatch.services import directory, queue, tickets
+from dispatch.store import repository
 from dispatch.store.schema import CustomerRow
 from tests.conftest import NOW
 
@@ -199,3 +200,41 @@ def test_word_filter_follows_new_closed_and_renamed(seeded: Storage) -> None:
                   if t.customer_id == customer.id]  # fmt: skip
     assert still_open
     assert found("quokka") == still_open
+
+
+CAPPED_FILTERS = ["", "a", "printer", "e -printer sev:P1,P2", "e net", "status:resolved,closed"]
+
+
+@pytest.mark.parametrize("small", [0, 1000])
+@pytest.mark.parametrize("scope", list(Scope))
+def test_a_capped_count_is_a_lower_bound_only_when_more_match(
+    seeded: Storage, scope: Scope, small: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # small=0: a word's windows walk the queue index (many matches), else sort the matches.
+    monkeypatch.setattr(repository, "SMALL_MATCHES", small)
+    everything = queue.load_queue(seeded.reader(), open_only=False)
+    for text in CAPPED_FILTERS:
+        where = replace(QueueFilter.parse(text), scope=scope, me="ana")
+        expected = [t.id for t in order_tickets(everything, where.order) if where.matches(t, NOW)]
+        for cap in (0, 3, len(expected) - 1, len(expected), len(expected) + 5):
+            if cap < 0:
+                continue
+            with seeded.reader() as uow:
+                n, more = uow.tickets.count_upto(where, NOW, cap)
+            if more:
+                assert cap <= n < len(expected), (text, cap)
+            else:
+                assert n == len(expected), (text, cap)
+            if not where.is_empty:  # the counters are exact whatever the cap
+                assert more == (len(expected) > cap), (text, cap)
+        # A capped window: the count stops past the window, the rows are the same.
+        window = queue.queue_window(seeded.reader(), where, NOW, offset=4, limit=3, count_cap=2)
+        start = min(4, max(len(expected) - 1, 0))  # an offset past the end shows the last
+        assert [t.id for t in window.tickets] == expected[start : start + 3], text
+        if window.more:
+            assert max(2, 4 + 3 + 1) <= window.total < len(expected), text
+        else:
+            assert window.total == len(expected), text
+        end = queue.queue_window(seeded.reader(), where, NOW, offset=0, limit=3, to_end=True)
+        assert (end.total, end.more) == (len(expected), False), text
+        assert [t.id for t in end.tickets] == expected[-3:], text

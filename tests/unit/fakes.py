@@ -69,6 +69,10 @@ class FakeTicketStore:
     def count(self, where: QueueFilter, now: datetime) -> int:
         return len(self._matching(where, now))
 
+    def count_upto(self, where: QueueFilter, now: datetime, upto: int) -> tuple[int, bool]:
+        n = self.count(where, now)
+        return (upto, True) if n > upto else (n, False)
+
     def position(self, where: QueueFilter, now: datetime, ticket_id: int) -> int | None:
         ids = [t.id for t in self._matching(where, now)]
         return ids.index(ticket_id) if ticket_id in ids else None

@@ -104,6 +104,14 @@ class TicketStore(Protocol):
         """How many open tickets match ``where``."""
         ...
 
+    def count_upto(self, where: QueueFilter, now: datetime, upto: int) -> tuple[int, bool]:
+        """How many match, counting no further than ``upto`` where it can.
+
+        ``(n, True)``: more than ``n`` match, ``n >= upto`` (a lower bound);
+        ``(n, False)``: exactly ``n``.
+        """
+        ...
+
     def position(self, where: QueueFilter, now: datetime, ticket_id: int) -> int | None:
         """The 0-based row of a ticket in the filtered queue, or ``None``."""
         ...

@@ -30,11 +30,12 @@ class QueueWindow:
     """A slice of the filtered queue, with what the console needs around it.
 
     Attributes:
-        total: How many open tickets match the filter.
+        total: How many open tickets match the filter (at least, if ``more``).
         offset: The row of ``tickets[0]``.
         tickets: The tickets, in queue order.
         focus_row: The row of the focused ticket, if it still matches.
         at: The instant the window was read at.
+        more: ``total`` is a lower bound: counting stopped there, more match.
     """
 
     total: int
@@ -42,6 +43,7 @@ class QueueWindow:
     tickets: Sequence[Ticket]
     focus_row: int | None
     at: datetime
+    more: bool = False
 
 
 def queue_window(
@@ -53,6 +55,9 @@ def queue_window(
     limit: int,
     focus_id: int | None = None,
     total: int | None = None,
+    count_cap: int | None = None,
+    count_ahead: int = 0,
+    to_end: bool = False,
 ) -> QueueWindow:
     """Read one window of the filtered queue in one short transaction.
 
@@ -61,16 +66,31 @@ def queue_window(
     unless it no longer matches, in which case ``offset`` is kept. A caller
     that only scrolls passes the ``total`` it already knows, which spares the
     count (a scan of every matching ticket).
+
+    ``count_cap``: the count stops after ``max(count_cap, offset + limit +
+    max(count_ahead, 1))`` matches (always past the window, so the list is longer
+    than the rows read; it grows as the cursor goes deeper) and the window says it is a
+    lower bound (``more``). ``to_end``: the last window, counted exactly
+    (``focus_id`` and ``offset`` are not used).
     """
     with uow:
-        if total is None:
+        more = False
+        if to_end:
             total = uow.tickets.count(where, now)
-        focus_row = uow.tickets.position(where, now, focus_id) if focus_id is not None else None
-        if focus_row is not None and not offset <= focus_row < offset + limit:
-            offset = max(0, focus_row - limit // 2)
+            focus_row = None
+            offset = max(total - limit, 0)
+        else:
+            focus_row = uow.tickets.position(where, now, focus_id) if focus_id is not None else None
+            if focus_row is not None and not offset <= focus_row < offset + limit:
+                offset = max(0, focus_row - limit // 2)
+            if total is None and count_cap is not None:
+                upto = max(count_cap, max(offset, 0) + limit + max(count_ahead, 1))
+                total, more = uow.tickets.count_upto(where, now, upto)
+            elif total is None:
+                total = uow.tickets.count(where, now)
         offset = max(0, min(offset, max(total - 1, 0)))
         tickets = uow.tickets.window(where, now, offset, limit)
-    return QueueWindow(total, offset, tickets, focus_row, now)
+    return QueueWindow(total, offset, tickets, focus_row, now, more)
 
 
 @dataclass(frozen=True, slots=True)

@@ -285,7 +285,12 @@ class DispatchScreen(DispatchFind):
         window = message.window
         if request.jump and window.focus_row is None and self._missed(request):
             return  # asked again in all tickets
-        queue.set_window(window, lost_row=0 if request.reset else None)
+        if request.total is None:  # counted for this window (else the known total stands)
+            self._more = window.more
+        lost_row = 0 if request.reset else None
+        if request.to_end:
+            lost_row = max(window.total - 1, 0)  # the cursor to the true last match
+        queue.set_window(window, lost_row=lost_row)
         self._show_filter_line()
         if not self._shown_once:
             self._shown_once = True

@@ -97,6 +97,7 @@ class DispatchFind(DispatchChanges):
             self.query_one(AppHeader).counts.get("open"),
             self.filter,
             marked=len(queue.marked),
+            more=self._more,
         )
         self.query_one(ViewTabs).show(
             self.views, self._view, changed=self.filter != self._view_filter(self._view)

@@ -40,6 +40,12 @@ from dispatch.ui.widgets.ticket_detail import MAX_DESCRIPTION_CHARS
 WINDOW_ROWS = 200
 """Rows read per window: a few screens around the cursor."""
 
+COUNT_CAP = 1000
+"""Matches of a filter counted at least (``1,000+``); more as the cursor goes deeper."""
+
+COUNT_AHEAD = WINDOW_ROWS
+"""Matches counted past the end of the window read (the list is longer than the cursor's depth)."""
+
 BEAT_SECONDS = presence.PRESENCE_TTL.total_seconds() / 3
 """How often the heartbeat for the highlighted ticket is renewed."""
 
@@ -57,6 +63,8 @@ class WindowRequest:
     cursor_id: int | None
     """The cursor's ticket when the request was made."""
     jump: bool = False
+    to_end: bool = False
+    """The last row of a count that stopped early was asked for: count them all, read the end."""
 
 
 class DispatchWorkers(DispatchFeed):
@@ -150,6 +158,8 @@ class DispatchWorkers(DispatchFeed):
         """The filter in force: windows are read under it."""
         self._requests = 0
         """The number of the newest window request (older answers are dropped)."""
+        self._more = False
+        """The queue view's total is a lower bound (the count stopped there)."""
         self._loads: Mapping[str, int] | None = None
         """The technicians' loads from the last figures read (spares a count per detail)."""
         self._beaten: tuple[int, float] | None = None
@@ -177,9 +187,22 @@ class DispatchWorkers(DispatchFeed):
         self._requests += 1
         view = self.query_one(QueueView)  # read on the loop, before the worker starts
         total = None if recount else view.total
+        to_end = False
+        if total is not None and self._more:  # the count stopped at the view's total
+            to_end = row >= total - 1  # the last row (``G``): the true last match
+            if to_end or row + WINDOW_ROWS > total:
+                total = None  # count further: the list stays longer than the cursor's depth
         self._load_window(
             WindowRequest(
-                self._requests, self.filter, row, focus_id, total, reset, view.cursor_id, jump
+                self._requests,
+                self.filter,
+                row,
+                focus_id,
+                total,
+                reset,
+                view.cursor_id,
+                jump,
+                to_end,
             )
         )
 
@@ -193,6 +216,9 @@ class DispatchWorkers(DispatchFeed):
             limit=WINDOW_ROWS,
             focus_id=request.focus_id,
             total=request.total,
+            count_cap=COUNT_CAP,
+            count_ahead=COUNT_AHEAD,
+            to_end=request.to_end,
         )
         self.post_message(self.WindowLoaded(window, request))
 

@@ -81,12 +81,19 @@ class FilterBar(Vertical):
         self.text = text.strip()
 
     def show_line(
-        self, matching: int, open_: int | None, where: QueueFilter, *, marked: int = 0
+        self,
+        matching: int,
+        open_: int | None,
+        where: QueueFilter,
+        *,
+        marked: int = 0,
+        more: bool = False,
     ) -> None:
         """``nearest deadline · all tickets · filter: disk · 12 of 340 open (/ to change)``.
 
         Shown while a filter is set, the scope or order is not the default, or
-        tickets are marked.
+        tickets are marked. ``more``: ``matching`` is a lower bound, shown as
+        ``1,000+`` (the count stopped there).
         """
         line = self.query_one("#filter-line", Static)
         parts: list[Content] = []
@@ -102,10 +109,11 @@ class FilterBar(Vertical):
             )
         line.display = bool(parts) and not self.query_one("#filter", Input).display
         shown = "open" if where.scope is Scope.OPEN else "shown"
+        count = f"{matching:,}+" if more else f"{matching:,}"
         of = (
-            f"{matching} of {open_} {shown}"
+            f"{count} of {open_:,} {shown}"
             if open_ is not None and where.scope is Scope.OPEN
-            else f"{matching} {shown}"
+            else f"{count} {shown}"
         )
         line.update(
             Content.assemble(
