@@ -359,7 +359,7 @@ def refresh_timer(screen: DispatchScreen) -> Timer:
     found = [
         timer
         for timer in screen._timers  # noqa: SLF001 - MessagePump keeps its timers here
-        if getattr(timer, "_callback", None) == screen._refresh  # noqa: SLF001
+        if getattr(timer, "_callback", None) == screen._timed_refresh  # noqa: SLF001
     ]
     assert len(found) == 1, found
     return found[0]
