@@ -1,4 +1,8 @@
-"""SQL implementations of the store ports, working inside one Session."""
+"""The tickets in SQL (the ``TicketStore`` port): windows, counts, positions, versioned writes.
+
+Customers, contracts and technicians are in ``directory.py``, the event log in
+``events.py``; all work inside the unit of work's one Session.
+"""
 
 from __future__ import annotations
 
@@ -20,13 +24,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.exc import StaleDataError
 
-from dispatch.domain.calendar import Calendar
 from dispatch.domain.errors import ConflictError, NotFoundError
 from dispatch.domain.filter import UNASSIGNED, QueueFilter, Scope
-from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
+from dispatch.domain.model import Ticket
 from dispatch.store import convert
 from dispatch.store.counters import Counters
-from dispatch.store.feed import announce_change
 from dispatch.store.queue_filter import (
     QUEUE_ORDER,
     filtered,
@@ -36,7 +38,6 @@ from dispatch.store.queue_filter import (
     search_matches,
 )
 from dispatch.store.schema import (
-    CalendarRow,
     ContractRow,
     CustomerRow,
     EventRow,
@@ -450,169 +451,3 @@ def _summarise(event: EventRow) -> str:
     if "status" in after:
         return f"status {after['status']}"
     return event.action
-
-
-class SqlDirectoryStore:
-    """Customers, contracts and technicians in SQL.
-
-    Args:
-        session: The unit of work's session.
-    """
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
-    def customers(self) -> list[Customer]:
-        """All customers by name."""
-        rows = self._session.scalars(select(CustomerRow).order_by(CustomerRow.name))
-        return [convert.customer_from_row(r) for r in rows]
-
-    def customer_by_name(self, name: str) -> Customer:
-        """The customer called exactly ``name``."""
-        row = self._session.scalars(select(CustomerRow).where(CustomerRow.name == name)).first()
-        if row is None:
-            raise NotFoundError(f"no customer named {name!r}")
-        return convert.customer_from_row(row)
-
-    def customer(self, customer_id: int) -> Customer:
-        """The customer with this id."""
-        row = self._session.get(CustomerRow, customer_id)
-        if row is None:
-            raise NotFoundError(f"no customer with id {customer_id}")
-        return convert.customer_from_row(row)
-
-    def contracts(self, customer_id: int | None = None) -> list[Contract]:
-        """Contracts by customer and name."""
-        query = select(ContractRow).order_by(ContractRow.customer_id, ContractRow.name)
-        if customer_id is not None:
-            query = query.where(ContractRow.customer_id == customer_id)
-        return [convert.contract_from_row(r) for r in self._session.scalars(query)]
-
-    def contract(self, contract_id: int) -> Contract:
-        """One contract."""
-        row = self._session.get(ContractRow, contract_id)
-        if row is None:
-            raise NotFoundError(f"no contract with id {contract_id}")
-        return convert.contract_from_row(row)
-
-    def technicians(self) -> list[Technician]:
-        """All technicians by login."""
-        rows = self._session.scalars(select(TechnicianRow).order_by(TechnicianRow.login))
-        return [convert.technician_from_row(r) for r in rows]
-
-    def technician(self, login: str) -> Technician:
-        """The technician with this login."""
-        row = self._session.scalars(
-            select(TechnicianRow).where(TechnicianRow.login == login)
-        ).first()
-        if row is None:
-            raise NotFoundError(f"no technician with login {login!r}")
-        return convert.technician_from_row(row)
-
-    def calendars(self) -> dict[str, Calendar]:
-        """The calendars defined in the database, by name."""
-        rows = self._session.scalars(select(CalendarRow).order_by(CalendarRow.name))
-        return {r.name: convert.calendar_from_row(r) for r in rows}
-
-    def save_calendar(self, calendar: Calendar, at: datetime) -> bool:
-        """Create or replace a calendar definition; ``True`` if it was new."""
-        row = self._session.scalars(
-            select(CalendarRow).where(CalendarRow.name == calendar.name)
-        ).first()
-        if row is None:
-            self._session.add(
-                CalendarRow(name=calendar.name, definition=calendar.to_json(), updated_at=at)
-            )
-            self._session.flush()
-            return True
-        row.definition = calendar.to_json()
-        row.updated_at = at
-        self._session.flush()
-        return False
-
-    def add_customer(self, customer: Customer) -> Customer:
-        """Insert a customer (demo data and imports)."""
-        row = convert.customer_to_row(customer)
-        self._session.add(row)
-        self._session.flush()
-        return convert.customer_from_row(row)
-
-    def add_contract(self, contract: Contract) -> Contract:
-        """Insert a contract."""
-        row = convert.contract_to_row(contract)
-        self._session.add(row)
-        self._session.flush()
-        return convert.contract_from_row(row)
-
-    def add_technician(self, tech: Technician) -> Technician:
-        """Insert a technician."""
-        row = convert.technician_to_row(tech)
-        self._session.add(row)
-        self._session.flush()
-        return convert.technician_from_row(row)
-
-
-class SqlEventLog:
-    """The append-only event table.
-
-    Args:
-        session: The unit of work's session.
-    """
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
-    def append(
-        self,
-        *,
-        at: datetime,
-        actor: str,
-        action: str,
-        ticket_id: int | None = None,
-        before: Mapping[str, Any] | None = None,
-        after: Mapping[str, Any] | None = None,
-        note: str | None = None,
-    ) -> Event:
-        """Record one change."""
-        row = EventRow(
-            at=at,
-            actor=actor,
-            action=action,
-            ticket_id=ticket_id,
-            before=dict(before or {}),
-            after=dict(after or {}),
-            note=note,
-        )
-        self._session.add(row)
-        self._session.flush()
-        announce_change(self._session)
-        return convert.event_from_row(row)
-
-    def listing(
-        self,
-        *,
-        ticket_id: int | None = None,
-        since: datetime | None = None,
-        after_id: int = 0,
-        limit: int | None = None,
-    ) -> Sequence[Event]:
-        """Events oldest first: of one ticket, from an instant, after an event id."""
-        query = select(EventRow).where(EventRow.id > after_id).order_by(EventRow.id)
-        if ticket_id is not None:
-            query = query.where(EventRow.ticket_id == ticket_id)
-        if since is not None:
-            query = query.where(EventRow.at >= since)
-        if limit is not None:
-            query = query.limit(limit)
-        return [convert.event_from_row(r) for r in self._session.scalars(query)]
-
-    def last_id(self) -> int:
-        """The newest event's id (0 if none)."""
-        return int(self._session.scalar(select(func.max(EventRow.id))) or 0)
-
-    def for_ticket(self, ticket_id: int) -> Sequence[Event]:
-        """A ticket's history, oldest first."""
-        rows = self._session.scalars(
-            select(EventRow).where(EventRow.ticket_id == ticket_id).order_by(EventRow.id)
-        )
-        return [convert.event_from_row(r) for r in rows]

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.store.alerts import SqlAlertStore, SqlOutbox
 from dispatch.store.db import WRITE_OPTION, translate
+from dispatch.store.directory import SqlDirectoryStore
+from dispatch.store.events import SqlEventLog
 from dispatch.store.feed import SqlPresence
 from dispatch.store.plans import SqlPlanStore
-from dispatch.store.repository import SqlDirectoryStore, SqlEventLog, SqlTicketStore
+from dispatch.store.repository import SqlTicketStore
 
 
 class SqlUnitOfWork:
