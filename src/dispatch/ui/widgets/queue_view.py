@@ -18,9 +18,9 @@ dispatcher saw.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -171,7 +171,7 @@ class QueueView(ScrollView, can_focus=True):
         self._marks: dict[int, Ticket] = {}
         self._laid_out: tuple[Size, Size, Size] | None = None
         """The sizes of the last layout that reached the scroll bars."""
-        self._drawn: dict[int, Hashable] = {}
+        self._drawn: dict[int, tuple[Any, ...]] = {}
         """What ``render_line`` last drew on each line of the viewport (by its ``y``)."""
 
     # --- public: the screen sets the data ---------------------------------------
@@ -307,7 +307,7 @@ class QueueView(ScrollView, can_focus=True):
         row = scroll_y + y
         width = self.scrollable_content_region.width
         base = self.rich_style
-        self._drawn[y] = self._line_key(row, width)
+        key = self._drawn[y] = self._line_key(row, width)
         if row >= self.total:
             return Strip.blank(width, base)
         ticket = self._rows.get(row)
@@ -315,24 +315,23 @@ class QueueView(ScrollView, can_focus=True):
             self._ensure_window(row)
             style = self.get_component_rich_style("queue--loading")
             return Strip([Segment("  …", style)]).crop_extend(scroll_x, scroll_x + width, base)
-        flag = ticket.sla_flag(self.now)
+        _, at_cursor, flag, marked, text = key  # the line as the key formatted it
         style = self.get_component_rich_style(f"queue--{flag}")
-        marked = ticket.id in self._marks
         if marked:  # the tint and weight only: the row keeps its state's colour
             tint = self.get_component_rich_style("queue--marked")
             style = style + Style(bgcolor=tint.bgcolor, bold=tint.bold)
             base = style
-        if row == self.cursor_row:
+        if at_cursor:
             style = style + self.get_component_rich_style("queue--cursor")
             base = style  # the cursor bar spans the whole row
-        text = self._format(ticket, flag, width, marked=marked)
         return Strip([Segment(text, style)]).crop_extend(scroll_x, scroll_x + width, base)
 
-    def _line_key(self, row: int, width: int) -> Hashable:
+    def _line_key(self, row: int, width: int) -> tuple[Any, ...]:
         """Everything the drawing of ``row`` depends on that the view itself changes.
 
         Styles, focus and theme are not in it: Textual repaints the whole view
-        when they change.
+        when they change. A ticket's key is ``(width, at_cursor, flag, marked,
+        text)``: ``render_line`` draws that text, formatted once.
         """
         if row >= self.total:
             return (width, "blank")
