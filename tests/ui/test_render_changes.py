@@ -102,7 +102,7 @@ async def test_a_refresh_that_reads_the_same_again_repaints_nothing(
         base._refresh()  # noqa: SLF001
         await settle(pilot)
         calls = {widget: spy(monkeypatch, widget) for widget in watched}
-        base._refresh()  # noqa: SLF001 - the five-second refresh, on a fixed clock
+        base._refresh()  # noqa: SLF001 - the full re-read (r, and every minute), fixed clock
         await settle(pilot)
         assert {w.id: c for w, c in calls.items() if c} == {}
 
