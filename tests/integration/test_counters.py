@@ -16,7 +16,14 @@ from dispatch.bootstrap import Storage, open_storage
 from dispatch.domain.alerts import AlertLevel
 from dispatch.store.counters import bucket
 from dispatch.store.db import make_engine, upgrade
-from dispatch.store.schema import AlertRow, CounterRow, EventRow, TechnicianRow, TicketRow
+from dispatch.store.schema import (
+    NO_DEADLINE,
+    AlertRow,
+    CounterRow,
+    EventRow,
+    TechnicianRow,
+    TicketRow,
+)
 from tests.conftest import NOW, load_demo
 
 
@@ -87,9 +94,25 @@ def assert_exact(storage: Storage, nows: list[datetime]) -> None:
             counts, loads = uow.tickets.counts_and_loads(now)
             unacked = uow.alerts.unacked_breaches()
             open_ = uow.tickets.count_open()
+            ahead = uow.tickets.next_count_change(now)
         expected = recount(storage, now)
         assert (counts, loads, unacked) == expected, now
         assert open_ == expected[0]["open"]
+        assert ahead == next_change(storage, now), now
+        if ahead is not None and ahead - timedelta(microseconds=1) >= now:
+            # Until then, time alone changes nothing the header shows.
+            assert recount(storage, ahead - timedelta(microseconds=1))[0] == expected[0], now
+
+
+def next_change(storage: Storage, now: datetime) -> datetime | None:
+    """The nearest deadline at or after ``now`` or warning after it, over the open tickets."""
+    with storage.reader() as uow:
+        rows = uow.session.execute(
+            select(TicketRow.queue_due, TicketRow.queue_warn).where(TicketRow.is_open)
+        ).all()
+    ahead = [due for due, _ in rows if now <= due < NO_DEADLINE]
+    ahead += [warn for _, warn in rows if now < warn < NO_DEADLINE]
+    return min(ahead, default=None)
 
 
 def instants(storage: Storage, rng: random.Random) -> list[datetime]:

@@ -14,6 +14,7 @@ from textual.geometry import Region
 from textual.widget import Widget
 
 from dispatch.domain.filter import QueueFilter
+from dispatch.domain.ports import FixedClock
 from dispatch.ui.screens.dispatch import FULL_REFRESH_EVERY
 from dispatch.ui.widgets.app_header import AppHeader
 from dispatch.ui.widgets.queue_view import QueueView
@@ -138,11 +139,20 @@ async def test_the_timed_refresh_reads_only_what_time_changes(make_app: AppFacto
 
             setattr(base, name, spy)
         base._timed_refresh()  # noqa: SLF001 - what the five-second timer calls
-        assert calls == ["_load_stats"]  # the breached and at-risk counts move with time
+        assert calls == []  # the clock stands still: no deadline or warning has passed
+        until = base._counts_until  # noqa: SLF001
+        assert until is not None and until > base.runtime.clock.now()
+        clock = base.runtime.clock
+        assert isinstance(clock, FixedClock)
+        clock.advance(until - clock.now() + timedelta(microseconds=1))  # it passes
+        base._timed_refresh()  # noqa: SLF001
+        assert calls == ["_load_stats"]  # the breached and at-risk counts moved with time
+        await settle(pilot)
+        assert base._counts_until is not None and base._counts_until > until  # noqa: SLF001
         calls.clear()
         base.filter = QueueFilter.parse("sla:breached")
         base._timed_refresh()  # noqa: SLF001
-        assert calls == ["_load_stats", "_request_window"]  # the filter moves with time too
+        assert calls == ["_request_window"]  # the filter moves with time
         calls.clear()
         for _ in range(FULL_REFRESH_EVERY):
             base._timed_refresh()  # noqa: SLF001

@@ -96,6 +96,16 @@ class FakeTicketStore:
     def counts_and_loads(self, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
         return self.counts(now), self.loads()
 
+    def next_count_change(self, now: datetime) -> datetime | None:
+        ahead = [
+            at
+            for t in self.rows.values()
+            if t.is_open
+            for at, ahead in ((t.next_due, now), (t.next_warn, now + timedelta.resolution))
+            if at is not None and at >= ahead
+        ]
+        return min(ahead, default=None)
+
 
 class FakeDirectory:
     def __init__(

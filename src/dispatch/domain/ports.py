@@ -124,6 +124,11 @@ class TicketStore(Protocol):
         """The ``open``, ``unassigned``, ``at_risk``, ``breached`` counts, and ``loads()``."""
         ...
 
+    def next_count_change(self, now: datetime) -> datetime | None:
+        """The first instant after ``now`` at which time alone changes the at-risk or
+        breached count: an open ticket's nearest deadline or warning (``None``: none ahead)."""
+        ...
+
 
 class DirectoryStore(Protocol):
     """Customers, contracts and technicians."""

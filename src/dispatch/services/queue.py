@@ -101,18 +101,22 @@ class QueueStats:
         counts: ``open``, ``unassigned``, ``at_risk``, ``breached`` (unfiltered).
         loads: Open tickets per assigned technician's login.
         at: The instant they were read at.
+        next_change: When time alone next changes the at-risk or breached count
+            (an open ticket's nearest deadline or warning ahead), ``None``: never.
+            Until then, and until a write, reading them again would give the same.
     """
 
     counts: Mapping[str, int]
     loads: Mapping[str, int]
     at: datetime
+    next_change: datetime | None = None
 
 
 def queue_stats(uow: UnitOfWork, now: datetime) -> QueueStats:
     """Count the queue and the technicians' loads in one short transaction."""
     with uow:
         counts, loads = uow.tickets.counts_and_loads(now)
-        return QueueStats(counts, loads, now)
+        return QueueStats(counts, loads, now, uow.tickets.next_count_change(now))
 
 
 def technician_ranking(

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
-from dispatch.store.schema import CounterRow, TicketRow
+from dispatch.store.schema import NO_DEADLINE, CounterRow, TicketRow
 
 UNACKED_BREACHES = "unacked:breach"
 """The counter of breach alerts nobody acknowledged."""
@@ -70,6 +70,27 @@ class Counters:
         )
         due_by_now = self._before("riskend", name) + self._count(open_, *due_now, warned)
         return breached, warned_by_now - due_by_now
+
+    def next_change(self, now: datetime) -> datetime | None:
+        """The first instant after ``now`` at which time alone changes ``breached_and_at_risk``.
+
+        That is the nearest deadline or warning still ahead among the open
+        tickets (two index seeks); ``None`` when none lies ahead. A deadline
+        at ``now`` itself is still ahead: it is breached just after.
+        """
+        open_ = TicketRow.is_open == true()
+        due = self._session.scalar(
+            select(func.min(TicketRow.queue_due)).where(
+                open_, TicketRow.queue_due >= now, TicketRow.queue_due < NO_DEADLINE
+            )
+        )
+        warn = self._session.scalar(
+            select(func.min(TicketRow.queue_warn)).where(
+                open_, TicketRow.queue_warn > now, TicketRow.queue_warn < NO_DEADLINE
+            )
+        )
+        ahead = [at for at in (due, warn) if at is not None]
+        return min(ahead) if ahead else None
 
     def _before(self, family: str, name: str) -> int:
         """The sum of ``family``'s buckets before bucket ``name`` (a primary-key range)."""

@@ -404,6 +404,10 @@ class SqlTicketStore:
         }
         return counts, self._name_loads(per_assignee)
 
+    def next_count_change(self, now: datetime) -> datetime | None:
+        """When time alone next changes the at-risk or breached count (``None``: never)."""
+        return Counters(self._session).next_change(now)
+
     def _name_loads(self, per_assignee: Mapping[int | None, int]) -> dict[str, int]:
         ids = [i for i in per_assignee if i is not None]
         if not ids:

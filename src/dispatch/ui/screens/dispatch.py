@@ -59,7 +59,8 @@ from dispatch.ui.widgets.ticket_detail import TicketDetailPane
 from dispatch.ui.widgets.view_tabs import ViewTabs
 
 REFRESH_SECONDS = 5.0
-"""How often what moves with time alone is read again: the breached and at-risk counts,
+"""How often what moves with time alone is looked at: the breached and at-risk counts
+(read again once the nearest deadline or warning they were read with has passed),
 and the window when the filter depends on the clock (``sla:``, ``age:``, ``due:``)."""
 
 FULL_REFRESH_EVERY = 12
@@ -171,6 +172,9 @@ class DispatchScreen(DispatchFind):
         self.zone = zone
         self._refreshes = 0
         """How many timed refreshes ran (every ``FULL_REFRESH_EVERY``th reads everything)."""
+        self._counts_until: datetime | None = None
+        """Until when the shown at-risk and breached counts hold by time alone (``None``:
+        for ever, or not read yet); writes come with the change feed."""
         self._alerts_seen: int | None = None
         """The newest alert this console has shown (``None``: not read yet)."""
         self._viewers: list[str] = []
@@ -240,14 +244,18 @@ class DispatchScreen(DispatchFind):
 
         The queue's order and the detail change only by writes, which the feed
         reports within a second; re-reading them every few seconds cost an idle
-        console most of its CPU.
+        console most of its CPU. The at-risk and breached counts change by time
+        only when an open ticket's deadline or warning passes, so they are read
+        again only then.
         """
         self._refreshes += 1
         live = self.runtime.open_feed is not None and not self._offline
         if not live or self._refreshes % FULL_REFRESH_EVERY == 0:
             self._refresh()
             return
-        self._load_stats()
+        until = self._counts_until
+        if until is not None and self.runtime.clock.now() >= until:
+            self._load_stats()
         if self.filter.moves_with_time:
             queue = self.query_one(QueueView)
             self._request_window(queue.cursor_row, self._focus_target())
@@ -364,6 +372,7 @@ class DispatchScreen(DispatchFind):
     @on(DispatchWorkers.StatsLoaded)
     def _stats_loaded(self, message: DispatchWorkers.StatsLoaded) -> None:
         self._loads = message.stats.loads
+        self._counts_until = message.stats.next_change
         self.query_one(AppHeader).show(message.stats.at, message.stats.counts)
 
     @on(QueueView.WindowNeeded)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from rich.segment import Segment
@@ -35,6 +36,10 @@ from dispatch.domain.model import Ticket, TicketStatus
 from dispatch.domain.queue import describe_wait
 from dispatch.services.queue import QueueWindow
 from dispatch.ui.safe import clip
+
+_clip = lru_cache(maxsize=4096)(clip)
+"""``clip`` remembered: each tick re-formats every visible line to see what changed,
+and sanitising the same titles and names again was most of that work."""
 
 MARK = "◆"
 """Shown after the reference of a marked ticket (and of a marked alert in the log)."""
@@ -361,14 +366,14 @@ class QueueView(ScrollView, can_focus=True):
             ticket.severity.value.ljust(3),
             due_cell(ticket, self.now).rjust(8),
             ticket.status.label.ljust(11),
-            clip(ticket.assignee or "—", 9).ljust(9),
+            _clip(ticket.assignee or "—", 9).ljust(9),
         ]
         head = " ".join(fixed)
         rest = max(width - len(head) - 2, 0)
         customer_width = max(min(26, rest // 3), 8) if rest > 20 else 0
         title_width = max(rest - customer_width - (1 if customer_width else 0), 0)
-        customer = clip(ticket.customer_name, customer_width).ljust(customer_width)
-        title = clip(ticket.title, title_width)
+        customer = _clip(ticket.customer_name, customer_width).ljust(customer_width)
+        title = _clip(ticket.title, title_width)
         return f"{head} {customer} {title}" if customer_width else f"{head} {title}"
 
     @staticmethod
