@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from dispatch.domain.errors import InvalidInputError
 from dispatch.domain.model import (
     BlockPeriod,
     Channel,
+    Contact,
     Contract,
     ContractKind,
     Customer,
@@ -111,6 +113,11 @@ def _policy(raw: Mapping[str, Sequence[float]] | None) -> SlaPolicy:
     )
 
 
+def _money(value: str | None) -> Decimal | None:
+    """An exact amount from the catalogue (written as a string: TOML has no decimals)."""
+    return None if value is None else Decimal(value)
+
+
 def _contract(entry: Mapping[str, Any]) -> Contract:
     valid_to = entry.get("valid_to")
     return Contract(
@@ -125,6 +132,10 @@ def _contract(entry: Mapping[str, Any]) -> Contract:
         prepaid_hours=entry.get("prepaid_hours"),
         period=BlockPeriod(entry["period"]) if "period" in entry else None,
         fixed_fee=entry.get("fixed_fee"),
+        job_price=_money(entry.get("job_price")),
+        incident_price=_money(entry.get("incident_price")),
+        included_hours=_money(entry.get("included_hours")),
+        overage_rate=_money(entry.get("overage_rate")),
         valid_from=entry["valid_from"],
         valid_to=valid_to if isinstance(valid_to, date) else None,
     )
@@ -164,7 +175,17 @@ def build(*, seed: int, now: datetime, tickets: bool = True, user: str | None = 
             country=c["country"],
             region=c.get("region"),
             address=c.get("address", ""),
-            contact=c.get("contact", ""),
+            contacts=tuple(
+                Contact(
+                    id=0,
+                    customer_id=0,
+                    name=k["name"],
+                    emails=tuple(k.get("emails", ())),
+                    phones=tuple(k.get("phones", ())),
+                    role=k.get("role", ""),
+                )
+                for k in c.get("contacts", ())
+            ),
         )
         for c in catalogue["customers"]
     ]

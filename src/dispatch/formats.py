@@ -10,12 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from dispatch.domain.alerts import Alert
 from dispatch.domain.calendar import WEEKDAYS, Calendar, DayPlan, format_clock, zone
-from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket, TicketStatus
+from dispatch.domain.model import (
+    Contact,
+    Contract,
+    Customer,
+    Event,
+    Technician,
+    Ticket,
+    TicketStatus,
+)
 from dispatch.domain.queue import describe_wait
 from dispatch.domain.sla import ClockReading, SlaState
 from dispatch.domain.text import printable
@@ -67,7 +76,21 @@ def customer_json(customer: Customer) -> dict[str, Any]:
         "country": customer.country,
         "region": customer.region,
         "address": customer.address,
-        "contact": customer.contact,
+        "contacts": [contact_json(k) for k in customer.contacts],
+        "external_id": customer.external_id,
+        "retired_at": customer.retired_at.isoformat() if customer.retired_at else None,
+    }
+
+
+def contact_json(contact: Contact) -> dict[str, Any]:
+    """The JSON form of a contact."""
+    return {
+        "id": contact.id,
+        "name": contact.name,
+        "emails": list(contact.emails),
+        "phones": list(contact.phones),
+        "role": contact.role,
+        "external_id": contact.external_id,
     }
 
 
@@ -89,7 +112,18 @@ def contract_json(contract: Contract, customer: Customer) -> dict[str, Any]:
         "fixed_fee": contract.fixed_fee,
         "valid_from": contract.valid_from.isoformat(),
         "valid_to": contract.valid_to.isoformat() if contract.valid_to else None,
+        "external_id": contract.external_id,
+        "precedence": contract.precedence,
+        "job_price": _money(contract.job_price),
+        "incident_price": _money(contract.incident_price),
+        "included_hours": _money(contract.included_hours),
+        "overage_rate": _money(contract.overage_rate),
     }
+
+
+def _money(value: Decimal | None) -> str | None:
+    """An exact amount as a JSON string (``"120.00"``): no float touches it."""
+    return None if value is None else str(value)
 
 
 def technician_json(tech: Technician) -> dict[str, Any]:
@@ -104,6 +138,8 @@ def technician_json(tech: Technician) -> dict[str, Any]:
         "home_region": tech.home_region,
         "max_tickets": tech.max_tickets,
         "status": tech.status.value,
+        "external_id": tech.external_id,
+        "retired_at": tech.retired_at.isoformat() if tech.retired_at else None,
     }
 
 

@@ -34,6 +34,7 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from dispatch.bootstrap import Storage
 from dispatch.domain.model import (
+    Contact,
     Contract,
     ContractKind,
     Customer,
@@ -136,7 +137,7 @@ def add_customer(storage: Storage, text: str, *, login: str | None = None) -> tu
                 timezone="Europe/Sofia",
                 country="BG",
                 address=f"Site {text}",
-                contact=f"Contact {text}",
+                contacts=(Contact(id=0, customer_id=0, name=f"Contact {text}"),),
             )
         )
         uow.directory.add_contract(

@@ -141,14 +141,17 @@ async def test_the_timed_refresh_reads_only_what_time_changes(make_app: AppFacto
         base._timed_refresh()  # noqa: SLF001 - what the five-second timer calls
         assert calls == []  # the clock stands still: no deadline or warning has passed
         until = base._counts_until  # noqa: SLF001
-        assert until is not None and until > base.runtime.clock.now()
+        assert until is not None
+        assert until > base.runtime.clock.now()
         clock = base.runtime.clock
         assert isinstance(clock, FixedClock)
         clock.advance(until - clock.now() + timedelta(microseconds=1))  # it passes
         base._timed_refresh()  # noqa: SLF001
         assert calls == ["_load_stats"]  # the breached and at-risk counts moved with time
         await settle(pilot)
-        assert base._counts_until is not None and base._counts_until > until  # noqa: SLF001
+        later = base._counts_until  # noqa: SLF001
+        assert later is not None
+        assert later > until
         calls.clear()
         base.filter = QueueFilter.parse("sla:breached")
         base._timed_refresh()  # noqa: SLF001

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from types import TracebackType
@@ -12,7 +12,15 @@ from dispatch.domain.alerts import Alert, AlertLevel, Threshold, is_late, reache
 from dispatch.domain.calendar import Calendar
 from dispatch.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from dispatch.domain.filter import QueueFilter
-from dispatch.domain.model import Contract, Customer, Event, Target, Technician, Ticket
+from dispatch.domain.model import (
+    Contact,
+    Contract,
+    Customer,
+    Event,
+    Target,
+    Technician,
+    Ticket,
+)
 from dispatch.domain.notify import Delivery
 from dispatch.domain.plans import Plan, PlanRun
 from dispatch.domain.queue import order_queue
@@ -159,6 +167,90 @@ class FakeDirectory:
             if t.login == login:
                 return t
         raise NotFoundError(f"no technician with login {login!r}")
+
+    # --- the administrator's writes: kept in lists, ids counted up ---
+
+    def _next_id(self, items: Sequence[Customer | Contract | Technician | Contact]) -> int:
+        return max((i.id for i in items), default=0) + 1
+
+    def has_customers(self) -> bool:
+        return any(c.retired_at is None for c in self._customers)
+
+    def customer_by_external_id(self, external_id: str) -> Customer | None:
+        return next((c for c in self._customers if c.external_id == external_id), None)
+
+    def add_customer(self, customer: Customer) -> Customer:
+        added = replace(customer, id=self._next_id(self._customers))
+        self._customers.append(added)
+        return added
+
+    def update_customer(self, customer: Customer, fields: Collection[str]) -> Customer:
+        old = self.customer(customer.id)
+        self._customers[self._customers.index(old)] = replace(customer, contacts=old.contacts)
+        return self.customer(customer.id)
+
+    def _contacts(self) -> list[Contact]:
+        return [k for c in self._customers for k in c.contacts]
+
+    def contact(self, contact_id: int) -> Contact:
+        for k in self._contacts():
+            if k.id == contact_id:
+                return k
+        raise NotFoundError(f"no contact with id {contact_id}")
+
+    def add_contact(self, contact: Contact) -> Contact:
+        added = replace(contact, id=self._next_id(self._contacts()))
+        owner = self.customer(contact.customer_id)
+        self._customers[self._customers.index(owner)] = replace(
+            owner, contacts=(*owner.contacts, added)
+        )
+        return added
+
+    def update_contact(self, contact: Contact, fields: Collection[str]) -> Contact:
+        self.remove_contact(contact.id)  # whole: the fake keeps no stale copies
+        owner = self.customer(contact.customer_id)
+        self._customers[self._customers.index(owner)] = replace(
+            owner, contacts=tuple(sorted((*owner.contacts, contact), key=lambda k: k.id))
+        )
+        return contact
+
+    def remove_contact(self, contact_id: int) -> None:
+        gone = self.contact(contact_id)
+        owner = self.customer(gone.customer_id)
+        self._customers[self._customers.index(owner)] = replace(
+            owner, contacts=tuple(k for k in owner.contacts if k.id != contact_id)
+        )
+
+    def contract_by_name(self, name: str) -> Contract:
+        for c in self._contracts:
+            if c.name == name:
+                return c
+        raise NotFoundError(f"no contract named {name!r}")
+
+    def contract_by_external_id(self, external_id: str) -> Contract | None:
+        return next((c for c in self._contracts if c.external_id == external_id), None)
+
+    def add_contract(self, contract: Contract) -> Contract:
+        added = replace(contract, id=self._next_id(self._contracts))
+        self._contracts.append(added)
+        return added
+
+    def update_contract(self, contract: Contract, fields: Collection[str]) -> Contract:
+        self._contracts[self._contracts.index(self.contract(contract.id))] = contract
+        return contract
+
+    def technician_by_external_id(self, external_id: str) -> Technician | None:
+        return next((t for t in self._techs if t.external_id == external_id), None)
+
+    def add_technician(self, tech: Technician) -> Technician:
+        added = replace(tech, id=self._next_id(self._techs))
+        self._techs.append(added)
+        return added
+
+    def update_technician(self, tech: Technician, fields: Collection[str]) -> Technician:
+        old = next(t for t in self._techs if t.id == tech.id)
+        self._techs[self._techs.index(old)] = tech
+        return tech
 
 
 class FakeEventLog:

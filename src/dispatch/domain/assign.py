@@ -37,8 +37,15 @@ class Candidate:
 def rank_technicians(
     ticket: Ticket, technicians: Iterable[Technician], loads: Mapping[str, int]
 ) -> list[Candidate]:
-    """Technicians ordered best first for ``ticket``, each with the reasons for its place."""
-    out = [_candidate(ticket, tech, loads.get(tech.login, 0)) for tech in technicians]
+    """Technicians ordered best first for ``ticket``, each with the reasons for its place.
+
+    Retired technicians are left out: they stay in old assignments only.
+    """
+    out = [
+        _candidate(ticket, tech, loads.get(tech.login, 0))
+        for tech in technicians
+        if tech.retired_at is None
+    ]
     return sorted(out, key=lambda c: (not c.eligible, -c.score, c.load, c.tech.login))
 
 

@@ -13,6 +13,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from dispatch.domain.errors import InvalidInputError
@@ -246,7 +247,9 @@ class Customer:
         country: ISO 3166-1 alpha-2 code, for public holidays.
         region: Subdivision code for regional holidays, or ``None``.
         address: Site address for on-site visits.
-        contact: Contact person, phone or e-mail.
+        contacts: Its contact people (how mail and calls are matched to it).
+        external_id: Its id in the system it came from (an import's key).
+        retired_at: When it was retired: its tickets stay, new work cannot choose it.
     """
 
     id: int
@@ -255,7 +258,40 @@ class Customer:
     country: str
     region: str | None = None
     address: str = ""
-    contact: str = ""
+    contacts: tuple[Contact, ...] = ()
+    external_id: str | None = None
+    retired_at: datetime | None = None
+
+    @property
+    def contact_line(self) -> str:
+        """The first contact as one line (``Name, phone, e-mail``), or ``""``."""
+        if not self.contacts:
+            return ""
+        first = self.contacts[0]
+        return ", ".join([first.name, *first.phones[:1], *first.emails[:1]])
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A person at a customer: who calls, who gets the replies.
+
+    Attributes:
+        id: Database identity.
+        customer_id: The customer they belong to.
+        name: Their name (untrusted text).
+        emails: Their e-mail addresses, lower-case.
+        phones: Their phone numbers as given.
+        role: What they are, e.g. ``IT lead`` (free text).
+        external_id: Their id in the system they came from.
+    """
+
+    id: int
+    customer_id: int
+    name: str
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    role: str = ""
+    external_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,6 +392,14 @@ class Contract:
         fixed_fee: Fee per month for subscriptions and managed services.
         valid_from: First day the contract applies.
         valid_to: Last day it applies, or ``None`` for open-ended.
+        external_id: Its id in the system it came from.
+        precedence: Among the customer's contracts valid on the same day, the
+            one with the lowest number takes new work (overlapping contracts
+            must differ: never chosen by accident).
+        job_price: The agreed price per job (per-job contracts).
+        incident_price: The agreed sum per incident (ad-hoc contracts).
+        included_hours: Hours of work a subscription's fee includes per month.
+        overage_rate: The hourly fee above the included hours.
     """
 
     id: int
@@ -371,6 +415,12 @@ class Contract:
     fixed_fee: float | None = None
     valid_from: date = date(2000, 1, 1)
     valid_to: date | None = None
+    external_id: str | None = None
+    precedence: int = 1
+    job_price: Decimal | None = None
+    incident_price: Decimal | None = None
+    included_hours: Decimal | None = None
+    overage_rate: Decimal | None = None
 
     def __post_init__(self) -> None:
         if self.sla.targets and not self.kind.has_guarantee:
@@ -406,6 +456,9 @@ class Technician:
         home_region: Region the technician is based in.
         max_tickets: Maximum number of concurrent open tickets.
         status: Availability.
+        external_id: Their id in the system they came from.
+        retired_at: When they were retired: they stay in old assignments, new
+            work cannot choose them.
     """
 
     id: int
@@ -417,6 +470,8 @@ class Technician:
     home_region: str = ""
     max_tickets: int = 5
     status: TechStatus = TechStatus.AVAILABLE
+    external_id: str | None = None
+    retired_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ work; ``dispatch.bootstrap`` wires them in. Tests use in-memory fakes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -14,7 +14,15 @@ from typing import Any, Protocol, Self
 from dispatch.domain.alerts import Alert, AlertLevel, Threshold
 from dispatch.domain.calendar import Calendar
 from dispatch.domain.filter import QueueFilter
-from dispatch.domain.model import Contract, Customer, Event, Target, Technician, Ticket
+from dispatch.domain.model import (
+    Contact,
+    Contract,
+    Customer,
+    Event,
+    Target,
+    Technician,
+    Ticket,
+)
 from dispatch.domain.notify import Delivery, Secret
 from dispatch.domain.plans import Plan, PlanRun
 
@@ -125,8 +133,10 @@ class TicketStore(Protocol):
         ...
 
     def next_count_change(self, now: datetime) -> datetime | None:
-        """The first instant after ``now`` at which time alone changes the at-risk or
-        breached count: an open ticket's nearest deadline or warning (``None``: none ahead)."""
+        """When time alone next changes the at-risk or breached count, after ``now``.
+
+        That is an open ticket's nearest deadline or warning (``None``: none ahead).
+        """
         ...
 
 
@@ -167,6 +177,68 @@ class DirectoryStore(Protocol):
 
     def save_calendar(self, calendar: Calendar, at: datetime) -> bool:
         """Create or replace a calendar; ``True`` if it was new."""
+        ...
+
+    def has_customers(self) -> bool:
+        """Whether any customer that is not retired exists (an empty database has none)."""
+        ...
+
+    # --- the administrator's writes (``dispatch customer|contact|contract|tech``) ---
+
+    def customer_by_external_id(self, external_id: str) -> Customer | None:
+        """The customer an import knows as ``external_id``, if any."""
+        ...
+
+    def add_customer(self, customer: Customer) -> Customer:
+        """Insert a customer (its id is chosen by the store) with its contacts."""
+        ...
+
+    def update_customer(self, customer: Customer, fields: Collection[str]) -> Customer:
+        """Write the ``fields`` of ``customer`` (by id) and no other; raises ``NotFoundError``."""
+        ...
+
+    def contact(self, contact_id: int) -> Contact:
+        """One contact; raises ``NotFoundError``."""
+        ...
+
+    def add_contact(self, contact: Contact) -> Contact:
+        """Insert a contact."""
+        ...
+
+    def update_contact(self, contact: Contact, fields: Collection[str]) -> Contact:
+        """Write the ``fields`` of ``contact`` (by id) and no other; raises ``NotFoundError``."""
+        ...
+
+    def remove_contact(self, contact_id: int) -> None:
+        """Delete a contact; raises ``NotFoundError``."""
+        ...
+
+    def contract_by_name(self, name: str) -> Contract:
+        """The contract with this exact name; raises ``NotFoundError``."""
+        ...
+
+    def contract_by_external_id(self, external_id: str) -> Contract | None:
+        """The contract an import knows as ``external_id``, if any."""
+        ...
+
+    def add_contract(self, contract: Contract) -> Contract:
+        """Insert a contract."""
+        ...
+
+    def update_contract(self, contract: Contract, fields: Collection[str]) -> Contract:
+        """Write the ``fields`` of ``contract`` (by id) and no other; raises ``NotFoundError``."""
+        ...
+
+    def technician_by_external_id(self, external_id: str) -> Technician | None:
+        """The technician an import knows as ``external_id``, if any."""
+        ...
+
+    def add_technician(self, tech: Technician) -> Technician:
+        """Insert a technician."""
+        ...
+
+    def update_technician(self, tech: Technician, fields: Collection[str]) -> Technician:
+        """Write the ``fields`` of ``tech`` (by id) and no other; raises ``NotFoundError``."""
         ...
 
 

@@ -17,8 +17,9 @@ from dispatch.domain.ports import UnitOfWork
 def active_contract(contracts: Sequence[Contract], customer: Customer, at: datetime) -> Contract:
     """The contract under which new work for ``customer`` falls at instant ``at``.
 
-    With several active contracts the one of highest priority wins (a customer
-    with a subscription and a time-and-material agreement gets the guarantee).
+    With several active contracts their stated ``precedence`` decides (1
+    first; overlapping contracts cannot share one, see ``domain.terms``), then,
+    for data from before precedences, the kind's priority.
 
     Raises:
         NotFoundError: If no contract of the customer is valid on that day.
@@ -29,7 +30,7 @@ def active_contract(contracts: Sequence[Contract], customer: Customer, at: datet
         raise NotFoundError(
             f"customer {customer.name!r} has no contract valid on {day.isoformat()}"
         )
-    return min(active, key=lambda c: (c.priority_rank, c.id))
+    return min(active, key=lambda c: (c.precedence, c.priority_rank, c.id))
 
 
 def list_customers(uow: UnitOfWork) -> list[Customer]:

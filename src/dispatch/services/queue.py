@@ -104,19 +104,27 @@ class QueueStats:
         next_change: When time alone next changes the at-risk or breached count
             (an open ticket's nearest deadline or warning ahead), ``None``: never.
             Until then, and until a write, reading them again would give the same.
+        has_customers: Whether any customer exists (a new database has none yet).
     """
 
     counts: Mapping[str, int]
     loads: Mapping[str, int]
     at: datetime
     next_change: datetime | None = None
+    has_customers: bool = True
 
 
 def queue_stats(uow: UnitOfWork, now: datetime) -> QueueStats:
     """Count the queue and the technicians' loads in one short transaction."""
     with uow:
         counts, loads = uow.tickets.counts_and_loads(now)
-        return QueueStats(counts, loads, now, uow.tickets.next_count_change(now))
+        return QueueStats(
+            counts,
+            loads,
+            now,
+            uow.tickets.next_count_change(now),
+            uow.directory.has_customers(),
+        )
 
 
 def technician_ranking(

@@ -90,6 +90,8 @@ def open_ticket(
         raise InvalidInputError(f"opened at {opened_at.isoformat()} lies in the future")
     with uow:
         customer = uow.directory.customer_by_name(request.customer)
+        if customer.retired_at is not None:
+            raise InvalidInputError(f"customer {customer.name!r} is retired: no new tickets")
         contract = directory.active_contract(
             uow.directory.contracts(customer.id), customer, opened_at
         )
@@ -177,6 +179,8 @@ def assign_technician(
         ticket = uow.tickets.get(ticket_id)
         expected = ticket.version if if_version is None else if_version
         tech = uow.directory.technician(login)
+        if tech.retired_at is not None:
+            raise InvalidInputError(f"technician {tech.login!r} is retired: choose another")
         if not ticket.is_open:
             raise InvalidInputError(f"{ticket.ref} is {ticket.status.label}; reopen it first")
         status = TicketStatus.ASSIGNED if ticket.status is TicketStatus.NEW else ticket.status
@@ -221,7 +225,8 @@ def take_ticket(
     except NotFoundError as exc:
         if "technician" in str(exc):
             raise InvalidInputError(
-                f"you ({actor}) are not a technician: ask an administrator to add your login"
+                f"you ({actor}) are not a technician: an administrator adds you with "
+                f"`dispatch tech add {actor} --name NAME`"
             ) from None
         raise
 

@@ -35,6 +35,7 @@ from dispatch.store.plans import SqlPlanStore
 from dispatch.store.schema import (
     Base,
     CalendarRow,
+    ContactRow,
     ContractRow,
     CustomerRow,
     EventRow,
@@ -142,6 +143,8 @@ def load(
         session.add(row)
         session.flush()
         customer_ids[customer.name] = row.id
+        for contact in customer.contacts:
+            session.add(ContactRow(**{**convert.contact_columns(contact), "customer_id": row.id}))
     contract_ids: dict[str, int] = {}
     for customer_name, contract in contracts:
         crow = convert.contract_to_row(replace(contract, customer_id=customer_ids[customer_name]))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from dispatch.domain.calendar import Calendar
 from dispatch.domain.model import (
     BlockPeriod,
     Channel,
+    Contact,
     Contract,
     ContractKind,
     Customer,
@@ -23,6 +25,7 @@ from dispatch.domain.model import (
 from dispatch.store.schema import (
     NO_DEADLINE,
     CalendarRow,
+    ContactRow,
     ContractRow,
     CustomerRow,
     EventRow,
@@ -31,8 +34,8 @@ from dispatch.store.schema import (
 )
 
 
-def customer_from_row(row: CustomerRow) -> Customer:
-    """Domain customer from its row."""
+def customer_from_row(row: CustomerRow, contacts: Sequence[ContactRow] = ()) -> Customer:
+    """Domain customer from its row (and its contacts' rows, in their order)."""
     return Customer(
         id=row.id,
         name=row.name,
@@ -40,20 +43,53 @@ def customer_from_row(row: CustomerRow) -> Customer:
         country=row.country,
         region=row.region,
         address=row.address,
-        contact=row.contact,
+        contacts=tuple(contact_from_row(c) for c in contacts),
+        external_id=row.external_id,
+        retired_at=row.retired_at,
     )
+
+
+def customer_columns(customer: Customer) -> dict[str, object]:
+    """The writable columns of ``customer`` (not its id, not its contacts)."""
+    return {
+        "name": customer.name,
+        "timezone": customer.timezone,
+        "country": customer.country,
+        "region": customer.region,
+        "address": customer.address,
+        "external_id": customer.external_id,
+        "retired_at": customer.retired_at,
+    }
 
 
 def customer_to_row(customer: Customer) -> CustomerRow:
     """A new row for ``customer`` (its id is left to the database)."""
-    return CustomerRow(
-        name=customer.name,
-        timezone=customer.timezone,
-        country=customer.country,
-        region=customer.region,
-        address=customer.address,
-        contact=customer.contact,
+    return CustomerRow(**customer_columns(customer))
+
+
+def contact_from_row(row: ContactRow) -> Contact:
+    """Domain contact from its row."""
+    return Contact(
+        id=row.id,
+        customer_id=row.customer_id,
+        name=row.name,
+        emails=tuple(row.emails),
+        phones=tuple(row.phones),
+        role=row.role,
+        external_id=row.external_id,
     )
+
+
+def contact_columns(contact: Contact) -> dict[str, object]:
+    """The writable columns of ``contact`` (not its id)."""
+    return {
+        "customer_id": contact.customer_id,
+        "name": contact.name,
+        "emails": list(contact.emails),
+        "phones": list(contact.phones),
+        "role": contact.role,
+        "external_id": contact.external_id,
+    }
 
 
 def contract_from_row(row: ContractRow) -> Contract:
@@ -72,25 +108,42 @@ def contract_from_row(row: ContractRow) -> Contract:
         fixed_fee=row.fixed_fee,
         valid_from=row.valid_from,
         valid_to=row.valid_to,
+        external_id=row.external_id,
+        precedence=row.precedence,
+        job_price=row.job_price,
+        incident_price=row.incident_price,
+        included_hours=row.included_hours,
+        overage_rate=row.overage_rate,
     )
+
+
+def contract_columns(contract: Contract) -> dict[str, object]:
+    """The writable columns of ``contract`` (not its id)."""
+    return {
+        "customer_id": contract.customer_id,
+        "name": contract.name,
+        "kind": contract.kind.value,
+        "sla": contract.sla.to_json(),
+        "calendar": contract.calendar,
+        "hourly_rate": contract.hourly_rate,
+        "currency": contract.currency,
+        "prepaid_hours": contract.prepaid_hours,
+        "period": contract.period.value if contract.period else None,
+        "fixed_fee": contract.fixed_fee,
+        "valid_from": contract.valid_from,
+        "valid_to": contract.valid_to,
+        "external_id": contract.external_id,
+        "precedence": contract.precedence,
+        "job_price": contract.job_price,
+        "incident_price": contract.incident_price,
+        "included_hours": contract.included_hours,
+        "overage_rate": contract.overage_rate,
+    }
 
 
 def contract_to_row(contract: Contract) -> ContractRow:
     """A new row for ``contract``."""
-    return ContractRow(
-        customer_id=contract.customer_id,
-        name=contract.name,
-        kind=contract.kind.value,
-        sla=contract.sla.to_json(),
-        calendar=contract.calendar,
-        hourly_rate=contract.hourly_rate,
-        currency=contract.currency,
-        prepaid_hours=contract.prepaid_hours,
-        period=contract.period.value if contract.period else None,
-        fixed_fee=contract.fixed_fee,
-        valid_from=contract.valid_from,
-        valid_to=contract.valid_to,
-    )
+    return ContractRow(**contract_columns(contract))
 
 
 def technician_from_row(row: TechnicianRow) -> Technician:
@@ -105,21 +158,30 @@ def technician_from_row(row: TechnicianRow) -> Technician:
         home_region=row.home_region,
         max_tickets=row.max_tickets,
         status=TechStatus(row.status),
+        external_id=row.external_id,
+        retired_at=row.retired_at,
     )
+
+
+def technician_columns(tech: Technician) -> dict[str, object]:
+    """The writable columns of ``tech`` (not its id)."""
+    return {
+        "login": tech.login,
+        "name": tech.name,
+        "skills": sorted(tech.skills),
+        "on_call": tech.on_call,
+        "onsite_capable": tech.onsite_capable,
+        "home_region": tech.home_region,
+        "max_tickets": tech.max_tickets,
+        "status": tech.status.value,
+        "external_id": tech.external_id,
+        "retired_at": tech.retired_at,
+    }
 
 
 def technician_to_row(tech: Technician) -> TechnicianRow:
     """A new row for ``tech``."""
-    return TechnicianRow(
-        login=tech.login,
-        name=tech.name,
-        skills=sorted(tech.skills),
-        on_call=tech.on_call,
-        onsite_capable=tech.onsite_capable,
-        home_region=tech.home_region,
-        max_tickets=tech.max_tickets,
-        status=tech.status.value,
-    )
+    return TechnicianRow(**technician_columns(tech))
 
 
 def ticket_from_row(

@@ -7,6 +7,7 @@ module is their Python mirror and must agree with them (a test compares).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -80,14 +82,34 @@ class CustomerRow(Base):
     country: Mapped[str] = mapped_column(String(2))
     region: Mapped[str | None] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(Text, default="")
-    contact: Mapped[str] = mapped_column(Text, default="")
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    __table_args__ = (Index("ix_customers_external_id", "external_id", unique=True),)
+
+
+class ContactRow(Base):
+    """A customer's contact person; e-mail addresses and phone numbers are JSON lists."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_external_id", "external_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    emails: Mapped[list[str]] = mapped_column(JSON)
+    phones: Mapped[list[str]] = mapped_column(JSON)
+    role: Mapped[str] = mapped_column(String(100), default="")
+    external_id: Mapped[str | None] = mapped_column(String(200))
 
 
 class ContractRow(Base):
     """A contract; the SLA policy is JSON (minutes per severity)."""
 
     __tablename__ = "contracts"
-    __table_args__ = (CheckConstraint(_in("kind", ContractKind), name="kind"),)
+    __table_args__ = (
+        CheckConstraint(_in("kind", ContractKind), name="kind"),
+        Index("ix_contracts_external_id", "external_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
@@ -102,13 +124,22 @@ class ContractRow(Base):
     fixed_fee: Mapped[float | None] = mapped_column(Float)
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    precedence: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    job_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    incident_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    included_hours: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    overage_rate: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
 
 
 class TechnicianRow(Base):
     """A technician; skills are a JSON list."""
 
     __tablename__ = "technicians"
-    __table_args__ = (CheckConstraint(_in("status", TechStatus), name="status"),)
+    __table_args__ = (
+        CheckConstraint(_in("status", TechStatus), name="status"),
+        Index("ix_technicians_external_id", "external_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     login: Mapped[str] = mapped_column(String(64), unique=True)
@@ -119,6 +150,8 @@ class TechnicianRow(Base):
     home_region: Mapped[str] = mapped_column(String(64))
     max_tickets: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class TicketRow(Base):

@@ -49,6 +49,7 @@ from dispatch.ui.screens.dispatch_toasts import toast_alerts, toast_notice
 from dispatch.ui.screens.dispatch_workers import DispatchWorkers
 from dispatch.ui.screens.explain import ExplainModal
 from dispatch.ui.widgets.app_header import AppHeader
+from dispatch.ui.widgets.empty_state import EmptyState
 from dispatch.ui.widgets.filter_bar import FilterBar
 from dispatch.ui.widgets.footer import DispatchFooter
 from dispatch.ui.widgets.queue_titles import QueueTitles
@@ -194,6 +195,7 @@ class DispatchScreen(DispatchFind):
             with Vertical(id="queue-pane"):
                 yield ViewTabs(id="views")
                 yield FilterBar(id="filter-bar")
+                yield EmptyState(id="empty-state")
                 yield QueueTitles(id="queue-header")
                 yield QueueView(id="queue")
             with Vertical(id="side-pane"):
@@ -324,9 +326,12 @@ class DispatchScreen(DispatchFind):
     @on(DispatchWorkers.ChangesRead)
     def _changes_read(self, message: DispatchWorkers.ChangesRead) -> None:
         first = self._event_seen is None
+        news = message.newest_event > (self._event_seen or 0)
         self._event_seen = max(self._event_seen or 0, message.newest_event)
         if first:
             return  # the start's own reads are under way; news is what comes after
+        if news and self.query_one(EmptyState).has_class("-shown"):
+            self._load_stats()  # a customer may have been added: the queue can say so
         for notice in message.notices:
             toast_notice(self, notice)
         queue = self.query_one(QueueView)
@@ -373,6 +378,7 @@ class DispatchScreen(DispatchFind):
     def _stats_loaded(self, message: DispatchWorkers.StatsLoaded) -> None:
         self._loads = message.stats.loads
         self._counts_until = message.stats.next_change
+        self.query_one(EmptyState).show(not message.stats.has_customers)
         self.query_one(AppHeader).show(message.stats.at, message.stats.counts)
 
     @on(QueueView.WindowNeeded)

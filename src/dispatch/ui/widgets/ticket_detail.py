@@ -94,7 +94,7 @@ class TicketDetailPane(VerticalScroll, can_focus=True):
         lines: list[Content] = [
             safe(t.title, "bold"),
             Content.assemble(("Customer  ", field), safe(cu.name), f"  ({cu.timezone})"),
-            Content.assemble(("Contact   ", field), safe(cu.contact or "—")),
+            Content.assemble(("Contact   ", field), safe(cu.contact_line or "—")),
             Content.assemble(("Site      ", field), safe(cu.address or "—")),
             Content.assemble(
                 ("Contract  ", field), safe(c.name), f"  {c.kind.label}, priority {c.priority_rank}"
@@ -153,8 +153,14 @@ class TicketDetailPane(VerticalScroll, can_focus=True):
                 )
         if c.fixed_fee is not None:
             parts.append(f"fixed fee {c.fixed_fee:g} {c.currency}")
+        if c.included_hours is not None and c.overage_rate is not None:
+            parts.append(f"{c.included_hours:f} h included, then {c.overage_rate} {c.currency}/h")
         if c.hourly_rate is not None:
             parts.append(f"{c.hourly_rate:g} {c.currency}/h")
+        if c.job_price is not None:
+            parts.append(f"{c.job_price} {c.currency} per job")
+        if c.incident_price is not None:
+            parts.append(f"{c.incident_price} {c.currency} per incident")
         parts.append(f"calendar {detail.calendar.name}")
         return safe("; ".join(parts))
 

@@ -1,0 +1,640 @@
+"""The administrator's writes: customers, their contacts, contracts and technicians.
+
+What ``dispatch customer|contact|contract|tech add|edit|...`` and the import
+do. Each use case is one short transaction that checks everything first and
+writes nothing when anything is wrong (``InvalidInputError``, one line naming
+the field and the value), records one event per change, and writes only the
+fields it changes, so that two administrators editing different fields of the
+same record never undo each other.
+
+Retiring keeps history: a retired customer's tickets stay readable and a
+retired technician stays in old assignments; neither can be chosen for new
+work (``tickets.open_ticket``, ``tickets.assign_technician`` and the ranking
+refuse them). Editing a contract's targets or calendar recomputes the
+deadlines of its open tickets from their history, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from dispatch.domain.calendar import Calendar, public_holidays, zone
+from dispatch.domain.errors import InvalidInputError, NotFoundError
+from dispatch.domain.model import (
+    ALWAYS_OPEN_CALENDAR,
+    Contact,
+    Contract,
+    Customer,
+    SlaPolicy,
+    Technician,
+)
+from dispatch.domain.ports import Clock, UnitOfWork
+from dispatch.domain.terms import overlap_errors, term_errors
+from dispatch.services import deadlines
+
+MAX_NAME = 200
+"""The longest name of a customer, contact or technician (the column's size)."""
+
+LOGIN = re.compile(r"^[a-z_][a-z0-9_.-]{0,63}$")
+"""A technician's login: an OS login (lower case, digits, ``_ . -``)."""
+
+EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+"""An address as contacts write it (no display name); lower-cased when stored."""
+
+PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{3,30}$")
+"""A phone number as people write it."""
+
+SKILL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+"""A skill tag (``network``, ``printers``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ContractChange:
+    """A contract as written, and how many open tickets' deadlines moved with it.
+
+    Attributes:
+        contract: The contract as stored.
+        moved: Open tickets whose deadlines were recomputed and changed.
+    """
+
+    contract: Contract
+    moved: int = 0
+
+
+# --- checks (pure) ------------------------------------------------------------------------
+
+
+def _name(value: str, field: str = "name") -> str:
+    text = value.strip()
+    if not text:
+        raise InvalidInputError(f"{field}: cannot be empty")
+    if len(text) > MAX_NAME:
+        raise InvalidInputError(f"{field}: at most {MAX_NAME} characters (got {len(text)})")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise InvalidInputError(f"{field}: no control characters (got {text!r})")
+    return text
+
+
+def _external_id(value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = value.strip()
+    if not text or len(text) > MAX_NAME:
+        raise InvalidInputError(f"external_id: 1 to {MAX_NAME} characters (got {value!r})")
+    return text
+
+
+def _place(timezone: str, country: str, region: str | None) -> tuple[str, str, str | None]:
+    try:
+        zone(timezone)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"timezone: {exc}") from None
+    code = country.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", code):
+        raise InvalidInputError(f"country: an ISO 3166 code such as RO (got {country!r})")
+    sub = region.strip().upper() if region else None
+    try:
+        public_holidays(code, sub, 2026)
+    except InvalidInputError:
+        where = f"{code}-{sub}" if sub else code
+        raise InvalidInputError(
+            f"{'region' if sub else 'country'}: no public holidays known for {where!r}"
+        ) from None
+    return timezone, code, sub
+
+
+def _emails(values: Sequence[str]) -> tuple[str, ...]:
+    out = []
+    for value in values:
+        address = value.strip().lower()
+        if not EMAIL.match(address):
+            raise InvalidInputError(f"email: not an address (got {value!r})")
+        out.append(address)
+    return tuple(dict.fromkeys(out))
+
+
+def _phones(values: Sequence[str]) -> tuple[str, ...]:
+    out = []
+    for value in values:
+        number = " ".join(value.split())
+        if not PHONE.match(number):
+            raise InvalidInputError(f"phone: not a phone number (got {value!r})")
+        out.append(number)
+    return tuple(dict.fromkeys(out))
+
+
+def _changed(before: Any, after: Any) -> list[str]:
+    return [f.name for f in fields(before) if getattr(before, f.name) != getattr(after, f.name)]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, frozenset | tuple):
+        return sorted(value) if isinstance(value, frozenset) else list(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "to_json"):
+        return value.to_json()
+    if hasattr(value, "value"):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _diff(before: Any, after: Any, names: Sequence[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    return (
+        {n: _jsonable(getattr(before, n)) for n in names},
+        {n: _jsonable(getattr(after, n)) for n in names},
+    )
+
+
+def _log(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: str,
+    action: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any],
+) -> None:
+    uow.events.append(
+        at=clock.now(), actor=actor, action=action, before=dict(before or {}), after=dict(after)
+    )
+
+
+# --- customers ------------------------------------------------------------------------------
+
+
+def find_customer(uow: UnitOfWork, ref: str) -> Customer:
+    """The customer named ``ref``, or else known by that external id."""
+    try:
+        return uow.directory.customer_by_name(ref)
+    except NotFoundError:
+        found = uow.directory.customer_by_external_id(ref)
+        if found is None:
+            raise NotFoundError(f"no customer named (or with external id) {ref!r}") from None
+        return found
+
+
+def _checked_customer(uow: UnitOfWork, customer: Customer) -> Customer:
+    name = _name(customer.name)
+    timezone, country, region = _place(customer.timezone, customer.country, customer.region)
+    external_id = _external_id(customer.external_id)
+    for other in uow.directory.customers():
+        if other.id != customer.id and other.name == name:
+            raise InvalidInputError(f"name: a customer called {name!r} exists already")
+        if other.id != customer.id and external_id and other.external_id == external_id:
+            raise InvalidInputError(f"external_id: {external_id!r} is {other.name!r}'s already")
+    return replace(
+        customer,
+        name=name,
+        timezone=timezone,
+        country=country,
+        region=region,
+        address=customer.address.strip(),
+        external_id=external_id,
+    )
+
+
+def add_customer(uow: UnitOfWork, clock: Clock, actor: str, customer: Customer) -> Customer:
+    """Add ``customer`` (its id is ignored) with its contacts."""
+    with uow:
+        checked = _checked_customer(uow, customer)
+        contacts = tuple(_checked_contact(k) for k in customer.contacts)
+        stored = uow.directory.add_customer(replace(checked, contacts=contacts))
+        _log(uow, clock, actor, "customer.added", None, _customer_json(stored))
+        uow.commit()
+    return stored
+
+
+def edit_customer(
+    uow: UnitOfWork, clock: Clock, actor: str, ref: str, changes: Mapping[str, Any]
+) -> Customer:
+    """Change the fields named in ``changes`` of the customer ``ref``.
+
+    Fields: ``name``, ``timezone``, ``country``, ``region``, ``address``,
+    ``external_id``. Returns the customer as stored (unchanged: no write).
+    """
+    allowed = {"name", "timezone", "country", "region", "address", "external_id"}
+    _only(changes, allowed)
+    with uow:
+        before = find_customer(uow, ref)
+        after = _checked_customer(uow, replace(before, **changes))
+        names = _changed(before, after)
+        if not names:
+            return before
+        stored = uow.directory.update_customer(after, names)
+        _log(uow, clock, actor, "customer.changed", *_diff(before, stored, names))
+        uow.commit()
+    return stored
+
+
+def retire_customer(uow: UnitOfWork, clock: Clock, actor: str, ref: str) -> Customer:
+    """Retire a customer: its tickets stay, no new ticket can be opened for it."""
+    with uow:
+        before = find_customer(uow, ref)
+        if before.retired_at is not None:
+            raise InvalidInputError(f"customer {before.name!r} is retired already")
+        stored = uow.directory.update_customer(
+            replace(before, retired_at=clock.now()), ["retired_at"]
+        )
+        _log(uow, clock, actor, "customer.retired", *_diff(before, stored, ["retired_at"]))
+        uow.commit()
+    return stored
+
+
+def _customer_json(customer: Customer) -> dict[str, Any]:
+    names = [f.name for f in fields(customer) if f.name not in ("id", "contacts")]
+    out = {n: _jsonable(getattr(customer, n)) for n in names}
+    out["contacts"] = [k.name for k in customer.contacts]
+    return out
+
+
+# --- contacts -------------------------------------------------------------------------------
+
+
+def _checked_contact(contact: Contact) -> Contact:
+    return replace(
+        contact,
+        name=_name(contact.name),
+        emails=_emails(contact.emails),
+        phones=_phones(contact.phones),
+        role=contact.role.strip()[:100],
+        external_id=_external_id(contact.external_id),
+    )
+
+
+def add_contact(uow: UnitOfWork, clock: Clock, actor: str, ref: str, contact: Contact) -> Contact:
+    """Add ``contact`` to the customer ``ref``."""
+    checked = _checked_contact(contact)
+    with uow:
+        customer = find_customer(uow, ref)
+        _unique_contact(uow, checked)
+        stored = uow.directory.add_contact(replace(checked, customer_id=customer.id))
+        after = {"customer": customer.name, **_contact_json(stored)}
+        _log(uow, clock, actor, "contact.added", None, after)
+        uow.commit()
+    return stored
+
+
+def edit_contact(
+    uow: UnitOfWork, clock: Clock, actor: str, contact_id: int, changes: Mapping[str, Any]
+) -> Contact:
+    """Change the fields named in ``changes`` of one contact.
+
+    Fields: ``name``, ``emails``, ``phones``, ``role``, ``external_id``.
+    """
+    _only(changes, {"name", "emails", "phones", "role", "external_id"})
+    with uow:
+        before = uow.directory.contact(contact_id)
+        after = _checked_contact(replace(before, **changes))
+        _unique_contact(uow, after)
+        names = _changed(before, after)
+        if not names:
+            return before
+        stored = uow.directory.update_contact(after, names)
+        _log(uow, clock, actor, "contact.changed", *_diff(before, stored, names))
+        uow.commit()
+    return stored
+
+
+def remove_contact(uow: UnitOfWork, clock: Clock, actor: str, contact_id: int) -> Contact:
+    """Remove one contact (the event keeps what it was)."""
+    with uow:
+        gone = uow.directory.contact(contact_id)
+        uow.directory.remove_contact(contact_id)
+        _log(uow, clock, actor, "contact.removed", _contact_json(gone), {})
+        uow.commit()
+    return gone
+
+
+def _unique_contact(uow: UnitOfWork, contact: Contact) -> None:
+    """An address belongs to one contact (mail is matched by it); an external id too."""
+    mine = set(contact.emails)
+    for other_customer in uow.directory.customers():
+        for other in other_customer.contacts:
+            if other.id == contact.id:
+                continue
+            shared = mine & set(other.emails)
+            if shared:
+                raise InvalidInputError(
+                    f"email: {sorted(shared)[0]!r} is {other.name!r}'s already "
+                    f"(at {other_customer.name!r})"
+                )
+            if contact.external_id and other.external_id == contact.external_id:
+                raise InvalidInputError(
+                    f"external_id: {contact.external_id!r} is {other.name!r}'s already"
+                )
+
+
+def _contact_json(contact: Contact) -> dict[str, Any]:
+    names = [f.name for f in fields(contact) if f.name not in ("id", "customer_id")]
+    return {n: _jsonable(getattr(contact, n)) for n in names}
+
+
+# --- contracts ------------------------------------------------------------------------------
+
+
+def find_contract(uow: UnitOfWork, ref: str) -> Contract:
+    """The contract named ``ref``, or else known by that external id."""
+    try:
+        return uow.directory.contract_by_name(ref)
+    except NotFoundError:
+        found = uow.directory.contract_by_external_id(ref)
+        if found is None:
+            raise NotFoundError(f"no contract named (or with external id) {ref!r}") from None
+        return found
+
+
+def _checked_contract(
+    uow: UnitOfWork, contract: Contract, calendars: Mapping[str, Calendar]
+) -> Contract:
+    name = _name(contract.name)
+    if len(name) > 64:
+        raise InvalidInputError(f"name: at most 64 characters (got {len(name)})")
+    checked = replace(contract, name=name, external_id=_external_id(contract.external_id))
+    errors = term_errors(checked)
+    known = {ALWAYS_OPEN_CALENDAR, *calendars, *uow.directory.calendars()}
+    if checked.calendar not in known:
+        errors.append(
+            f"calendar: no calendar {checked.calendar!r} "
+            f"(known: {', '.join(sorted(known))}; add one with `dispatch calendar import`)"
+        )
+    others = uow.directory.contracts(checked.customer_id)
+    errors += overlap_errors(checked, others)
+    for other in uow.directory.contracts():
+        if other.id != checked.id and other.name == name:
+            errors.append(f"name: a contract called {name!r} exists already")
+        if other.id != checked.id and checked.external_id == other.external_id is not None:
+            errors.append(f"external_id: {checked.external_id!r} is {other.name!r}'s already")
+    if errors:
+        raise InvalidInputError("; ".join(errors))
+    return checked
+
+
+def add_contract(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: str,
+    customer_ref: str,
+    contract: Contract,
+    *,
+    calendars: Mapping[str, Calendar] = deadlines.NO_CALENDARS,
+) -> Contract:
+    """Add ``contract`` (its id and customer id are ignored) for the customer ``customer_ref``."""
+    with uow:
+        customer = find_customer(uow, customer_ref)
+        if customer.retired_at is not None:
+            raise InvalidInputError(f"customer: {customer.name!r} is retired")
+        checked = _checked_contract(uow, replace(contract, customer_id=customer.id), calendars)
+        stored = uow.directory.add_contract(checked)
+        after = {"customer": customer.name, **_contract_json(stored)}
+        _log(uow, clock, actor, "contract.added", None, after)
+        uow.commit()
+    return stored
+
+
+CONTRACT_FIELDS = frozenset(
+    {
+        "name",
+        "sla",
+        "calendar",
+        "hourly_rate",
+        "currency",
+        "prepaid_hours",
+        "period",
+        "fixed_fee",
+        "valid_from",
+        "valid_to",
+        "external_id",
+        "precedence",
+        "job_price",
+        "incident_price",
+        "included_hours",
+        "overage_rate",
+    }
+)
+"""What ``edit_contract`` can change (the kind and the customer stay: add a new contract)."""
+
+_CLOCK_FIELDS = ("sla", "calendar")
+"""Fields whose change moves the deadlines of the contract's open tickets."""
+
+
+def edit_contract(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: str,
+    ref: str,
+    changes: Mapping[str, Any],
+    *,
+    calendars: Mapping[str, Calendar] = deadlines.NO_CALENDARS,
+) -> ContractChange:
+    """Change the fields named in ``changes`` of the contract ``ref``.
+
+    ``targets`` (severity to ``SlaTarget``) replaces the named severities'
+    targets and keeps the others; ``warning_share`` replaces the share.
+    A change of targets, warning share or calendar recomputes the deadlines
+    of the contract's open tickets from their history in the same
+    transaction; ``moved`` says how many changed.
+    """
+    _only(changes, CONTRACT_FIELDS | {"targets", "warning_share"})
+    with uow:
+        before = find_contract(uow, ref)
+        plain = {k: v for k, v in changes.items() if k not in ("targets", "warning_share")}
+        try:
+            if "targets" in changes or "warning_share" in changes:
+                # Merged here, inside the transaction: a target not named stays as stored.
+                targets = {**before.sla.targets, **changes.get("targets", {})}
+                share = changes.get("warning_share", before.sla.warning_share)
+                plain["sla"] = SlaPolicy(targets, share)
+            after = replace(before, **plain)
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"{', '.join(sorted(changes))}: {exc}") from None
+        after = _checked_contract(uow, after, calendars)
+        names = _changed(before, after)
+        if not names:
+            return ContractChange(before)
+        stored = uow.directory.update_contract(after, names)
+        _log(uow, clock, actor, "contract.changed", *_diff(before, stored, names))
+        moved = 0
+        if any(n in _CLOCK_FIELDS for n in names):
+            moved = _recompute_open(uow, clock, actor, stored, calendars)
+        uow.commit()
+    return ContractChange(stored, moved)
+
+
+def end_contract(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: str,
+    ref: str,
+    last_day: date,
+) -> Contract:
+    """End the contract ``ref`` after ``last_day`` (its open tickets keep it)."""
+    return edit_contract(uow, clock, actor, ref, {"valid_to": last_day}).contract
+
+
+def renew_contract(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: str,
+    ref: str,
+    new_name: str,
+    *,
+    valid_to: date | None = None,
+    calendars: Mapping[str, Calendar] = deadlines.NO_CALENDARS,
+) -> Contract:
+    """A new contract with the terms of ``ref``, valid from the day after it ends."""
+    with uow:
+        old = find_contract(uow, ref)
+        if old.valid_to is None:
+            raise InvalidInputError(
+                f"valid_to: {old.name!r} is open-ended; end it first (`dispatch contract end`)"
+            )
+        start = old.valid_to + timedelta(days=1)
+        new = replace(
+            old, id=0, name=new_name, external_id=None, valid_from=start, valid_to=valid_to
+        )
+        checked = _checked_contract(uow, new, calendars)
+        stored = uow.directory.add_contract(checked)
+        after = {"renews": old.name, **_contract_json(stored)}
+        _log(uow, clock, actor, "contract.renewed", None, after)
+        uow.commit()
+    return stored
+
+
+def _recompute_open(
+    uow: UnitOfWork, clock: Clock, actor: str, contract: Contract, calendars: Mapping[str, Calendar]
+) -> int:
+    moved = 0
+    for ticket in uow.tickets.queue():
+        if ticket.contract_id != contract.id:
+            continue
+        stored = deadlines.store_recomputed(
+            uow,
+            clock,
+            actor,
+            ticket,
+            ticket.version,
+            calendars,
+            action="ticket.sla_recomputed",
+            note=f"contract {contract.name} changed",
+            before_ticket=ticket,
+        )
+        moved += stored is not ticket
+    return moved
+
+
+def _contract_json(contract: Contract) -> dict[str, Any]:
+    names = [f.name for f in fields(contract) if f.name not in ("id", "customer_id")]
+    return {n: _jsonable(getattr(contract, n)) for n in names}
+
+
+# --- technicians ----------------------------------------------------------------------------
+
+
+def _checked_tech(uow: UnitOfWork, tech: Technician) -> Technician:
+    login = tech.login.strip()
+    if not LOGIN.match(login):
+        raise InvalidInputError(
+            f"login: an OS login (lower case, digits, _ . -; got {tech.login!r})"
+        )
+    bad = [s for s in tech.skills if not SKILL.match(s)]
+    if bad:
+        raise InvalidInputError(f"skills: lower-case tags such as network (got {bad[0]!r})")
+    if not 1 <= tech.max_tickets <= 1000:
+        raise InvalidInputError(f"max_tickets: 1 to 1000 (got {tech.max_tickets})")
+    checked = replace(
+        tech,
+        login=login,
+        name=_name(tech.name),
+        home_region=tech.home_region.strip(),
+        external_id=_external_id(tech.external_id),
+    )
+    for other in uow.directory.technicians():
+        if other.id != tech.id and other.login == login:
+            raise InvalidInputError(f"login: {login!r} exists already")
+        if other.id != tech.id and checked.external_id and other.external_id == checked.external_id:
+            raise InvalidInputError(f"external_id: {checked.external_id!r} is {other.login!r}'s")
+    return checked
+
+
+def find_technician(uow: UnitOfWork, ref: str) -> Technician:
+    """The technician with login ``ref``, or else known by that external id."""
+    try:
+        return uow.directory.technician(ref)
+    except NotFoundError:
+        found = uow.directory.technician_by_external_id(ref)
+        if found is None:
+            raise NotFoundError(f"no technician with login (or external id) {ref!r}") from None
+        return found
+
+
+def add_technician(uow: UnitOfWork, clock: Clock, actor: str, tech: Technician) -> Technician:
+    """Add ``tech`` (its id is ignored)."""
+    with uow:
+        stored = uow.directory.add_technician(_checked_tech(uow, replace(tech, id=0)))
+        _log(uow, clock, actor, "technician.added", None, _tech_json(stored))
+        uow.commit()
+    return stored
+
+
+TECH_FIELDS = frozenset(
+    {
+        "name",
+        "skills",
+        "on_call",
+        "onsite_capable",
+        "home_region",
+        "max_tickets",
+        "status",
+        "external_id",
+    }
+)
+"""What ``edit_technician`` can change (the login is who they are)."""
+
+
+def edit_technician(
+    uow: UnitOfWork, clock: Clock, actor: str, ref: str, changes: Mapping[str, Any]
+) -> Technician:
+    """Change the fields named in ``changes`` of the technician ``ref``."""
+    _only(changes, TECH_FIELDS)
+    with uow:
+        before = find_technician(uow, ref)
+        after = _checked_tech(uow, replace(before, **changes))
+        names = _changed(before, after)
+        if not names:
+            return before
+        stored = uow.directory.update_technician(after, names)
+        _log(uow, clock, actor, "technician.changed", *_diff(before, stored, names))
+        uow.commit()
+    return stored
+
+
+def retire_technician(uow: UnitOfWork, clock: Clock, actor: str, ref: str) -> Technician:
+    """Retire a technician: old assignments keep them, new work cannot choose them."""
+    with uow:
+        before = find_technician(uow, ref)
+        if before.retired_at is not None:
+            raise InvalidInputError(f"technician {before.login!r} is retired already")
+        after = replace(before, retired_at=clock.now(), on_call=False)
+        names = _changed(before, after)
+        stored = uow.directory.update_technician(after, names)
+        _log(uow, clock, actor, "technician.retired", *_diff(before, stored, names))
+        uow.commit()
+    return stored
+
+
+def _tech_json(tech: Technician) -> dict[str, Any]:
+    names = [f.name for f in fields(tech) if f.name != "id"]
+    return {n: _jsonable(getattr(tech, n)) for n in names}
+
+
+def _only(changes: Mapping[str, Any], allowed: Collection[str]) -> None:
+    unknown = sorted(set(changes) - set(allowed))
+    if unknown:
+        raise InvalidInputError(f"{unknown[0]}: cannot be changed here")
