@@ -34,17 +34,13 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dispatch.domain.calendar import wall_instant
+from dispatch.domain.calendar import WEEKDAYS, wall_instant, zone
 from dispatch.domain.errors import InvalidInputError
 from dispatch.domain.model import Technician
 
 MAX_SHIFTS = 5000
 """The most shifts one query lists (a daily rota over more than ten years is refused)."""
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-"""Weekday names as the command line takes them; index 0 is Monday."""
 
 FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -291,14 +287,6 @@ def apply_schedule(
     if logins is None:
         return list(technicians)
     return [replace(t, on_call=t.login in logins) for t in technicians]
-
-
-def zone(name: str) -> ZoneInfo:
-    """The zone called ``name``; ``InvalidInputError`` naming it when unknown."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInputError(f"unknown time zone {name!r}") from None
 
 
 def parse_weekday(text: str) -> int:
