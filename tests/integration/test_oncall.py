@@ -91,7 +91,7 @@ def test_refused_changes_write_nothing(directory: Storage) -> None:
             Override(0, "tom", "ivan", T0, T0 + timedelta(hours=1)),
         )
     with directory.reader() as uow:
-        session = uow.session  # type: ignore[attr-defined]
+        session = uow.session
         assert session.scalar(select(func.count()).select_from(OnCallRotationRow)) == 1
         assert session.scalar(select(func.count()).select_from(OnCallOverrideRow)) == 0
         assert (
