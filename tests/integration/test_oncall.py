@@ -137,7 +137,7 @@ def _breach_targets(directory: Storage) -> list[str]:
 
 def test_a_breach_pages_whoever_the_rota_has_on_call(directory: Storage) -> None:
     oncall.add_rotation(directory.writer(), FixedClock(T0), "disp", primary())
-    # The breach is at 12:00:30 UTC on 23 Nov: tom's turn (ana and ivan are flagged, not on the rota).
+    # The breach is at 12:00:30 UTC on 23 Nov: tom's turn (ana and ivan: flagged, not on the rota).
     assert _breach_targets(directory) == ["tech:tom"]
 
 
