@@ -63,10 +63,29 @@ def test_rotations_and_overrides_round_trip(directory: Storage) -> None:
     with directory.reader() as uow:
         assert uow.oncall.overrides(T0, T0 + timedelta(hours=3)) == [cover]
         assert uow.oncall.overrides(T0 + timedelta(hours=6), T0 + timedelta(hours=9)) == []
+    # Tom's turn is covered by ana already: a newer cover of tom takes its place.
+    _, covered = oncall.add_override(
+        directory.writer(),
+        clock,
+        "disp",
+        Override(0, "radu", "tom", T0 + timedelta(hours=3), T0 + timedelta(hours=4)),
+    )
+    assert [(s.login, s.start, s.end) for s in covered] == [
+        ("radu", T0 + timedelta(hours=3), T0 + timedelta(hours=4))
+    ]
+    view = oncall.show(directory.reader(), T0, T0 + timedelta(hours=7))
+    primary_shifts = [s for s in view.shifts if s.rotation == "primary"]
+    assert [(s.login, s.replaces, s.end - T0) for s in primary_shifts[:4]] == [
+        ("tom", None, timedelta(hours=2)),
+        ("ana", "tom", timedelta(hours=3)),
+        ("radu", "tom", timedelta(hours=4)),
+        ("ana", "tom", timedelta(hours=6)),
+    ]
     actions = [e.action for e in audit.read_log(directory.reader())]
-    assert actions[-3:] == [
+    assert actions[-4:] == [
         "oncall.rotation_added",
         "oncall.rotation_added",
+        "oncall.override_added",
         "oncall.override_added",
     ]
 

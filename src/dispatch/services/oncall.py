@@ -67,8 +67,10 @@ def add_override(
         before = Schedule(
             uow.oncall.rotations(), uow.oncall.overrides(override.start, override.end)
         )
+        whom = override.replaces
+        # Their own turns, and turns of theirs an older override covers (the newer one wins).
         covered = [
-            s for s in before.shifts(override.start, override.end) if s.login == override.replaces
+            s for s in before.shifts(override.start, override.end) if whom in (s.login, s.replaces)
         ]
         if not covered:
             raise InvalidInputError(
