@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dispatch.domain.errors import InvalidInputError
@@ -52,7 +53,12 @@ class SqlOnCallStore:
             created_at=rotation.created_at,
         )
         self._session.add(row)
-        self._session.flush()
+        try:
+            self._session.flush()
+        except IntegrityError:
+            # Another writer added the name between the check and the insert (PostgreSQL;
+            # SQLite's writers are serialised). The unit of work rolls back on leaving.
+            raise InvalidInputError(f"a rotation named {rotation.name!r} exists already") from None
         return _rotation(row)
 
     def overrides(self, start: datetime, end: datetime) -> list[Override]:
