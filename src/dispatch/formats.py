@@ -25,6 +25,7 @@ from dispatch.domain.model import (
     Ticket,
     TicketStatus,
 )
+from dispatch.domain.oncall import Override, Rotation, Shift
 from dispatch.domain.queue import describe_wait
 from dispatch.domain.sla import ClockReading, SlaState
 from dispatch.domain.text import printable
@@ -471,3 +472,42 @@ def detail_text(detail: TicketDetail, now: datetime) -> str:
         note = f" — {e.note}" if e.note else ""
         lines.append("  " + clip(f"{when(e.at)}  {e.actor}  {e.action}  {change}{note}", 200))
     return "\n".join(lines)
+
+
+def rotation_json(rotation: Rotation) -> dict[str, Any]:
+    """The JSON form of an on-call rotation."""
+    return {
+        "id": rotation.id,
+        "name": rotation.name,
+        "layer": rotation.layer,
+        "timezone": rotation.timezone,
+        "handover": rotation.handover.strftime("%H:%M"),
+        "period": rotation.period.value,
+        "weekday": WEEKDAYS[rotation.weekday] if rotation.weekday is not None else None,
+        "start": rotation.start.isoformat(),
+        "members": list(rotation.members),
+    }
+
+
+def shift_json(shift: Shift) -> dict[str, Any]:
+    """The JSON form of an on-call shift (``replaces``: whose turn an override covers)."""
+    return {
+        "rotation": shift.rotation,
+        "layer": shift.layer,
+        "login": shift.login,
+        "start": iso(shift.start),
+        "end": iso(shift.end),
+        "replaces": shift.replaces,
+    }
+
+
+def override_json(override: Override) -> dict[str, Any]:
+    """The JSON form of an on-call override."""
+    return {
+        "id": override.id,
+        "login": override.login,
+        "replaces": override.replaces,
+        "start": iso(override.start),
+        "end": iso(override.end),
+        "note": override.note,
+    }

@@ -256,7 +256,7 @@ def test_a_retired_technician_stays_assigned_but_cannot_be_chosen(
     master_data.retire_technician(seeded.writer(), clock, ACTOR, "zoe")
     with seeded.reader() as uow:
         assert uow.tickets.get(open_ticket.id).assignee == "zoe"
-    _, ranked = queue.technician_ranking(seeded.reader(), open_ticket.id)
+    _, ranked = queue.technician_ranking(seeded.reader(), open_ticket.id, NOW)
     assert "zoe" not in [c.tech.login for c in ranked]
     other = next(t for t in _open(seeded) if t.id != open_ticket.id)
     with pytest.raises(InvalidInputError, match="'zoe' is retired"):

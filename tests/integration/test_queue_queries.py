@@ -165,7 +165,7 @@ def test_counts_agree_with_the_domain(seeded: Storage) -> None:
 
 def test_ranking_prefers_skills_load_and_availability(seeded: Storage) -> None:
     ticket = next(t for t in queue.load_queue(seeded.reader()) if "network" in t.skills)
-    _, ranked = queue.technician_ranking(seeded.reader(), ticket.id)
+    _, ranked = queue.technician_ranking(seeded.reader(), ticket.id, NOW)
     assert ranked[0].eligible
     assert ranked[0].tech.skills & ticket.skills
     assert all(c.eligible for c in ranked[: sum(c.eligible for c in ranked)])

@@ -15,7 +15,9 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerFailed
 
+from dispatch.bootstrap import Storage
 from tests.snapshots.conftest import AppFactory, SnapCompare
+from tests.ui.test_oncall_view import add_rota
 from tests.ui.test_views import VIEWS
 
 RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
@@ -156,3 +158,13 @@ def test_marks_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> None:
     fourth, and the line over the queue says "2 marked (escape: unmark all)".
     """
     assert snap_compare(make_app(), terminal_size=NARROW, run_before=after("j", "space", "space"))
+
+
+def test_oncall_view_narrow(
+    snap_compare: SnapCompare, make_app: AppFactory, seeded_sqlite: Storage
+) -> None:
+    """80x24 after ``c``: the on-call dialog; now: tom (primary, until 18:00, when lukas
+    covers him) and desislava (backup), then the week's shifts with lukas "(for tom)".
+    """
+    add_rota(seeded_sqlite)  # the storage make_app's console runs on
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=after("O"))

@@ -22,6 +22,7 @@ from dispatch.domain.model import (
     Ticket,
 )
 from dispatch.domain.notify import Delivery
+from dispatch.domain.oncall import Override, Rotation
 from dispatch.domain.plans import Plan, PlanRun
 from dispatch.domain.queue import order_queue
 
@@ -559,6 +560,30 @@ class FakePresence:
         return sorted(k for k, (t, until) in self.rows.items() if t == ticket_id and until > now)
 
 
+class FakeOnCall:
+    def __init__(self) -> None:
+        self.rotation_list: list[Rotation] = []
+        self.override_list: list[Override] = []
+
+    def rotations(self) -> list[Rotation]:
+        return sorted(self.rotation_list, key=lambda r: (r.layer, r.name))
+
+    def add_rotation(self, rotation: Rotation) -> Rotation:
+        if any(r.name == rotation.name for r in self.rotation_list):
+            raise InvalidInputError(f"a rotation named {rotation.name!r} exists already")
+        stored = replace(rotation, id=len(self.rotation_list) + 1)
+        self.rotation_list.append(stored)
+        return stored
+
+    def overrides(self, start: datetime, end: datetime) -> list[Override]:
+        return [o for o in self.override_list if o.end > start and o.start < end]
+
+    def add_override(self, override: Override) -> Override:
+        stored = replace(override, id=len(self.override_list) + 1)
+        self.override_list.append(stored)
+        return stored
+
+
 class FakeUnitOfWork:
     """Commits are counted; leaving without commit restores the stores."""
 
@@ -570,8 +595,10 @@ class FakeUnitOfWork:
         self._outbox = FakeOutbox(self._tickets, self._alerts)
         self._plans = FakePlanStore()
         self._presence = FakePresence()
+        self._oncall = FakeOnCall()
         self.commits = 0
         self._saved: tuple[dict[int, Ticket], list[Event]] | None = None
+        self._saved_oncall: tuple[list[Rotation], list[Override]] = ([], [])
 
     @property
     def tickets(self) -> FakeTicketStore:
@@ -601,8 +628,13 @@ class FakeUnitOfWork:
     def presence(self) -> FakePresence:
         return self._presence
 
+    @property
+    def oncall(self) -> FakeOnCall:
+        return self._oncall
+
     def __enter__(self) -> Self:
         self._saved = (dict(self._tickets.rows), list(self._events.events))
+        self._saved_oncall = (list(self._oncall.rotation_list), list(self._oncall.override_list))
         return self
 
     def __exit__(
@@ -616,7 +648,10 @@ class FakeUnitOfWork:
     def commit(self) -> None:
         self.commits += 1
         self._saved = (dict(self._tickets.rows), list(self._events.events))
+        self._saved_oncall = (list(self._oncall.rotation_list), list(self._oncall.override_list))
 
     def rollback(self) -> None:
         if self._saved is not None:
             self._tickets.rows, self._events.events = dict(self._saved[0]), list(self._saved[1])
+        self._oncall.rotation_list = list(self._saved_oncall[0])
+        self._oncall.override_list = list(self._saved_oncall[1])

@@ -54,12 +54,12 @@ def tech() -> None:
 @json_option
 @click.pass_context
 def tech_list(ctx: click.Context, as_json: bool) -> None:
-    """All technicians with skills, on-call and status."""
+    """All technicians with skills, status, and on call now (by the rota, if any)."""
     from dispatch import formats
-    from dispatch.services import directory
+    from dispatch.services import oncall
 
     with using_runtime(ctx) as rt:
-        techs = directory.list_technicians(rt.reader())
+        techs = oncall.technicians_at(rt.reader(), rt.clock.now())
     if as_json:
         echo_json([formats.technician_json(t) for t in techs])
         return

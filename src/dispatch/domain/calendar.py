@@ -315,6 +315,15 @@ def public_holidays(country: str, subdiv: str | None, year: int) -> Mapping[date
     return dict(found)
 
 
+def wall_instant(local: datetime, tz: ZoneInfo) -> datetime:
+    """The instant at which the wall clock in ``tz`` first reads ``local`` or later (UTC).
+
+    The rule the calendars use for daylight-saving changes (see ``_utc``), for
+    other modules that turn a local wall time into an instant (on-call hand-overs).
+    """
+    return _utc(local, tz)
+
+
 def _utc(local: datetime, tz: ZoneInfo) -> datetime:
     """The instant at which the wall clock in ``tz`` first reads ``local`` or later.
 

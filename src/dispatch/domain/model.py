@@ -451,7 +451,9 @@ class Technician:
         login: OS login, unique; what ``assign`` and ``take`` name.
         name: Display name.
         skills: Skill tags, e.g. ``network``, ``printers``.
-        on_call: Whether the technician is on call now.
+        on_call: Whether the technician is on call: the stored flag, which the
+            services replace with the rota's answer at an instant wherever a
+            rotation exists (``dispatch.domain.oncall.apply_schedule``).
         onsite_capable: Whether the technician can visit customers.
         home_region: Region the technician is based in.
         max_tickets: Maximum number of concurrent open tickets.

@@ -24,6 +24,7 @@ from dispatch.domain.model import (
     Ticket,
 )
 from dispatch.domain.notify import Delivery, Secret
+from dispatch.domain.oncall import Override, Rotation
 from dispatch.domain.plans import Plan, PlanRun
 
 
@@ -449,6 +450,26 @@ class PlanStore(Protocol):
         ...
 
 
+class OnCallStore(Protocol):
+    """On-call rotations and overrides (shifts are computed, never stored)."""
+
+    def rotations(self) -> list[Rotation]:
+        """Every rotation, by layer and name."""
+        ...
+
+    def add_rotation(self, rotation: Rotation) -> Rotation:
+        """Insert a rotation; a name taken already raises ``InvalidInputError``."""
+        ...
+
+    def overrides(self, start: datetime, end: datetime) -> list[Override]:
+        """Overrides overlapping ``[start, end)``, oldest first."""
+        ...
+
+    def add_override(self, override: Override) -> Override:
+        """Insert an override."""
+        ...
+
+
 class Notifier(Protocol):
     """Sends one message to one address."""
 
@@ -551,6 +572,11 @@ class UnitOfWork(Protocol):
     @property
     def presence(self) -> PresenceStore:
         """Who has which ticket open."""
+        ...
+
+    @property
+    def oncall(self) -> OnCallStore:
+        """On-call rotations and overrides."""
         ...
 
     def __enter__(self) -> Self: ...

@@ -12,6 +12,7 @@ One module per capability; callers import the module, not its names
 - ``deliveries``: the notification outbox, escalation, delivery.
 - ``plans``: maintenance plans and the regular tickets opened from them.
 - ``hours``: time logged and block-hours balances.
+- ``oncall``: on-call rotations and overrides; who is on call at an instant.
 - ``presence``: heartbeats, who else is looking, what changed since the last look.
 - ``audit``: what every change records in the event log, and reading it back.
 - ``runtime``: the ``Runtime`` that ``dispatch.bootstrap`` builds for them all.

@@ -16,6 +16,7 @@ from dispatch.domain.alerts import Alert
 from dispatch.domain.errors import DeliveryFailedError
 from dispatch.domain.notify import Delivery, NotifyPolicy, message
 from dispatch.domain.ports import Clock, Notifier, UnitOfWork
+from dispatch.services import oncall
 
 CLAIM_HOLD = timedelta(minutes=2)
 """How long a sender reserves a delivery it is attempting."""
@@ -24,8 +25,12 @@ CLAIM_HOLD = timedelta(minutes=2)
 def enqueue_first(
     uow: UnitOfWork, notify: NotifyPolicy, alerts: Sequence[Alert], now: datetime
 ) -> None:
-    """Queue the step-0 deliveries of ``alerts``, inside the caller's transaction."""
-    technicians = uow.directory.technicians()
+    """Queue the step-0 deliveries of ``alerts``, inside the caller's transaction.
+
+    A breach goes to whoever the rota has on call at ``now`` (the stored flags
+    where no rotation exists).
+    """
+    technicians = oncall.on_call_at(uow, uow.directory.technicians(), now)
     routes = uow.outbox.routing([a.ticket_id for a in alerts])
     for alert in alerts:
         contract, assignee = routes.get(alert.ticket_id, ("", None))

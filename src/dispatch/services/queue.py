@@ -15,6 +15,7 @@ from dispatch.domain.assign import Candidate, rank_technicians
 from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import Ticket
 from dispatch.domain.ports import UnitOfWork
+from dispatch.services import oncall
 
 
 def load_queue(
@@ -128,16 +129,18 @@ def queue_stats(uow: UnitOfWork, now: datetime) -> QueueStats:
 
 
 def technician_ranking(
-    uow: UnitOfWork, ticket_id: int, loads: Mapping[str, int] | None = None
+    uow: UnitOfWork, ticket_id: int, at: datetime, loads: Mapping[str, int] | None = None
 ) -> tuple[Ticket, list[Candidate]]:
-    """The technicians ranked for a ticket, best first, with their reasons.
+    """The technicians ranked for a ticket at instant ``at``, best first, with their reasons.
 
-    ``loads`` (from :func:`queue_stats`) spares counting every open ticket
-    again; without it they are counted here.
+    Who is on call is the rota's answer at ``at`` (the stored flags where no
+    rotation exists). ``loads`` (from :func:`queue_stats`) spares counting
+    every open ticket again; without it they are counted here.
     """
     with uow:
         ticket = uow.tickets.get(ticket_id, description_chars=0)  # ranking reads none
         if loads is None:
             loads = uow.tickets.loads()
-        ranked = rank_technicians(ticket, uow.directory.technicians(), loads)
+        technicians = oncall.on_call_at(uow, uow.directory.technicians(), at)
+        ranked = rank_technicians(ticket, technicians, loads)
     return ticket, ranked

@@ -406,3 +406,39 @@ class PresenceRow(Base):
     login: Mapped[str] = mapped_column(String(64), primary_key=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OnCallRotationRow(Base):
+    """An on-call rotation; members are a JSON list of logins in turn order."""
+
+    __tablename__ = "oncall_rotations"
+    __table_args__ = (
+        CheckConstraint("period IN ('daily', 'weekly')", name="period"),
+        CheckConstraint("handover_minute >= 0 AND handover_minute < 1440", name="handover"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    layer: Mapped[int] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(String(64))
+    handover_minute: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(8))
+    weekday: Mapped[int | None] = mapped_column(Integer)
+    start_day: Mapped[date] = mapped_column(Date)
+    members: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OnCallOverrideRow(Base):
+    """One technician on call in another's place from ``starts_at`` to ``ends_at``."""
+
+    __tablename__ = "oncall_overrides"
+    __table_args__ = (Index("ix_oncall_overrides_span", "ends_at", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(String(64))
+    replaces: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

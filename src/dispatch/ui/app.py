@@ -29,6 +29,7 @@ from dispatch.ui.messages import AlertsRaised
 from dispatch.ui.screens.confirm import ConfirmModal, drafts
 from dispatch.ui.screens.dispatch import DispatchScreen
 from dispatch.ui.screens.help import HelpModal
+from dispatch.ui.screens.oncall import OnCallModal
 from dispatch.ui.screens.too_small import TooSmallScreen, too_small
 
 SWEEP_AFTER_SHOWN = 0.5
@@ -64,6 +65,14 @@ class DispatchApp(App[None]):
             id="dismiss-toasts",
             tooltip="Dismiss the toasts (also over a dialog)",
             priority=True,  # modal screens see no other app binding; typing is spared below
+        ),
+        Binding(
+            "O",
+            "show_oncall",
+            "On call",
+            show=False,
+            id="show-oncall",
+            tooltip="Who is on call now, and the coming week's shifts",
         ),
     ]
     """Global keys: help (over dialogs too); Textual's own ``ctrl+q`` quits from anywhere
@@ -214,3 +223,8 @@ class DispatchApp(App[None]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's palette commands but "Keys" (its key panel): Help replaces it."""
         return [c for c in super().get_system_commands(screen) if c.title != "Keys"]
+
+    def action_show_oncall(self) -> None:
+        """Who is on call now and the coming week's shifts (read-only; the CLI edits them)."""
+        if not isinstance(self.screen, OnCallModal):
+            self.push_screen(OnCallModal(self.runtime, self.zone))

@@ -28,6 +28,7 @@ from dispatch.ui.screens.confirm import ConfirmModal
 from dispatch.ui.screens.dispatch import DispatchScreen
 from dispatch.ui.screens.help import HelpModal
 from dispatch.ui.screens.new_ticket import NewTicketModal
+from dispatch.ui.screens.oncall import OnCallModal
 from dispatch.ui.screens.severity import SeverityModal
 from dispatch.ui.screens.status import StatusModal
 from dispatch.ui.widgets.nav_list import NavList
@@ -47,6 +48,7 @@ SCREENS: dict[str, tuple[type, ...]] = {
     "the new-ticket form": (NewTicketModal,),
     "a question": (ConfirmModal,),
     "the help": (HelpModal,),
+    "the on-call view": (OnCallModal,),
 }
 """Each screen and the classes whose bindings are live on it (a dialog also gets the
 app's priority bindings)."""

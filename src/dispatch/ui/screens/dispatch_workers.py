@@ -237,7 +237,7 @@ class DispatchWorkers(DispatchFeed):
             calendars=self.runtime.calendars,
             description_chars=MAX_DESCRIPTION_CHARS,  # no more is shown
         )
-        _, ranked = queue.technician_ranking(self.runtime.reader(), ticket_id, self._loads)
+        _, ranked = queue.technician_ranking(self.runtime.reader(), ticket_id, now, self._loads)
         self.post_message(self.DetailLoaded(detail, ranked, now))
 
     def _presence(self, ticket: Ticket) -> None:
