@@ -12,6 +12,7 @@ from dispatch.store.alerts import SqlAlertStore, SqlOutbox
 from dispatch.store.db import WRITE_OPTION, translate
 from dispatch.store.directory import SqlDirectoryStore
 from dispatch.store.events import SqlEventLog
+from dispatch.store.export import SqlExportSource
 from dispatch.store.feed import SqlPresence
 from dispatch.store.plans import SqlPlanStore
 from dispatch.store.repository import SqlTicketStore
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
     outbox: SqlOutbox
     plans: SqlPlanStore
     presence: SqlPresence
+    exports: SqlExportSource
 
     def __init__(self, session_factory: sessionmaker[Session], *, write: bool = True) -> None:
         self._factory = session_factory
@@ -60,6 +62,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(session)
         self.plans = SqlPlanStore(session)
         self.presence = SqlPresence(session)
+        self.exports = SqlExportSource(session)
         return self
 
     def __exit__(
