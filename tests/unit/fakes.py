@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from types import TracebackType
@@ -24,6 +24,7 @@ from dispatch.domain.model import (
 from dispatch.domain.notify import Delivery
 from dispatch.domain.oncall import Override, Rotation
 from dispatch.domain.plans import Plan, PlanRun
+from dispatch.domain.ports import ContractExport, TicketExport
 from dispatch.domain.queue import order_queue
 
 
@@ -584,6 +585,52 @@ class FakeOnCall:
         return stored
 
 
+class FakeExports:
+    """The export's reads over the other fakes, in id order."""
+
+    def __init__(
+        self,
+        tickets: FakeTicketStore,
+        directory: FakeDirectory,
+        events: FakeEventLog,
+        alerts: FakeAlertStore,
+    ) -> None:
+        self._tickets, self._directory, self._events, self._alerts = (
+            tickets,
+            directory,
+            events,
+            alerts,
+        )
+
+    @staticmethod
+    def _within(at: datetime, start: datetime | None, end: datetime | None) -> bool:
+        return (start is None or at >= start) and (end is None or at < end)
+
+    def customers(self) -> Iterator[Customer]:
+        yield from sorted(self._directory.customers(), key=lambda c: c.id)
+
+    def contracts(self) -> Iterator[ContractExport]:
+        for contract in sorted(self._directory.contracts(), key=lambda c: c.id):
+            yield ContractExport(contract, self._directory.customer(contract.customer_id).name)
+
+    def technicians(self) -> Iterator[Technician]:
+        yield from sorted(self._directory.technicians(), key=lambda t: t.id)
+
+    def tickets(self, start: datetime | None, end: datetime | None) -> Iterator[TicketExport]:
+        for ticket_id, ticket in sorted(self._tickets.rows.items()):
+            if self._within(ticket.opened_at, start, end):
+                contract = self._directory.contract(ticket.contract_id)
+                yield TicketExport(ticket, contract.name, self._events.for_ticket(ticket_id))
+
+    def events(self, start: datetime | None, end: datetime | None) -> Iterator[Event]:
+        yield from (e for e in self._events.events if self._within(e.at, start, end))
+
+    def alerts(self, start: datetime | None, end: datetime | None) -> Iterator[Alert]:
+        for _id, alert in sorted(self._alerts.rows.items()):
+            if self._within(alert.raised_at, start, end):
+                yield alert
+
+
 class FakeUnitOfWork:
     """Commits are counted; leaving without commit restores the stores."""
 
@@ -596,6 +643,7 @@ class FakeUnitOfWork:
         self._plans = FakePlanStore()
         self._presence = FakePresence()
         self._oncall = FakeOnCall()
+        self._exports = FakeExports(self._tickets, directory, self._events, self._alerts)
         self.commits = 0
         self._saved: tuple[dict[int, Ticket], list[Event]] | None = None
         self._saved_oncall: tuple[list[Rotation], list[Override]] = ([], [])
@@ -631,6 +679,10 @@ class FakeUnitOfWork:
     @property
     def oncall(self) -> FakeOnCall:
         return self._oncall
+
+    @property
+    def exports(self) -> FakeExports:
+        return self._exports
 
     def __enter__(self) -> Self:
         self._saved = (dict(self._tickets.rows), list(self._events.events))

@@ -287,9 +287,7 @@ def apply_schedule(
     logins = schedule.logins_at(at)
     if logins is None:
         return list(technicians)
-    return [
-        replace(t, on_call=t.login in logins and t.retired_at is None) for t in technicians
-    ]
+    return [replace(t, on_call=t.login in logins and t.retired_at is None) for t in technicians]
 
 
 def parse_weekday(text: str) -> int:

@@ -6,7 +6,8 @@ work; ``dispatch.bootstrap`` wires them in. Tests use in-memory fakes.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -536,6 +537,67 @@ class Preferences(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ContractExport:
+    """A contract as the export reads it: with its customer's name.
+
+    Attributes:
+        contract: The contract.
+        customer: Its customer's name (unique).
+    """
+
+    contract: Contract
+    customer: str
+
+
+@dataclass(frozen=True, slots=True)
+class TicketExport:
+    """A ticket as the export reads it: with its contract's name and its recorded changes.
+
+    Attributes:
+        ticket: The ticket (whole description).
+        contract: Its contract's name (unique).
+        events: The ticket's events, oldest first.
+    """
+
+    ticket: Ticket
+    contract: str
+    events: Sequence[Event]
+
+
+class ExportSource(Protocol):
+    """Every row of a kind, read in chunks so that memory stays flat in the table's size.
+
+    Each method yields in id order; ``start``/``end`` bound the kind's natural
+    instant (from ``start`` inclusive to ``end`` exclusive; ``None``: unbounded).
+    The iterators are valid while their unit of work is open.
+    """
+
+    def customers(self) -> Iterator[Customer]:
+        """All customers."""
+        ...
+
+    def contracts(self) -> Iterator[ContractExport]:
+        """All contracts with their customers' names."""
+        ...
+
+    def technicians(self) -> Iterator[Technician]:
+        """All technicians."""
+        ...
+
+    def tickets(self, start: datetime | None, end: datetime | None) -> Iterator[TicketExport]:
+        """Tickets opened in ``[start, end)``, each with its contract and events."""
+        ...
+
+    def events(self, start: datetime | None, end: datetime | None) -> Iterator[Event]:
+        """Events recorded in ``[start, end)``."""
+        ...
+
+    def alerts(self, start: datetime | None, end: datetime | None) -> Iterator[Alert]:
+        """Alerts raised in ``[start, end)``."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One short transaction: enter, work on the stores, commit (or it rolls back)."""
 
@@ -577,6 +639,11 @@ class UnitOfWork(Protocol):
     @property
     def oncall(self) -> OnCallStore:
         """On-call rotations and overrides."""
+        ...
+
+    @property
+    def exports(self) -> ExportSource:
+        """Whole tables, read in chunks (``dispatch export``)."""
         ...
 
     def __enter__(self) -> Self: ...

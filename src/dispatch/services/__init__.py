@@ -15,6 +15,7 @@ One module per capability; callers import the module, not its names
 - ``oncall``: on-call rotations and overrides; who is on call at an instant.
 - ``presence``: heartbeats, who else is looking, what changed since the last look.
 - ``audit``: what every change records in the event log, and reading it back.
+- ``export``: every row of a kind as flat records, streamed (one read transaction).
 - ``runtime``: the ``Runtime`` that ``dispatch.bootstrap`` builds for them all.
 
 Services import the domain (its model, rules and ``ports``) and each other,

@@ -208,7 +208,9 @@ class SqlAlertStore:
         if not alert_ids:
             return []
         query = self._select().where(AlertRow.id.in_(alert_ids)).order_by(AlertRow.id)
-        return [_alert(row, title, name) for row, title, name in self._session.execute(query)]
+        return [
+            alert_from_row(row, title, name) for row, title, name in self._session.execute(query)
+        ]
 
     def get(self, alert_id: int) -> Alert:
         """One alert."""
@@ -228,12 +230,16 @@ class SqlAlertStore:
             query = query.where(AlertRow.ticket_id == ticket_id)
         if limit is not None:
             query = query.limit(limit)
-        return [_alert(row, title, name) for row, title, name in self._session.execute(query)]
+        return [
+            alert_from_row(row, title, name) for row, title, name in self._session.execute(query)
+        ]
 
     def after(self, alert_id: int, limit: int = 500) -> list[Alert]:
         """Alerts raised after ``alert_id``, oldest first (what a console has not shown)."""
         query = self._select().where(AlertRow.id > alert_id).order_by(AlertRow.id).limit(limit)
-        return [_alert(row, title, name) for row, title, name in self._session.execute(query)]
+        return [
+            alert_from_row(row, title, name) for row, title, name in self._session.execute(query)
+        ]
 
     def last_id(self) -> int:
         """The newest alert's id (0 if none)."""
@@ -417,7 +423,7 @@ class SqlOutbox:
             .limit(limit)
         )
         return [
-            (_alert(row, title, name), int(step))
+            (alert_from_row(row, title, name), int(step))
             for row, title, name, step in self._session.execute(query)
         ]
 
@@ -448,7 +454,8 @@ def _delivery(row: DeliveryRow) -> Delivery:
     )
 
 
-def _alert(row: AlertRow, title: str, customer: str) -> Alert:
+def alert_from_row(row: AlertRow, title: str, customer: str) -> Alert:
+    """Domain alert from its row and the joined ticket title and customer name."""
     return Alert(
         id=row.id,
         ticket_id=row.ticket_id,

@@ -12,6 +12,7 @@ from dispatch.store.alerts import SqlAlertStore, SqlOutbox
 from dispatch.store.db import WRITE_OPTION, translate
 from dispatch.store.directory import SqlDirectoryStore
 from dispatch.store.events import SqlEventLog
+from dispatch.store.export import SqlExportSource
 from dispatch.store.feed import SqlPresence
 from dispatch.store.oncall import SqlOnCallStore
 from dispatch.store.plans import SqlPlanStore
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
     plans: SqlPlanStore
     presence: SqlPresence
     oncall: SqlOnCallStore
+    exports: SqlExportSource
 
     def __init__(self, session_factory: sessionmaker[Session], *, write: bool = True) -> None:
         self._factory = session_factory
@@ -63,6 +65,7 @@ class SqlUnitOfWork:
         self.plans = SqlPlanStore(session)
         self.presence = SqlPresence(session)
         self.oncall = SqlOnCallStore(session)
+        self.exports = SqlExportSource(session)
         return self
 
     def __exit__(
