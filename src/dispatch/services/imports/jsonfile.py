@@ -1,0 +1,251 @@
+"""JSON import files: one document, or JSON Lines (one record a line, streamed).
+
+The document has the shape README "Import file formats" documents::
+
+    {"customers": [...], "calendars": {"NAME": CAL}, "contracts": [...],
+     "technicians": [...], "tickets": [...]}
+
+It is read whole (up to ``MAX_DOCUMENT_BYTES``); larger imports use JSON Lines,
+where every line is one object with a ``record`` key naming its kind and memory
+stays flat in the file size. Errors name the element's path and its line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from json import JSONDecodeError
+from typing import IO, Any
+
+from dispatch.domain.records import ImportIssue, Record, RecordKind, Source
+from dispatch.services.imports import build
+from dispatch.services.imports.fields import Fields, Path, Where, json_path, shown
+from dispatch.services.imports.jsonpos import Located, parse
+
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+"""The largest JSON document read whole; beyond it, use JSON Lines."""
+
+DOCUMENT_KEYS = ("customers", "calendars", "contracts", "technicians", "tickets")
+"""The top-level keys of a JSON import document, in the order they are applied."""
+
+RECORD_KEY = "record"
+"""The key of a JSON Lines object that names its kind."""
+
+Accept = Callable[[Record, Where], Record | None]
+"""Registers a built record's ids and references; ``None`` refuses it (a duplicate)."""
+
+
+@dataclass(frozen=True, slots=True)
+class JsonWhere:
+    """Positions of one record's parts in a parsed JSON text.
+
+    Attributes:
+        located: The parsed text.
+        file: The file's name.
+        base: The record's path in the text.
+        prefix: How error names start (``tickets[3]``, or empty for a JSON line).
+        line_offset: Lines before the text (JSON Lines: the line's number - 1).
+    """
+
+    located: Located
+    file: str
+    base: Path
+    prefix: str
+    line_offset: int = 0
+
+    def source(self, path: Path) -> Source:
+        """Where the value at ``path`` starts."""
+        line, column = self.located.value_at((*self.base, *path))
+        return Source(self.file, line + self.line_offset, column)
+
+    def key_source(self, path: Path) -> Source:
+        """Where the key naming ``path`` sits."""
+        line, column = self.located.key_at((*self.base, *path))
+        return Source(self.file, line + self.line_offset, column)
+
+    def name(self, path: Path) -> str:
+        """``tickets[3].history[1].at``."""
+        return json_path(self.prefix, path) or "record"
+
+
+def read_document(
+    stream: IO[str], file: str, issues: list[ImportIssue], accept: Accept
+) -> Iterator[Record]:
+    """Read one JSON import document and yield its records in applying order."""
+    text = stream.read(MAX_DOCUMENT_BYTES + 1)
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_DOCUMENT_BYTES:
+        issues.append(
+            ImportIssue(
+                Source(file, 1, 1),
+                "document",
+                f"larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB: write JSON Lines instead",
+            )
+        )
+        return
+    try:
+        located = parse(text)
+    except JSONDecodeError as exc:
+        issues.append(
+            ImportIssue(
+                Source(file, exc.lineno, exc.colno), "document", f"not valid JSON: {exc.msg}"
+            )
+        )
+        return
+    top = located.value
+    where = JsonWhere(located, file, (), "")
+    if not isinstance(top, Mapping):
+        issues.append(ImportIssue(where.source(()), "document", "the top level must be an object"))
+        return
+    Fields(top, where, issues, text_mode=False).check_keys(DOCUMENT_KEYS)
+    for index, raw in _items(top, "customers", where, issues):
+        yield from _customer(
+            raw,
+            JsonWhere(located, file, ("customers", index), f"customers[{index}]"),
+            issues,
+            accept,
+        )
+    calendars = top.get("calendars")
+    if isinstance(calendars, Mapping):
+        for name, raw in calendars.items():
+            at = JsonWhere(located, file, ("calendars", name), f"calendars.{name}")
+            yield from _one(RecordKind.CALENDAR, raw, at, issues, accept, name=name)
+    elif calendars is not None:
+        issues.append(
+            ImportIssue(
+                where.source(("calendars",)),
+                "calendars",
+                "must map names to calendars",
+                shown(calendars),
+            )
+        )
+    for key, kind in (
+        ("contracts", RecordKind.CONTRACT),
+        ("technicians", RecordKind.TECHNICIAN),
+        ("tickets", RecordKind.TICKET),
+    ):
+        for index, raw in _items(top, key, where, issues):
+            yield from _one(
+                kind, raw, JsonWhere(located, file, (key, index), f"{key}[{index}]"), issues, accept
+            )
+
+
+def read_lines(
+    stream: IO[str], file: str, issues: list[ImportIssue], accept: Accept
+) -> Iterator[Record]:
+    """Read JSON Lines, one record a line, without holding more than a line."""
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            located = parse(line)
+        except JSONDecodeError as exc:
+            issues.append(
+                ImportIssue(Source(file, number, exc.colno), "line", f"not valid JSON: {exc.msg}")
+            )
+            continue
+        where = JsonWhere(located, file, (), "", number - 1)
+        raw = located.value
+        if not isinstance(raw, Mapping):
+            issues.append(ImportIssue(where.source(()), "line", "must be an object", shown(raw)))
+            continue
+        try:
+            kind = RecordKind(str(raw.get(RECORD_KEY)))
+        except ValueError:
+            allowed = ", ".join(k.value for k in RecordKind)
+            value = raw.get(RECORD_KEY)
+            issues.append(
+                ImportIssue(
+                    where.source((RECORD_KEY,) if RECORD_KEY in raw else ()),
+                    RECORD_KEY,
+                    f"must be one of {allowed}"
+                    if value is not None
+                    else f"missing (one of {allowed})",
+                    None if value is None else shown(value),
+                )
+            )
+            continue
+        body = {k: v for k, v in raw.items() if k != RECORD_KEY}
+        if kind is RecordKind.CUSTOMER:
+            yield from _customer(body, where, issues, accept)
+        elif kind is RecordKind.CALENDAR:
+            name = body.pop("name", None)
+            if not isinstance(name, str) or not name.strip():
+                issues.append(
+                    ImportIssue(
+                        where.source(("name",)),
+                        "name",
+                        "missing: a calendar needs a name",
+                        None if name is None else shown(name),
+                    )
+                )
+                continue
+            yield from _one(kind, body, where, issues, accept, name=name)
+        elif kind is RecordKind.CONTACT:
+            fields = Fields(body, where, issues, text_mode=False)
+            customer_id = fields.text("customer")
+            rest = {k: v for k, v in body.items() if k != "customer"}
+            record = build.contact(Fields(rest, where, issues, text_mode=False), customer_id)
+            if record is not None and fields.ok and (accepted := accept(record, where)) is not None:
+                yield accepted
+        else:
+            yield from _one(kind, body, where, issues, accept)
+
+
+def _items(
+    top: Mapping[str, Any], key: str, where: JsonWhere, issues: list[ImportIssue]
+) -> list[tuple[int, Mapping[str, Any]]]:
+    return Fields(top, where, issues, text_mode=False).objects(key)
+
+
+def _customer(
+    raw: Mapping[str, Any], where: JsonWhere, issues: list[ImportIssue], accept: Accept
+) -> Iterator[Record]:
+    fields = Fields(raw, where, issues, text_mode=False)
+    record = build.customer(fields)
+    if record is not None:
+        accepted = accept(record, where)
+        if accepted is not None:
+            yield accepted
+    for index, item in fields.objects("contacts"):
+        at = JsonWhere(
+            where.located,
+            where.file,
+            (*where.base, "contacts", index),
+            json_path(where.prefix, ("contacts", index)),
+            where.line_offset,
+        )
+        contact = build.contact(
+            Fields(item, at, issues, text_mode=False), record.external_id if record else ""
+        )
+        if contact is not None and record is not None:
+            accepted = accept(contact, at)
+            if accepted is not None:
+                yield accepted
+
+
+def _one(
+    kind: RecordKind,
+    raw: Any,
+    where: JsonWhere,
+    issues: list[ImportIssue],
+    accept: Accept,
+    *,
+    name: str = "",
+) -> Iterator[Record]:
+    if not isinstance(raw, Mapping):
+        issues.append(
+            ImportIssue(where.source(()), where.name(()), "must be an object", shown(raw))
+        )
+        return
+    fields = Fields(raw, where, issues, text_mode=False)
+    record: Record | None
+    if kind is RecordKind.CALENDAR:
+        record = build.calendar(fields, name)
+    elif kind is RecordKind.CONTRACT:
+        record = build.contract(fields)
+    elif kind is RecordKind.TECHNICIAN:
+        record = build.technician(fields)
+    else:
+        record = build.ticket(fields)
+    if record is not None and (accepted := accept(record, where)) is not None:
+        yield accepted
