@@ -15,12 +15,13 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 from dispatch.domain.calendar import WEEKDAYS
 from dispatch.domain.model import Severity
 from dispatch.domain.records import TERM_FIELDS, ImportIssue, Record, RecordKind, Source
 from dispatch.services.imports import build
+from dispatch.services.imports.decode import DecodedLines, DecodeError
 from dispatch.services.imports.fields import LIST_SEPARATOR, Fields, Path
 
 _TARGET_COLUMNS = tuple(f"{sev.value}_{key}" for sev in Severity for key in build.TARGET_KEYS)
@@ -86,22 +87,6 @@ def newlines(text: str) -> int:
     return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
-class _LineCounter:
-    """Wraps a text stream and counts the physical lines the CSV parser has taken."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        self._stream = stream
-        self.lines = 0
-
-    def __iter__(self) -> _LineCounter:
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._stream)
-        self.lines += 1
-        return line
-
-
 @dataclass(frozen=True, slots=True)
 class Row:
     """One CSV row with the places of its cells.
@@ -154,7 +139,7 @@ class CsvWhere:
 
 
 def rows(
-    stream: IO[str],
+    stream: DecodedLines,
     file: str,
     issues: list[ImportIssue],
     allowed: Sequence[str] | None,
@@ -167,11 +152,11 @@ def rows(
     Unknown (unless ``allowed`` is ``None``) or repeated columns are issues; a
     missing required column stops the file (every row would report it).
     """
-    counter = _LineCounter(stream)
+    counter = stream  # counts the physical lines the CSV parser has taken
     reader = csv.reader(counter, strict=True, delimiter=delimiter)
     try:
         header = next(reader, None)
-    except (csv.Error, UnicodeDecodeError) as exc:
+    except (csv.Error, DecodeError) as exc:
         issues.append(_broken(file, counter.lines + 1, exc))
         return
     if header is None:
@@ -198,7 +183,7 @@ def rows(
             cells = next(reader)
         except StopIteration:
             return
-        except (csv.Error, UnicodeDecodeError) as exc:
+        except (csv.Error, DecodeError) as exc:
             issues.append(_broken(file, start, exc))
             return
         if not cells or all(not cell.strip() for cell in cells):
@@ -224,18 +209,13 @@ def rows(
 
 
 def _broken(file: str, line: int, exc: Exception) -> ImportIssue:
-    if isinstance(exc, UnicodeDecodeError):
-        return ImportIssue(
-            Source(file, line, 1),
-            "file",
-            f"not {exc.encoding} text (byte 0x{exc.object[exc.start]:02x}); "
-            "name the file's encoding",
-        )
+    if isinstance(exc, DecodeError):
+        return ImportIssue(Source(file, exc.line, 1), "file", exc.message)
     return ImportIssue(Source(file, line, 1), "file", f"malformed CSV: {exc}")
 
 
 def read(
-    stream: IO[str], file: str, kind: RecordKind, issues: list[ImportIssue], accept: Accept
+    stream: DecodedLines, file: str, kind: RecordKind, issues: list[ImportIssue], accept: Accept
 ) -> Iterator[Record]:
     """Read one CSV file of ``kind`` and yield its records."""
     source = rows(stream, file, issues, COLUMNS[kind], REQUIRED_COLUMNS[kind])

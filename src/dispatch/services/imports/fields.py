@@ -29,6 +29,8 @@ Path = tuple[str | int, ...]
 LIST_SEPARATOR = ";"
 """Joins the items of a list in one CSV cell."""
 
+_UNSET: Any = object()
+
 _TRUE = frozenset({"true", "yes", "1"})
 _FALSE = frozenset({"false", "no", "0"})
 
@@ -104,12 +106,24 @@ class Fields:
         )
 
     def fail(
-        self, key: str | int | None, message: str, value: Any = None, *, on_key: bool = False
+        self,
+        key: str | int | None,
+        message: str,
+        value: Any = _UNSET,
+        *,
+        on_key: bool = False,
     ) -> None:
-        """Record an issue with the part ``key`` (``None``: the record itself)."""
+        """Record an issue with the part ``key`` (``None``: the record itself).
+
+        Args:
+            key: The part at fault.
+            message: What is wrong with it.
+            value: The value to quote (none when left out).
+            on_key: Point at the key rather than the value (JSON).
+        """
         path = self.path if key is None else (*self.path, key)
         source = self.where.key_source(path) if on_key else self.where.source(path)
-        text = None if value is None and not (key is not None and key in self.raw) else shown(value)
+        text = None if value is _UNSET else shown(value)
         self.issues.append(ImportIssue(source, self.where.name(path), message, text))
 
     def check_keys(self, allowed: Iterable[str]) -> None:

@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from json import JSONDecodeError
-from typing import IO, Any
+from typing import Any
 
 from dispatch.domain.records import ImportIssue, Record, RecordKind, Source
 from dispatch.services.imports import build
+from dispatch.services.imports.decode import DecodedLines
 from dispatch.services.imports.fields import Fields, Path, Where, json_path, shown
 from dispatch.services.imports.jsonpos import Located, parse
 
@@ -69,11 +70,11 @@ class JsonWhere:
 
 
 def read_document(
-    stream: IO[str], file: str, issues: list[ImportIssue], accept: Accept
+    stream: DecodedLines, file: str, issues: list[ImportIssue], accept: Accept
 ) -> Iterator[Record]:
     """Read one JSON import document and yield its records in applying order."""
-    text = stream.read(MAX_DOCUMENT_BYTES + 1)
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_DOCUMENT_BYTES:
+    text = stream.read_all(MAX_DOCUMENT_BYTES)
+    if text is None:
         issues.append(
             ImportIssue(
                 Source(file, 1, 1),
@@ -130,7 +131,7 @@ def read_document(
 
 
 def read_lines(
-    stream: IO[str], file: str, issues: list[ImportIssue], accept: Accept
+    stream: DecodedLines, file: str, issues: list[ImportIssue], accept: Accept
 ) -> Iterator[Record]:
     """Read JSON Lines, one record a line, without holding more than a line."""
     for number, line in enumerate(stream, start=1):

@@ -19,13 +19,14 @@ import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dispatch.domain.model import TicketStatus
 from dispatch.domain.records import ImportIssue, Record, Source
 from dispatch.services.imports import build
 from dispatch.services.imports.csvfile import CsvWhere, Row, rows
+from dispatch.services.imports.decode import DecodedLines
 from dispatch.services.imports.fields import Fields, Path
 
 MAPPED_FIELDS = (
@@ -88,7 +89,8 @@ def load_mapping(text: str, file: str) -> tuple[TicketMapping | None, list[Impor
     issues: list[ImportIssue] = []
 
     def fail(key: str, message: str, value: Any = None) -> None:
-        line = _line_of(text, key.rsplit(".", 1)[-1])
+        parts = key.split(".")
+        line = _line_of(text, parts[-1]) or (_line_of(text, parts[0]) if len(parts) > 1 else 0) or 1
         issues.append(
             ImportIssue(Source(file, line, 1), key, message, None if value is None else repr(value))
         )
@@ -167,7 +169,7 @@ def _line_of(text: str, key: str) -> int:
     for number, line in enumerate(text.splitlines(), start=1):
         if pattern.match(line):
             return number
-    return 1
+    return 0
 
 
 def _table(data: Mapping[str, Any], key: str, fail: Callable[..., None]) -> Mapping[str, Any]:
@@ -189,7 +191,11 @@ def _strings(table: Mapping[str, Any], where: str, fail: Callable[..., None]) ->
 
 
 def read_foreign(
-    stream: IO[str], file: str, mapping: TicketMapping, issues: list[ImportIssue], accept: Accept
+    stream: DecodedLines,
+    file: str,
+    mapping: TicketMapping,
+    issues: list[ImportIssue],
+    accept: Accept,
 ) -> Iterator[Record]:
     """Read a foreign ticket export through ``mapping`` and yield ticket records."""
     required = frozenset(mapping.columns.values())

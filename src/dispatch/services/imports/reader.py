@@ -13,7 +13,6 @@ import codecs
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path as FilePath
-from typing import IO
 
 from dispatch.domain.records import (
     CalendarRecord,
@@ -29,6 +28,7 @@ from dispatch.domain.records import (
     TicketRecord,
 )
 from dispatch.services.imports import csvfile, jsonfile, mapping
+from dispatch.services.imports.decode import DecodedLines, DecodeError
 from dispatch.services.imports.fields import Where
 from dispatch.services.imports.refs import References
 
@@ -56,6 +56,7 @@ class ImportReader:
         self.summary = ImportSummary()
         self._refs = References()
         self._technician_ids: dict[str, Source] = {}
+        self._files: list[str] = []
 
     @property
     def issues(self) -> list[ImportIssue]:
@@ -81,6 +82,9 @@ class ImportReader:
         """
         name = str(path)
         suffix = path.suffix.lower()
+        if mapping_file is not None:
+            self._files.append(str(mapping_file))
+        self._files.append(name)
         if encoding is not None:
             try:
                 codecs.lookup(encoding)
@@ -135,19 +139,22 @@ class ImportReader:
                 else:
                     assert kind is not None
                     yield from csvfile.read(stream, name, kind, self.issues, self._accept)
-            except UnicodeDecodeError as exc:
-                # JSON files are decoded as they are read; CSV rows report their own line.
-                self.issues.append(
-                    ImportIssue(
-                        Source(name, 1, 1),
-                        "file",
-                        f"not {exc.encoding} text; name the file's encoding",
-                    )
-                )
+            except DecodeError as exc:
+                self.issues.append(ImportIssue(Source(name, exc.line, 1), "file", exc.message))
 
     def finish(self) -> ImportSummary:
         """The summary after the last file: counts, issues and unresolved references."""
         self.summary.unresolved = self._refs.unresolved()
+        # File by file in reading order, then by place: a record's checks run field
+        # by field, not in the order its fields sit in the file.
+        order = {name: index for index, name in enumerate(self._files)}
+        self.summary.issues.sort(
+            key=lambda issue: (
+                order.get(issue.source.file, len(order)),
+                issue.source.line,
+                issue.source.column,
+            )
+        )
         return self.summary
 
     def _accept(self, record: Record, where: Where) -> Record | None:
@@ -241,13 +248,10 @@ _KINDS: dict[type, RecordKind] = {
 
 
 @contextmanager
-def _opened(reader: ImportReader, path: FilePath, encoding: str) -> Iterator[IO[str] | None]:
+def _opened(reader: ImportReader, path: FilePath, encoding: str) -> Iterator[DecodedLines | None]:
     """Open a file for reading; a failure becomes an issue and a ``None`` stream."""
-    # "utf-8" also reads a BOM-led file: the BOM must not become part of the first header.
-    if codecs.lookup(encoding).name == "utf-8":
-        encoding = "utf-8-sig"
     try:
-        stream = path.open(encoding=encoding, newline="")
+        stream = path.open("rb")
     except OSError as exc:
         reader.issues.append(
             ImportIssue(Source(str(path), 1, 1), "file", f"cannot read: {exc.strerror}")
@@ -255,4 +259,4 @@ def _opened(reader: ImportReader, path: FilePath, encoding: str) -> Iterator[IO[
         yield None
         return
     with stream:
-        yield stream
+        yield DecodedLines(stream, encoding)
