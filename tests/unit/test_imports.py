@@ -516,3 +516,33 @@ def test_shipped_mappings_load(name: str) -> None:
     assert issues == []
     assert mapping is not None
     assert "external_id" in mapping.columns
+
+
+def test_json_lines_of_every_kind_and_their_errors(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "mixed.ndjson",
+        '{"record": "customer", "external_id": "C1", "name": "A", "timezone": "UTC", '
+        '"country": "BG", "contacts": [{"name": "Ion", "email": ["ion"]}]}\n'
+        '{"record": "contact", "customer": "C1", "name": "Eva", "phone": ["+40 1"]}\n'
+        '{"record": "calendar", "name": "office", "timezone": "UTC", '
+        '"hours": {"mon": [["09:00", "17:00"]]}}\n'
+        '{"record": "technician", "external_id": "E1", "login": "ana", "name": "Ana", '
+        '"max_tickets": 0}\n'
+        '{"record": "tikcet", "external_id": "T1"}\n'
+        '{"record": "contact", "customer": "C1", "name": "Eva", "name": "Eve"}\n',
+    )
+    records, issues, _ = read(path)
+    # The customer is valid, its contact is not: the customer is kept, once.
+    assert [type(r).__name__ for r in records] == [
+        "CustomerRecord",
+        "ContactRecord",
+        "CalendarRecord",
+    ]
+    assert issues == [
+        f"{path}:1:132: contacts[0].email: is not an e-mail address ('ion')",
+        f"{path}:4:93: max_tickets: must be at least 1 (0)",
+        f"{path}:5:12: record: must be one of customer, contact, calendar, contract, technician, "
+        "ticket ('tikcet')",
+        f"{path}:6:56: line: not valid JSON: key 'name' given twice",
+    ]

@@ -326,11 +326,11 @@ def ticket(fields: Fields) -> TicketRecord | None:
     history: list[HistoryEntry] = []
     previous = opened_at
     for index, raw in fields.objects("history"):
-        entry = history_entry(fields.child("history", {}).child(index, raw))
+        where = fields.child("history", {}).child(index, raw)
+        entry = history_entry(where)
         if entry is None:
             continue
         if previous is not None and entry.at < previous:
-            where = fields.child("history", {}).child(index, raw)
             what = "opened_at" if not history else "the entry before it"
             where.fail("at", f"is before {what}", raw.get("at"))
         previous = entry.at

@@ -204,7 +204,8 @@ def rows(
         for name, cell in zip(names, cells, strict=False):
             values.setdefault(name, cell)
             lines.setdefault(name, line)
-            line += newlines(cell)
+            if "\n" in cell or "\r" in cell:
+                line += newlines(cell)
         yield Row(values, start, lines, columns)
 
 

@@ -12,6 +12,7 @@ stays flat in the file size. Errors name the element's path and its line.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from json import JSONDecodeError
@@ -133,10 +134,30 @@ def read_document(
 def read_lines(
     stream: DecodedLines, file: str, issues: list[ImportIssue], accept: Accept
 ) -> Iterator[Record]:
-    """Read JSON Lines, one record a line, without holding more than a line."""
+    """Read JSON Lines, one record a line, without holding more than a line.
+
+    Each line is first parsed by the standard library's (fast) decoder and
+    checked with every position set to the line's start. Only a line with an
+    issue is parsed again with positions, so that its issues name their columns;
+    valid records and their history entries carry the line and the record's column.
+    """
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
+        try:
+            value = json.loads(line, object_pairs_hook=_unique_keys)
+        except (JSONDecodeError, _DuplicateKeyError):
+            value = _FALLBACK
+        if value is not _FALLBACK:
+            column = len(line) - len(line.lstrip()) + 1
+            scratch: list[ImportIssue] = []
+            held = _Held()
+            list(_line(value, _LineWhere(file, number, column), scratch, held))
+            if not scratch:
+                for record, where in held.records:
+                    if (accepted := accept(record, where)) is not None:
+                        yield accepted
+                continue
         try:
             located = parse(line)
         except JSONDecodeError as exc:
@@ -144,62 +165,125 @@ def read_lines(
                 ImportIssue(Source(file, number, exc.colno), "line", f"not valid JSON: {exc.msg}")
             )
             continue
-        where = JsonWhere(located, file, (), "", number - 1)
-        raw = located.value
-        if not isinstance(raw, Mapping):
-            issues.append(ImportIssue(where.source(()), "line", "must be an object", shown(raw)))
-            continue
-        try:
-            kind = RecordKind(str(raw.get(RECORD_KEY)))
-        except ValueError:
-            allowed = ", ".join(k.value for k in RecordKind)
-            value = raw.get(RECORD_KEY)
+        yield from _line(
+            located.value, JsonWhere(located, file, (), "", number - 1), issues, accept
+        )
+
+
+_FALLBACK: Any = object()
+
+
+class _Held:
+    """An ``Accept`` that only keeps the records, until their line proves valid."""
+
+    def __init__(self) -> None:
+        self.records: list[tuple[Record, Where]] = []
+
+    def __call__(self, record: Record, where: Where) -> Record | None:
+        self.records.append((record, where))
+        return record
+
+
+@dataclass(frozen=True, slots=True)
+class _Nested:
+    """The places of a part nested in a record (a customer's contact)."""
+
+    outer: Where
+    base: Path
+
+    def source(self, path: Path) -> Source:
+        return self.outer.source((*self.base, *path))
+
+    def key_source(self, path: Path) -> Source:
+        return self.outer.key_source((*self.base, *path))
+
+    def name(self, path: Path) -> str:
+        return self.outer.name((*self.base, *path))
+
+
+class _DuplicateKeyError(ValueError):
+    """A key given twice in one object (the fast decoder would keep the last)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _DuplicateKeyError
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _LineWhere:
+    """Every part of a JSON line placed at the line's record (the fast first pass)."""
+
+    file: str
+    line: int
+    column: int
+
+    def source(self, path: Path) -> Source:
+        return Source(self.file, self.line, self.column)
+
+    def key_source(self, path: Path) -> Source:
+        return Source(self.file, self.line, self.column)
+
+    def name(self, path: Path) -> str:
+        return json_path("", path) or "record"
+
+
+def _line(raw: Any, where: Where, issues: list[ImportIssue], accept: Accept) -> Iterator[Record]:
+    """The record of one JSON line."""
+    if not isinstance(raw, Mapping):
+        issues.append(ImportIssue(where.source(()), "line", "must be an object", shown(raw)))
+        return
+    try:
+        kind = RecordKind(str(raw.get(RECORD_KEY)))
+    except ValueError:
+        allowed = ", ".join(k.value for k in RecordKind)
+        value = raw.get(RECORD_KEY)
+        issues.append(
+            ImportIssue(
+                where.source((RECORD_KEY,) if RECORD_KEY in raw else ()),
+                RECORD_KEY,
+                f"must be one of {allowed}" if value is not None else f"missing (one of {allowed})",
+                None if value is None else shown(value),
+            )
+        )
+        return
+    body = {k: v for k, v in raw.items() if k != RECORD_KEY}
+    if kind is RecordKind.CUSTOMER:
+        yield from _customer(body, where, issues, accept)
+    elif kind is RecordKind.CALENDAR:
+        name = body.pop("name", None)
+        if not isinstance(name, str) or not name.strip():
             issues.append(
                 ImportIssue(
-                    where.source((RECORD_KEY,) if RECORD_KEY in raw else ()),
-                    RECORD_KEY,
-                    f"must be one of {allowed}"
-                    if value is not None
-                    else f"missing (one of {allowed})",
-                    None if value is None else shown(value),
+                    where.source(("name",)),
+                    "name",
+                    "missing: a calendar needs a name",
+                    None if name is None else shown(name),
                 )
             )
-            continue
-        body = {k: v for k, v in raw.items() if k != RECORD_KEY}
-        if kind is RecordKind.CUSTOMER:
-            yield from _customer(body, where, issues, accept)
-        elif kind is RecordKind.CALENDAR:
-            name = body.pop("name", None)
-            if not isinstance(name, str) or not name.strip():
-                issues.append(
-                    ImportIssue(
-                        where.source(("name",)),
-                        "name",
-                        "missing: a calendar needs a name",
-                        None if name is None else shown(name),
-                    )
-                )
-                continue
-            yield from _one(kind, body, where, issues, accept, name=name)
-        elif kind is RecordKind.CONTACT:
-            fields = Fields(body, where, issues, text_mode=False)
-            customer_id = fields.text("customer")
-            rest = {k: v for k, v in body.items() if k != "customer"}
-            record = build.contact(Fields(rest, where, issues, text_mode=False), customer_id)
-            if record is not None and fields.ok and (accepted := accept(record, where)) is not None:
-                yield accepted
-        else:
-            yield from _one(kind, body, where, issues, accept)
+            return
+        yield from _one(kind, body, where, issues, accept, name=name)
+    elif kind is RecordKind.CONTACT:
+        fields = Fields(body, where, issues, text_mode=False)
+        customer_id = fields.text("customer")
+        rest = {k: v for k, v in body.items() if k != "customer"}
+        record = build.contact(Fields(rest, where, issues, text_mode=False), customer_id)
+        if record is not None and fields.ok and (accepted := accept(record, where)) is not None:
+            yield accepted
+    else:
+        yield from _one(kind, body, where, issues, accept)
 
 
 def _items(
-    top: Mapping[str, Any], key: str, where: JsonWhere, issues: list[ImportIssue]
+    top: Mapping[str, Any], key: str, where: Where, issues: list[ImportIssue]
 ) -> list[tuple[int, Mapping[str, Any]]]:
     return Fields(top, where, issues, text_mode=False).objects(key)
 
 
 def _customer(
-    raw: Mapping[str, Any], where: JsonWhere, issues: list[ImportIssue], accept: Accept
+    raw: Mapping[str, Any], where: Where, issues: list[ImportIssue], accept: Accept
 ) -> Iterator[Record]:
     fields = Fields(raw, where, issues, text_mode=False)
     record = build.customer(fields)
@@ -208,13 +292,7 @@ def _customer(
         if accepted is not None:
             yield accepted
     for index, item in fields.objects("contacts"):
-        at = JsonWhere(
-            where.located,
-            where.file,
-            (*where.base, "contacts", index),
-            json_path(where.prefix, ("contacts", index)),
-            where.line_offset,
-        )
+        at = _Nested(where, ("contacts", index))
         contact = build.contact(
             Fields(item, at, issues, text_mode=False), record.external_id if record else ""
         )
@@ -227,7 +305,7 @@ def _customer(
 def _one(
     kind: RecordKind,
     raw: Any,
-    where: JsonWhere,
+    where: Where,
     issues: list[ImportIssue],
     accept: Accept,
     *,
