@@ -546,3 +546,27 @@ def test_json_lines_of_every_kind_and_their_errors(tmp_path: Path) -> None:
         "ticket ('tikcet')",
         f"{path}:6:56: line: not valid JSON: key 'name' given twice",
     ]
+
+
+def readme_block(heading: str, fence: str) -> str:
+    text = (Path(__file__).parent.parent.parent / "README.md").read_text()
+    section = text[text.index(f"### {heading}\n") :]
+    start = section.index(f"```{fence}\n") + len(fence) + 4
+    return section[start : section.index("```", start)]
+
+
+def test_the_readme_examples_read_without_issues(tmp_path: Path) -> None:
+    document = write(tmp_path, "doc.json", readme_block("JSON document", "json"))
+    lines = write(tmp_path, "lines.jsonl", readme_block("JSON Lines", ""))
+    tickets = write(tmp_path, "tickets.csv", readme_block("CSV", ""))
+    mapping = write(
+        tmp_path,
+        "m.toml",
+        readme_block("Mapping files (tickets from Zammad, Znuny/OTRS and others)", "toml"),
+    )
+    for path in (document, lines, tickets):
+        records, issues, _ = read(path)
+        assert issues == []
+        assert records
+    _, issues, _ = read(tmp_path / "none.csv", mapping_file=mapping)
+    assert issues == [f"{tmp_path / 'none.csv'}:1:1: file: cannot read: No such file or directory"]
