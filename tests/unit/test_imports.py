@@ -570,3 +570,85 @@ def test_the_readme_examples_read_without_issues(tmp_path: Path) -> None:
         assert records
     _, issues, _ = read(tmp_path / "none.csv", mapping_file=mapping)
     assert issues == [f"{tmp_path / 'none.csv'}:1:1: file: cannot read: No such file or directory"]
+
+
+def test_broken_csv_and_unknown_files(tmp_path: Path) -> None:
+    unterminated = write(
+        tmp_path, "technicians.csv", 'external_id,login,name\nE1,ana,"Ana\nIonescu\n'
+    )
+    wide = write(tmp_path, "contacts.csv", "customer,name\nC1,Ion,extra\nC1,Eva\n")
+    unnamed = write(tmp_path, "people.csv", "a\n")
+    other = write(tmp_path, "data.xml", "<x/>")
+    records, issues, _ = read(unterminated, wide, unnamed, other)
+    assert [type(r).__name__ for r in records] == ["ContactRecord"]
+    assert issues == [
+        f"{unterminated}:2:1: file: malformed CSV: unexpected end of data",
+        f"{wide}:2:3: row: 3 fields, the header has 2 ('extra')",
+        f"{unnamed}:1:1: file: cannot tell the kind of a CSV file from its name (name it "
+        "customers.csv, contacts.csv, calendars.csv, contracts.csv, technicians.csv, tickets.csv)",
+        f"{other}:1:1: file: not a .json, .jsonl, .ndjson or .csv file",
+    ]
+
+
+def test_inline_calendar_keys_are_checked(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "cal.json",
+        '{"contracts": [{"external_id": "K", "customer": "C", "name": "M", "kind": "managed",\n'
+        ' "fixed_fee": "1", "targets": {"P1": {"response_minutes": 30, '
+        '"resolution_minutes": 60}},\n'
+        ' "calendar": {"always_open": true, "timezon": "UTC"}}]}',
+    )
+    _, issues, _ = read(path)
+    assert issues == [f"{path}:3:36: contracts[0].calendar.timezon: unknown key"]
+
+
+def test_unresolved_technicians_and_calendars_go_to_the_resolver(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "refs.json",
+        '{"contracts": [{"external_id": "K", "customer": "C", "name": "B", "kind": "block_hours",\n'
+        ' "prepaid_hours": "5", "period": "year", "calendar": "night-shift",\n'
+        ' "targets": {"P2": {"response_minutes": 60, "resolution_minutes": 600}}}],\n'
+        ' "tickets": [{"external_id": "T", "contract": "K", "title": "t", "assignee": "zoe",\n'
+        '  "opened_at": "2026-01-01T00:00:00Z", "history": [\n'
+        '   {"at": "2026-01-01T01:00:00Z", "assignee": "zoe"}]}]}',
+    )
+    _, issues, reader = read(path)
+    assert issues == []
+    asked: dict[RecordKind, frozenset[str]] = {}
+
+    def resolve(kind: RecordKind, keys: frozenset[str]) -> frozenset[str]:
+        asked[kind] = keys
+        return keys if kind is RecordKind.CUSTOMER else frozenset()
+
+    found = [issue.line() for issue in check_references(reader.summary.unresolved, resolve)]
+    assert asked == {
+        RecordKind.CUSTOMER: frozenset({"C"}),
+        RecordKind.CALENDAR: frozenset({"night-shift"}),
+        RecordKind.TECHNICIAN: frozenset({"zoe"}),
+    }
+    assert found == [
+        f"{path}:2:54: contracts[0].calendar: no calendar with this id in the files or the "
+        "database ('night-shift')",
+        f"{path}:4:78: tickets[0].assignee: no technician (login) with this id in the files or "
+        "the database (and 1 more references) ('zoe')",
+    ]
+
+
+def test_an_issue_line_is_safe_for_a_terminal(tmp_path: Path) -> None:
+    path = write(tmp_path, "esc.json", '{"tickets": [], "\\u001b]0;owned\\u0007": 1}')
+    _, issues, _ = read(path)
+    assert issues == [f"{path}:1:17: \u241b]0;owned\u2407: unknown key"]
+
+
+def test_a_json_document_over_the_limit_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dispatch.services.imports import jsonfile
+
+    monkeypatch.setattr(jsonfile, "MAX_DOCUMENT_BYTES", 20)
+    small = write(tmp_path, "small.json", '{"tickets": []}')
+    large = write(tmp_path, "large.json", '{"tickets": [], "customers": []}')
+    _, issues, _ = read(small, large)
+    assert issues == [f"{large}:1:1: document: larger than 20 bytes: write JSON Lines instead"]

@@ -194,7 +194,7 @@ def rows(
                     Source(file, start, len(names) + 1),
                     "row",
                     f"{len(cells)} fields, the header has {len(names)}",
-                    cells[len(names)],
+                    repr(cells[len(names)]),
                 )
             )
             continue

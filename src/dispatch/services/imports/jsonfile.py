@@ -24,8 +24,12 @@ from dispatch.services.imports.decode import DecodedLines
 from dispatch.services.imports.fields import Fields, Path, Where, json_path, shown
 from dispatch.services.imports.jsonpos import Located, parse
 
-MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
-"""The largest JSON document read whole; beyond it, use JSON Lines."""
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+"""The largest JSON document read whole; beyond it, use JSON Lines.
+
+Reading a document with the position of every value takes about 17 times its
+size in memory (1.1 GB at 66 MB, ``tests/bench/bench_import_read.py``).
+"""
 
 DOCUMENT_KEYS = ("customers", "calendars", "contracts", "technicians", "tickets")
 """The top-level keys of a JSON import document, in the order they are applied."""
@@ -80,7 +84,7 @@ def read_document(
             ImportIssue(
                 Source(file, 1, 1),
                 "document",
-                f"larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB: write JSON Lines instead",
+                f"larger than {MAX_DOCUMENT_BYTES:,} bytes: write JSON Lines instead",
             )
         )
         return
