@@ -652,3 +652,10 @@ def test_a_json_document_over_the_limit_is_refused(
     large = write(tmp_path, "large.json", '{"tickets": [], "customers": []}')
     _, issues, _ = read(small, large)
     assert issues == [f"{large}:1:1: document: larger than 20 bytes: write JSON Lines instead"]
+
+
+def test_applying_order_puts_csv_kinds_first_in_dependency_order() -> None:
+    from dispatch.services.imports import applying_order
+
+    given = [Path(f"x/{n}.csv") for n in reversed(CSV_ORDER)] + [Path("a.json")]
+    assert applying_order(given) == [Path(f"x/{n}.csv") for n in CSV_ORDER] + [Path("a.json")]

@@ -10,7 +10,7 @@ Nothing here touches the database.
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path as FilePath
 
@@ -38,6 +38,26 @@ CSV_SUFFIXES = frozenset({".csv"})
 
 DEFAULT_ENCODING = "utf-8-sig"
 """UTF-8, with or without a byte-order mark."""
+
+
+def applying_order(paths: Iterable[FilePath]) -> list[FilePath]:
+    """``paths`` in the order their records apply.
+
+    CSV files by kind (customers before contracts before tickets), other files
+    after them, each group as given. Mapped foreign exports hold tickets: pass
+    them last.
+    """
+    order = list(RecordKind)
+
+    def rank(path: FilePath) -> int:
+        kind = (
+            csvfile.FILE_KINDS.get(path.stem.lower())
+            if path.suffix.lower() in CSV_SUFFIXES
+            else None
+        )
+        return order.index(kind) if kind is not None else len(order)
+
+    return sorted(paths, key=rank)
 
 
 class ImportReader:
