@@ -659,3 +659,15 @@ def test_applying_order_puts_csv_kinds_first_in_dependency_order() -> None:
 
     given = [Path(f"x/{n}.csv") for n in reversed(CSV_ORDER)] + [Path("a.json")]
     assert applying_order(given) == [Path(f"x/{n}.csv") for n in CSV_ORDER] + [Path("a.json")]
+
+
+def test_json_with_bom_and_crlf_lines(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "bom.json",
+        '\ufeff{"technicians": [\r\n {"external_id": "E1", "login": "ana", "name": "Ana"},\r\n'
+        ' {"external_id": "E2", "login": "bo b", "name": "Bob"}]}\r\n',
+    )
+    records, issues, _ = read(path)
+    assert [r.source.line for r in records] == [2]
+    assert issues == [f"{path}:3:33: technicians[1].login: must not contain spaces ('bo b')"]
