@@ -50,14 +50,17 @@ ALLOWED: dict[ContractKind, frozenset[str]] = {
     ),
     # A fixed rate; work outside the service list at an hourly rate.
     ContractKind.MANAGED: frozenset({"fixed_fee", "hourly_rate"}),
-    # Prepaid hours; the rate they were bought at (and overage is billed at).
-    ContractKind.BLOCK_HOURS: frozenset({"prepaid_hours", "period", "hourly_rate"}),
+    # Prepaid hours; the rate they were bought at, and the one hours beyond them cost.
+    ContractKind.BLOCK_HOURS: frozenset({"prepaid_hours", "period", "hourly_rate", "overage_rate"}),
     ContractKind.TIME_MATERIAL: frozenset({"hourly_rate"}),
     # A price per job; or work done billed at a rate (DOMAIN.md, "Money").
     ContractKind.PER_JOB: frozenset({"job_price", "hourly_rate"}),
     ContractKind.AD_HOC: frozenset({"incident_price"}),
 }
 """The terms each kind may state."""
+
+NEEDS_TARGETS = frozenset({ContractKind.SUBSCRIPTION, ContractKind.MANAGED})
+"""Kinds sold on their reaction guarantee: they must promise targets (block hours may)."""
 
 
 def term_errors(contract: Contract) -> list[str]:
@@ -84,7 +87,7 @@ def term_errors(contract: Contract) -> list[str]:
         errors.append(
             "included_hours: an included volume needs its overage_rate, and the other way round"
         )
-    if kind.has_guarantee and not contract.sla.targets:
+    if kind in NEEDS_TARGETS and not contract.sla.targets:
         errors.append(f"targets: {a_kind} promises reaction times; give them")
     if contract.precedence < 1:
         errors.append(f"precedence: 1 or more (got {contract.precedence})")
