@@ -240,6 +240,7 @@ def alert_json(alert: Alert) -> dict[str, Any]:
         "late": alert.late,
         "acked_by": alert.acked_by,
         "acked_at": iso(alert.acked_at),
+        "imported": alert.imported,
         "ticket_title": alert.ticket_title,
         "customer": alert.customer_name,
     }

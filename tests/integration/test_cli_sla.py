@@ -283,7 +283,8 @@ def test_explain_says_no_guarantee(demo_db: str) -> None:
 
 def test_the_readme_example_case_file_passes(tmp_path: Path) -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text()
-    block = readme.split("```json", 1)[1].split("```", 1)[0]
+    section = readme.split("### Calendar case files", 1)[1]
+    block = section.split("```json", 1)[1].split("```", 1)[0]
     path = tmp_path / "readme.json"
     path.write_text(block)
     result = invoke("sla", "check", str(path))

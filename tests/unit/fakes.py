@@ -96,6 +96,9 @@ class FakeTicketStore:
             "breached": sum(t.sla_flag(now) == "breached" for t in live),
         }
 
+    def by_external_id(self, external_id: str) -> Ticket | None:
+        return next((t for t in self.rows.values() if t.external_id == external_id), None)
+
     def loads(self) -> dict[str, int]:
         out: dict[str, int] = {}
         for t in self.rows.values():
@@ -345,7 +348,12 @@ class FakeAlertStore:
         return sorted(out, key=lambda t: (t.at, t.ticket_id))[:limit]
 
     def raise_alerts(
-        self, thresholds: Sequence[Threshold], now: datetime, grace: timedelta
+        self,
+        thresholds: Sequence[Threshold],
+        now: datetime,
+        grace: timedelta,
+        *,
+        imported: bool = False,
     ) -> list[Alert]:
         created = []
         for t in thresholds:
@@ -353,7 +361,7 @@ class FakeAlertStore:
                 continue
             alert = Alert(
                 len(self.rows) + 1, t.ticket_id, t.target, t.level, t.at, now,
-                is_late(t.at, now, grace),
+                is_late(t.at, now, grace), imported=imported,
             )  # fmt: skip
             self.rows[alert.id] = alert
             created.append(alert)

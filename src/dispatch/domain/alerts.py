@@ -49,6 +49,8 @@ class Alert:
         acked_at: When.
         ticket_title: The ticket's title at read time (untrusted text).
         customer_name: The customer's name at read time (untrusted text).
+        imported: Recorded by an import for a threshold crossed before it: nobody
+            was paged for it.
     """
 
     id: int
@@ -62,6 +64,7 @@ class Alert:
     acked_at: datetime | None = None
     ticket_title: str = ""
     customer_name: str = ""
+    imported: bool = False
 
     @property
     def ref(self) -> str:

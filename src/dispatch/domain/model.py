@@ -510,6 +510,7 @@ class Ticket:
         description_size: The whole description's size in bytes (UTF-8) when
             ``description`` holds only its beginning (read for display: such a
             ticket never writes its description back); ``None`` when whole.
+        external_id: Its id in the help desk it was imported from.
     """
 
     id: int
@@ -536,6 +537,7 @@ class Ticket:
     response_warn_at: datetime | None = None
     resolution_warn_at: datetime | None = None
     description_size: int | None = None
+    external_id: str | None = None
 
     @property
     def ref(self) -> str:

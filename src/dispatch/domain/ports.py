@@ -130,6 +130,10 @@ class TicketStore(Protocol):
         """Open tickets per assigned technician's login."""
         ...
 
+    def by_external_id(self, external_id: str) -> Ticket | None:
+        """The ticket an import knows as ``external_id``, if any."""
+        ...
+
     def counts_and_loads(self, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
         """The ``open``, ``unassigned``, ``at_risk``, ``breached`` counts, and ``loads()``."""
         ...
@@ -303,9 +307,17 @@ class AlertStore(Protocol):
         ...
 
     def raise_alerts(
-        self, thresholds: Sequence[Threshold], now: datetime, grace: timedelta
+        self,
+        thresholds: Sequence[Threshold],
+        now: datetime,
+        grace: timedelta,
+        *,
+        imported: bool = False,
     ) -> list[Alert]:
-        """Insert an alert per threshold unless one exists; the alerts this call created."""
+        """Insert an alert per threshold unless one exists; the alerts this call created.
+
+        ``imported``: recorded by an import for a threshold crossed before it.
+        """
         ...
 
     def get(self, alert_id: int) -> Alert:

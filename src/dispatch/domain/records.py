@@ -202,6 +202,7 @@ class ContractRecord:
         valid_from: First day it applies.
         valid_to: Last day it applies, or ``None``.
         source: Where the record starts.
+        precedence: Among the customer's overlapping contracts, 1 takes new work first.
     """
 
     external_id: str
@@ -215,6 +216,7 @@ class ContractRecord:
     valid_from: date
     valid_to: date | None
     source: Source
+    precedence: int = 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,7 +113,7 @@ def overlap_errors(contract: Contract, others: Iterable[Contract]) -> list[str]:
             errors.append(
                 f"precedence: {contract.name!r} overlaps {other.name!r} "
                 f"({_span(other)}) with the same precedence {contract.precedence}; "
-                "give one of them another (--precedence N, 1 takes new work first)"
+                "give one of them another precedence (1 takes new work first)"
             )
     return errors
 

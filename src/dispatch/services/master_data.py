@@ -128,7 +128,8 @@ def _phones(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def _changed(before: Any, after: Any) -> list[str]:
+def changed_fields(before: Any, after: Any) -> list[str]:
+    """The names of the dataclass fields in which ``after`` differs from ``before``."""
     return [f.name for f in fields(before) if getattr(before, f.name) != getattr(after, f.name)]
 
 
@@ -146,14 +147,17 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _diff(before: Any, after: Any, names: Sequence[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+def field_diff(
+    before: Any, after: Any, names: Sequence[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``names`` fields' values before and after, JSON-ready (for the event)."""
     return (
         {n: _jsonable(getattr(before, n)) for n in names},
         {n: _jsonable(getattr(after, n)) for n in names},
     )
 
 
-def _log(
+def record_change(
     uow: UnitOfWork,
     clock: Clock,
     actor: str,
@@ -161,6 +165,7 @@ def _log(
     before: Mapping[str, Any] | None,
     after: Mapping[str, Any],
 ) -> None:
+    """Append the event of one change of the directory."""
     uow.events.append(
         at=clock.now(), actor=actor, action=action, before=dict(before or {}), after=dict(after)
     )
@@ -180,7 +185,8 @@ def find_customer(uow: UnitOfWork, ref: str) -> Customer:
         return found
 
 
-def _checked_customer(uow: UnitOfWork, customer: Customer) -> Customer:
+def checked_customer(uow: UnitOfWork, customer: Customer) -> Customer:
+    """``customer`` tidied and checked against the others; raises ``InvalidInputError``."""
     name = _name(customer.name)
     timezone, country, region = _place(customer.timezone, customer.country, customer.region)
     external_id = _external_id(customer.external_id)
@@ -203,10 +209,10 @@ def _checked_customer(uow: UnitOfWork, customer: Customer) -> Customer:
 def add_customer(uow: UnitOfWork, clock: Clock, actor: str, customer: Customer) -> Customer:
     """Add ``customer`` (its id is ignored) with its contacts."""
     with uow:
-        checked = _checked_customer(uow, customer)
-        contacts = tuple(_checked_contact(k) for k in customer.contacts)
+        checked = checked_customer(uow, customer)
+        contacts = tuple(checked_contact(k) for k in customer.contacts)
         stored = uow.directory.add_customer(replace(checked, contacts=contacts))
-        _log(uow, clock, actor, "customer.added", None, _customer_json(stored))
+        record_change(uow, clock, actor, "customer.added", None, _customer_json(stored))
         uow.commit()
     return stored
 
@@ -223,12 +229,12 @@ def edit_customer(
     _only(changes, allowed)
     with uow:
         before = find_customer(uow, ref)
-        after = _checked_customer(uow, replace(before, **changes))
-        names = _changed(before, after)
+        after = checked_customer(uow, replace(before, **changes))
+        names = changed_fields(before, after)
         if not names:
             return before
         stored = uow.directory.update_customer(after, names)
-        _log(uow, clock, actor, "customer.changed", *_diff(before, stored, names))
+        record_change(uow, clock, actor, "customer.changed", *field_diff(before, stored, names))
         uow.commit()
     return stored
 
@@ -242,7 +248,9 @@ def retire_customer(uow: UnitOfWork, clock: Clock, actor: str, ref: str) -> Cust
         stored = uow.directory.update_customer(
             replace(before, retired_at=clock.now()), ["retired_at"]
         )
-        _log(uow, clock, actor, "customer.retired", *_diff(before, stored, ["retired_at"]))
+        record_change(
+            uow, clock, actor, "customer.retired", *field_diff(before, stored, ["retired_at"])
+        )
         uow.commit()
     return stored
 
@@ -257,7 +265,8 @@ def _customer_json(customer: Customer) -> dict[str, Any]:
 # --- contacts -------------------------------------------------------------------------------
 
 
-def _checked_contact(contact: Contact) -> Contact:
+def checked_contact(contact: Contact) -> Contact:
+    """``contact`` tidied (addresses lower-cased, numbers spaced once) and checked."""
     return replace(
         contact,
         name=_name(contact.name),
@@ -270,13 +279,13 @@ def _checked_contact(contact: Contact) -> Contact:
 
 def add_contact(uow: UnitOfWork, clock: Clock, actor: str, ref: str, contact: Contact) -> Contact:
     """Add ``contact`` to the customer ``ref``."""
-    checked = _checked_contact(contact)
+    checked = checked_contact(contact)
     with uow:
         customer = find_customer(uow, ref)
         _unique_contact(uow, checked)
         stored = uow.directory.add_contact(replace(checked, customer_id=customer.id))
         after = {"customer": customer.name, **_contact_json(stored)}
-        _log(uow, clock, actor, "contact.added", None, after)
+        record_change(uow, clock, actor, "contact.added", None, after)
         uow.commit()
     return stored
 
@@ -291,13 +300,13 @@ def edit_contact(
     _only(changes, {"name", "emails", "phones", "role", "external_id"})
     with uow:
         before = uow.directory.contact(contact_id)
-        after = _checked_contact(replace(before, **changes))
+        after = checked_contact(replace(before, **changes))
         _unique_contact(uow, after)
-        names = _changed(before, after)
+        names = changed_fields(before, after)
         if not names:
             return before
         stored = uow.directory.update_contact(after, names)
-        _log(uow, clock, actor, "contact.changed", *_diff(before, stored, names))
+        record_change(uow, clock, actor, "contact.changed", *field_diff(before, stored, names))
         uow.commit()
     return stored
 
@@ -307,7 +316,7 @@ def remove_contact(uow: UnitOfWork, clock: Clock, actor: str, contact_id: int) -
     with uow:
         gone = uow.directory.contact(contact_id)
         uow.directory.remove_contact(contact_id)
-        _log(uow, clock, actor, "contact.removed", _contact_json(gone), {})
+        record_change(uow, clock, actor, "contact.removed", _contact_json(gone), {})
         uow.commit()
     return gone
 
@@ -350,9 +359,10 @@ def find_contract(uow: UnitOfWork, ref: str) -> Contract:
         return found
 
 
-def _checked_contract(
+def checked_contract(
     uow: UnitOfWork, contract: Contract, calendars: Mapping[str, Calendar]
 ) -> Contract:
+    """``contract`` checked: its kind's terms, its calendar, overlaps, unique name and id."""
     name = _name(contract.name)
     if len(name) > 64:
         raise InvalidInputError(f"name: at most 64 characters (got {len(name)})")
@@ -390,10 +400,10 @@ def add_contract(
         customer = find_customer(uow, customer_ref)
         if customer.retired_at is not None:
             raise InvalidInputError(f"customer: {customer.name!r} is retired")
-        checked = _checked_contract(uow, replace(contract, customer_id=customer.id), calendars)
+        checked = checked_contract(uow, replace(contract, customer_id=customer.id), calendars)
         stored = uow.directory.add_contract(checked)
         after = {"customer": customer.name, **_contract_json(stored)}
-        _log(uow, clock, actor, "contract.added", None, after)
+        record_change(uow, clock, actor, "contract.added", None, after)
         uow.commit()
     return stored
 
@@ -454,15 +464,15 @@ def edit_contract(
             after = replace(before, **plain)
         except InvalidInputError as exc:
             raise InvalidInputError(f"{', '.join(sorted(changes))}: {exc}") from None
-        after = _checked_contract(uow, after, calendars)
-        names = _changed(before, after)
+        after = checked_contract(uow, after, calendars)
+        names = changed_fields(before, after)
         if not names:
             return ContractChange(before)
         stored = uow.directory.update_contract(after, names)
-        _log(uow, clock, actor, "contract.changed", *_diff(before, stored, names))
+        record_change(uow, clock, actor, "contract.changed", *field_diff(before, stored, names))
         moved = 0
         if any(n in _CLOCK_FIELDS for n in names):
-            moved = _recompute_open(uow, clock, actor, stored, calendars)
+            moved = recompute_open(uow, clock, actor, stored, calendars)
         uow.commit()
     return ContractChange(stored, moved)
 
@@ -499,17 +509,18 @@ def renew_contract(
         new = replace(
             old, id=0, name=new_name, external_id=None, valid_from=start, valid_to=valid_to
         )
-        checked = _checked_contract(uow, new, calendars)
+        checked = checked_contract(uow, new, calendars)
         stored = uow.directory.add_contract(checked)
         after = {"renews": old.name, **_contract_json(stored)}
-        _log(uow, clock, actor, "contract.renewed", None, after)
+        record_change(uow, clock, actor, "contract.renewed", None, after)
         uow.commit()
     return stored
 
 
-def _recompute_open(
+def recompute_open(
     uow: UnitOfWork, clock: Clock, actor: str, contract: Contract, calendars: Mapping[str, Calendar]
 ) -> int:
+    """Recompute the deadlines of ``contract``'s open tickets; how many moved."""
     moved = 0
     for ticket in uow.tickets.queue():
         if ticket.contract_id != contract.id:
@@ -537,7 +548,8 @@ def _contract_json(contract: Contract) -> dict[str, Any]:
 # --- technicians ----------------------------------------------------------------------------
 
 
-def _checked_tech(uow: UnitOfWork, tech: Technician) -> Technician:
+def checked_technician(uow: UnitOfWork, tech: Technician) -> Technician:
+    """``tech`` tidied and checked against the others; raises ``InvalidInputError``."""
     login = tech.login.strip()
     if not LOGIN.match(login):
         raise InvalidInputError(
@@ -577,8 +589,8 @@ def find_technician(uow: UnitOfWork, ref: str) -> Technician:
 def add_technician(uow: UnitOfWork, clock: Clock, actor: str, tech: Technician) -> Technician:
     """Add ``tech`` (its id is ignored)."""
     with uow:
-        stored = uow.directory.add_technician(_checked_tech(uow, replace(tech, id=0)))
-        _log(uow, clock, actor, "technician.added", None, _tech_json(stored))
+        stored = uow.directory.add_technician(checked_technician(uow, replace(tech, id=0)))
+        record_change(uow, clock, actor, "technician.added", None, _tech_json(stored))
         uow.commit()
     return stored
 
@@ -605,12 +617,12 @@ def edit_technician(
     _only(changes, TECH_FIELDS)
     with uow:
         before = find_technician(uow, ref)
-        after = _checked_tech(uow, replace(before, **changes))
-        names = _changed(before, after)
+        after = checked_technician(uow, replace(before, **changes))
+        names = changed_fields(before, after)
         if not names:
             return before
         stored = uow.directory.update_technician(after, names)
-        _log(uow, clock, actor, "technician.changed", *_diff(before, stored, names))
+        record_change(uow, clock, actor, "technician.changed", *field_diff(before, stored, names))
         uow.commit()
     return stored
 
@@ -622,9 +634,9 @@ def retire_technician(uow: UnitOfWork, clock: Clock, actor: str, ref: str) -> Te
         if before.retired_at is not None:
             raise InvalidInputError(f"technician {before.login!r} is retired already")
         after = replace(before, retired_at=clock.now(), on_call=False)
-        names = _changed(before, after)
+        names = changed_fields(before, after)
         stored = uow.directory.update_technician(after, names)
-        _log(uow, clock, actor, "technician.retired", *_diff(before, stored, names))
+        record_change(uow, clock, actor, "technician.retired", *field_diff(before, stored, names))
         uow.commit()
     return stored
 

@@ -111,7 +111,12 @@ class SqlAlertStore:
         return out
 
     def raise_alerts(
-        self, thresholds: Sequence[Threshold], now: datetime, grace: timedelta
+        self,
+        thresholds: Sequence[Threshold],
+        now: datetime,
+        grace: timedelta,
+        *,
+        imported: bool = False,
     ) -> list[Alert]:
         """Insert an alert per threshold unless one exists; the alerts this call created.
 
@@ -128,6 +133,7 @@ class SqlAlertStore:
                 "due_at": t.at,
                 "raised_at": now,
                 "late": is_late(t.at, now, grace),
+                "imported": imported,
             }
             for t in thresholds
         ]
@@ -468,4 +474,5 @@ def alert_from_row(row: AlertRow, title: str, customer: str) -> Alert:
         acked_at=row.acked_at,
         ticket_title=title,
         customer_name=customer,
+        imported=row.imported,
     )

@@ -382,6 +382,13 @@ class SqlTicketStore:
         n = int(found or 0)
         return None if n > cap else n
 
+    def by_external_id(self, external_id: str) -> Ticket | None:
+        """The ticket an import knows as ``external_id``, if any."""
+        found = self._session.scalar(
+            select(TicketRow.id).where(TicketRow.external_id == external_id)
+        )
+        return None if found is None else self.get(found)
+
     def loads(self) -> dict[str, int]:
         """Open tickets per assigned technician's login."""
         return self._name_loads(Counters(self._session).by_assignee())

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -189,6 +190,7 @@ class TicketRow(Base):
         Index("ix_tickets_open_assignee", "is_open", "assignee_id"),
         Index("ix_tickets_open_response_warn", "is_open", "response_warn_at"),
         Index("ix_tickets_open_resolution_warn", "is_open", "resolution_warn_at"),
+        Index("ix_tickets_external_id", "external_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -211,6 +213,7 @@ class TicketRow(Base):
     bug_ref: Mapped[str | None] = mapped_column(String(200))
     is_open: Mapped[bool] = mapped_column(Boolean)
     priority_rank: Mapped[int] = mapped_column(Integer)
+    external_id: Mapped[str | None] = mapped_column(String(200))
     queue_due: Mapped[datetime] = mapped_column(UTCDateTime)
     queue_warn: Mapped[datetime] = mapped_column(UTCDateTime)
     response_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -268,6 +271,7 @@ class AlertRow(Base):
     late: Mapped[bool] = mapped_column(Boolean)
     acked_by: Mapped[str | None] = mapped_column(String(64))
     acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    imported: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class CounterRow(Base):

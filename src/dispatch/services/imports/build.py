@@ -62,6 +62,7 @@ CONTRACT_KEYS = (
     "valid_to",
     "currency",
     *TERM_FIELDS,
+    "precedence",
 )
 TARGET_KEYS = ("response_minutes", "resolution_minutes")
 TECHNICIAN_KEYS = (
@@ -171,6 +172,7 @@ def contract(fields: Fields) -> ContractRecord | None:
     if valid_to is not None and valid_to < valid_from:
         fields.fail("valid_to", "is before valid_from", fields.raw["valid_to"])
     terms = _terms(fields, kind)
+    precedence = fields.integer("precedence", default=1, minimum=1)
     if kind is not None:
         if targets and not kind.has_guarantee:
             fields.fail("targets", f"a {kind.label} contract cannot promise reaction times")
@@ -192,6 +194,7 @@ def contract(fields: Fields) -> ContractRecord | None:
         valid_from=valid_from,
         valid_to=valid_to,
         source=fields.where.source(fields.path),
+        precedence=precedence,
     )
 
 

@@ -53,6 +53,7 @@ COLUMNS: Mapping[RecordKind, tuple[str, ...]] = {
         "valid_to",
         "currency",
         *TERM_FIELDS,
+        "precedence",
     ),
     RecordKind.TECHNICIAN: build.TECHNICIAN_KEYS,
     RecordKind.TICKET: (*(k for k in build.TICKET_KEYS if k != "history"), *HISTORY_COLUMNS),

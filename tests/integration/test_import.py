@@ -1,0 +1,204 @@
+"""``dispatch import`` writing: all or nothing, upserts by external id, tickets with their
+deadlines and alerts from their history (both backends)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from dispatch.bootstrap import Storage
+from dispatch.cli import cli
+from dispatch.domain.model import Severity, TicketStatus
+from dispatch.domain.ports import FixedClock
+from dispatch.domain.records import RecordKind
+from dispatch.domain.sla import status_history
+from dispatch.services.imports.apply import run_import
+from dispatch.store.schema import CustomerRow, DeliveryRow, EventRow, TicketRow
+
+NOW = datetime.fromisoformat("2026-11-23T09:30:00+00:00")
+ACTOR = "admin"
+
+
+def document(tmp_path: Path, **extra: object) -> Path:
+    """A small import: a customer with a contact, a contract, a technician, two tickets."""
+    data = {
+        "customers": [
+            {
+                "external_id": "C1",
+                "name": "Acme Ltd",
+                "timezone": "Europe/Sofia",
+                "country": "BG",
+                "contacts": [{"name": "Ivan Petrov", "email": ["ivan@acme.example"]}],
+            }
+        ],
+        "contracts": [
+            {
+                "external_id": "K1",
+                "customer": "C1",
+                "name": "SUB-1",
+                "kind": "subscription",
+                "calendar": "24/7",
+                "targets": {"P1": {"response_minutes": 120, "resolution_minutes": 480}},
+                "valid_from": "2026-01-01",
+                "fixed_fee": "1200.00",
+            }
+        ],
+        "technicians": [{"external_id": "E1", "login": "ana", "name": "Ana Ionescu"}],
+        "tickets": [
+            {  # open, opened 3 h ago, assigned but not answered: its response is overdue
+                "external_id": "Z-1",
+                "contract": "K1",
+                "title": "VPN down",
+                "severity": "P1",
+                "opened_at": "2026-11-23T06:30:00+00:00",
+                "assignee": "ana",
+                "history": [{"at": "2026-11-23T06:40:00+00:00", "status": "assigned"}],
+            },
+            {  # answered, then an hour waiting on the customer: the resolution clock stood still
+                "external_id": "Z-3",
+                "contract": "K1",
+                "title": "Mail bounces",
+                "severity": "P1",
+                "opened_at": "2026-11-23T05:00:00+00:00",
+                "history": [
+                    {"at": "2026-11-23T05:10:00+00:00", "status": "in_progress"},
+                    {"at": "2026-11-23T06:00:00+00:00", "status": "waiting_customer"},
+                    {"at": "2026-11-23T07:00:00+00:00", "status": "in_progress"},
+                ],
+            },
+            {  # resolved in time: no alert
+                "external_id": "Z-2",
+                "contract": "K1",
+                "title": "Printer jam",
+                "severity": "P1",
+                "opened_at": "2026-11-20T08:00:00+00:00",
+                "history": [
+                    {"at": "2026-11-20T08:30:00+00:00", "status": "in_progress"},
+                    {"at": "2026-11-20T10:00:00+00:00", "status": "resolved"},
+                ],
+            },
+        ],
+        **extra,
+    }
+    path = tmp_path / "import.json"
+    path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    return path
+
+
+def count(storage: Storage, row: type) -> int:
+    with storage.reader() as uow:
+        return int(uow.session.scalar(select(func.count()).select_from(row)) or 0)
+
+
+def test_a_dry_run_writes_nothing_and_apply_writes_everything_once(
+    storage: Storage, tmp_path: Path
+) -> None:
+    clock = FixedClock(NOW)
+    path = document(tmp_path)
+    dry = run_import(storage.writer(), clock, ACTOR, [path])
+    assert not dry.issues
+    assert not dry.applied
+    assert dry.counts["created"][RecordKind.TICKET] == 3
+    assert count(storage, CustomerRow) == 0
+    assert count(storage, EventRow) == 0
+
+    done = run_import(storage.writer(), clock, ACTOR, [path], apply=True)
+    assert done.applied
+    assert dict(done.counts["created"]) == {
+        RecordKind.CUSTOMER: 1,
+        RecordKind.CONTACT: 1,
+        RecordKind.CONTRACT: 1,
+        RecordKind.TECHNICIAN: 1,
+        RecordKind.TICKET: 3,
+    }
+    again = run_import(storage.writer(), clock, ACTOR, [path], apply=True)
+    assert not again.counts["created"]
+    assert not again.counts["updated"]
+    assert sum(again.counts["unchanged"].values()) == 7
+    assert count(storage, TicketRow) == 3
+
+
+def test_an_imported_ticket_has_the_deadlines_of_its_history_and_pages_nobody(
+    storage: Storage, tmp_path: Path
+) -> None:
+    clock = FixedClock(NOW)
+    report = run_import(storage.writer(), clock, ACTOR, [document(tmp_path)], apply=True)
+    with storage.reader() as uow:
+        ticket = uow.tickets.by_external_id("Z-1")
+        paused = uow.tickets.by_external_id("Z-3")
+        resolved = uow.tickets.by_external_id("Z-2")
+        assert paused is not None
+        history = status_history(paused, uow.events.for_ticket(paused.id))
+        alerts = uow.alerts.newest()
+        deliveries = uow.session.scalar(select(func.count()).select_from(DeliveryRow))
+    assert ticket is not None
+    assert ticket.status is TicketStatus.ASSIGNED
+    assert ticket.assignee == "ana"
+    assert ticket.severity is Severity.P1
+    opened = datetime.fromisoformat("2026-11-23T06:30:00+00:00")
+    assert ticket.response_due == opened + timedelta(hours=2)  # assignment is no response
+    assert ticket.sla_flag(NOW) == "breached"
+    # 8 h to resolve, the clock stopped 06:00-07:00 while waiting on the customer.
+    assert paused.resolution_due == datetime.fromisoformat("2026-11-23T14:00:00+00:00")
+    assert paused.first_response_at == datetime.fromisoformat("2026-11-23T05:10:00+00:00")
+    assert [c.status for c in history] == [
+        TicketStatus.NEW,
+        TicketStatus.IN_PROGRESS,
+        TicketStatus.WAITING_CUSTOMER,
+        TicketStatus.IN_PROGRESS,
+    ]
+    assert resolved is not None
+    assert resolved.status is TicketStatus.RESOLVED
+    assert resolved.resolved_at == datetime.fromisoformat("2026-11-20T10:00:00+00:00")
+    # Z-1 crossed its response warning and deadline before the import: two alerts,
+    # marked imported; nobody paged.
+    assert report.alerts == 2
+    assert sorted((a.ticket_id, a.level.value) for a in alerts) == [
+        (ticket.id, "breach"),
+        (ticket.id, "warning"),
+    ]
+    assert all(a.imported for a in alerts)
+    assert deliveries == 0
+    with storage.reader() as uow:
+        assert uow.alerts.reached(NOW, 10, ticket_ids=[ticket.id]) == []  # the sweep: nothing
+
+
+def test_every_bad_record_is_reported_and_nothing_is_written(
+    storage: Storage, tmp_path: Path
+) -> None:
+    clock = FixedClock(NOW)
+    path = document(
+        tmp_path,
+        customers=[
+            {"external_id": "C1", "name": "Acme Ltd", "timezone": "Mars/Base", "country": "BG"}
+        ],
+    )
+    report = run_import(storage.writer(), clock, ACTOR, [path], apply=True)
+    assert not report.applied
+    fields = [i.field for i in report.issues]
+    assert "customers[0].timezone" in fields
+    assert "customer" in fields  # the contract's customer was refused with it
+    assert all(i.source.file == str(path) and i.source.line > 1 for i in report.issues)
+    assert count(storage, CustomerRow) == 0
+    assert count(storage, EventRow) == 0
+
+
+def test_the_command_prints_the_plan_and_refuses_a_bad_file_in_lines(
+    db_url: str, tmp_path: Path
+) -> None:
+    good = document(tmp_path)
+    result = CliRunner().invoke(cli, ["import", str(good), "--db", db_url])
+    assert result.exit_code == 0, result.stderr
+    assert "tickets            3 created" in result.stdout
+    assert "dry run: nothing written" in result.stdout
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"customers": [{"external_id": "C9", "name": "X",\n "timezone": 5}]}')
+    result = CliRunner().invoke(cli, ["import", str(bad), "--apply", "--db", db_url])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1] == "dispatch: error: 2 issue(s) in the files: nothing was written"
+    assert all(line.startswith(f"{bad}:") for line in lines[:-1]), lines
