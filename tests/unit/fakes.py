@@ -619,7 +619,10 @@ class FakeExports:
 
     def contracts(self) -> Iterator[ContractExport]:
         for contract in sorted(self._directory.contracts(), key=lambda c: c.id):
-            yield ContractExport(contract, self._directory.customer(contract.customer_id).name)
+            customer = self._directory.customer(contract.customer_id)
+            yield ContractExport(
+                contract, customer.external_id or f"dispatch:customer:{customer.id}"
+            )
 
     def technicians(self) -> Iterator[Technician]:
         yield from sorted(self._directory.technicians(), key=lambda t: t.id)
@@ -628,7 +631,8 @@ class FakeExports:
         for ticket_id, ticket in sorted(self._tickets.rows.items()):
             if self._within(ticket.opened_at, start, end):
                 contract = self._directory.contract(ticket.contract_id)
-                yield TicketExport(ticket, contract.name, self._events.for_ticket(ticket_id))
+                key = contract.external_id or f"dispatch:contract:{contract.id}"
+                yield TicketExport(ticket, key, self._events.for_ticket(ticket_id))
 
     def events(self, start: datetime | None, end: datetime | None) -> Iterator[Event]:
         yield from (e for e in self._events.events if self._within(e.at, start, end))

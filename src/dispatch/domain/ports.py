@@ -555,7 +555,7 @@ class ContractExport:
 
     Attributes:
         contract: The contract.
-        customer: Its customer's name (unique).
+        customer: Its customer's reference: external id, else ``dispatch:customer:ID``.
     """
 
     contract: Contract
@@ -568,7 +568,7 @@ class TicketExport:
 
     Attributes:
         ticket: The ticket (whole description).
-        contract: Its contract's name (unique).
+        contract: Its contract's reference: external id, else ``dispatch:contract:ID``.
         events: The ticket's events, oldest first.
     """
 

@@ -26,6 +26,7 @@ from dispatch.domain.model import (
     ContractKind,
     Severity,
     SlaTarget,
+    TechStatus,
     TicketKind,
     TicketStatus,
 )
@@ -99,6 +100,7 @@ class CustomerRecord:
         subdiv: Region code within the country, if holidays differ by region.
         address: Postal address.
         source: Where the record starts.
+        retired_at: When it was retired (``None``: active, or as stored).
     """
 
     external_id: str
@@ -108,6 +110,7 @@ class CustomerRecord:
     subdiv: str | None
     address: str
     source: Source
+    retired_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +123,7 @@ class ContactRecord:
         email: E-mail addresses.
         phone: Phone numbers.
         source: Where the record starts.
+        role: What they are, e.g. ``IT lead`` (free text).
     """
 
     customer: str
@@ -127,6 +131,7 @@ class ContactRecord:
     email: tuple[str, ...]
     phone: tuple[str, ...]
     source: Source
+    role: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +237,9 @@ class TechnicianRecord:
         max_tickets: How many open tickets they take at once.
         home_region: Where they are based.
         source: Where the record starts.
+        on_call: The stored on-call flag (where no rota says otherwise).
+        status: Availability.
+        retired_at: When they were retired (``None``: active, or as stored).
     """
 
     external_id: str
@@ -242,6 +250,9 @@ class TechnicianRecord:
     max_tickets: int
     home_region: str
     source: Source
+    on_call: bool = False
+    status: TechStatus = TechStatus.AVAILABLE
+    retired_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +301,7 @@ class TicketRecord:
         needs_onsite: Whether someone must go on site.
         history: Its changes, oldest first.
         source: Where the record starts.
+        given_bug_ref: The bug reference the ticket names, where no history entry does.
     """
 
     external_id: str
@@ -305,6 +317,7 @@ class TicketRecord:
     needs_onsite: bool
     history: tuple[HistoryEntry, ...]
     source: Source
+    given_bug_ref: str | None = None
 
     @property
     def status(self) -> TicketStatus:
@@ -330,7 +343,7 @@ class TicketRecord:
         for entry in reversed(self.history):
             if entry.bug_ref:
                 return entry.bug_ref
-        return None
+        return self.given_bug_ref
 
 
 Record = (

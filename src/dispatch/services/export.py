@@ -94,13 +94,18 @@ def _amount(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
+def _stored_float(value: float | None) -> str | None:
+    """An older float column as the decimal it was entered as (``95.0`` -> ``"95.00"``)."""
+    return None if value is None else str(Decimal(repr(value)).quantize(Decimal("0.01")))
+
+
 def _targets(item: ContractExport) -> Record:
     targets: Record = item.contract.sla.to_json()["targets"]
     return targets
 
 
 CUSTOMER_FIELDS: tuple[tuple[str, Callable[[Customer], Any]], ...] = (
-    ("external_id", lambda c: c.external_id),
+    ("external_id", lambda c: c.external_id or f"dispatch:customer:{c.id}"),
     ("name", lambda c: c.name),
     ("timezone", lambda c: c.timezone),
     ("country", lambda c: c.country),
@@ -127,16 +132,16 @@ CONTRACT_FIELDS: tuple[tuple[str, Callable[[ContractExport], Any]], ...] = (
     ("valid_from", lambda k: k.contract.valid_from.isoformat()),
     ("valid_to", lambda k: k.contract.valid_to.isoformat() if k.contract.valid_to else None),
     ("currency", lambda k: k.contract.currency),
-    ("hourly_rate", lambda k: k.contract.hourly_rate),
-    ("prepaid_hours", lambda k: k.contract.prepaid_hours),
+    ("hourly_rate", lambda k: _stored_float(k.contract.hourly_rate)),
+    ("prepaid_hours", lambda k: _stored_float(k.contract.prepaid_hours)),
     ("period", lambda k: k.contract.period.value if k.contract.period else None),
-    ("fixed_fee", lambda k: k.contract.fixed_fee),
+    ("fixed_fee", lambda k: _stored_float(k.contract.fixed_fee)),
     ("job_price", lambda k: _amount(k.contract.job_price)),
     ("incident_price", lambda k: _amount(k.contract.incident_price)),
     ("included_hours", lambda k: _amount(k.contract.included_hours)),
     ("overage_rate", lambda k: _amount(k.contract.overage_rate)),
     ("precedence", lambda k: k.contract.precedence),
-    ("external_id", lambda k: k.contract.external_id),
+    ("external_id", lambda k: k.contract.external_id or f"dispatch:contract:{k.contract.id}"),
 )
 """A contract's fields: its customer, kind, calendar, targets, validity and money terms."""
 
@@ -149,13 +154,13 @@ TECHNICIAN_FIELDS: tuple[tuple[str, Callable[[Technician], Any]], ...] = (
     ("home_region", lambda t: t.home_region),
     ("on_call", lambda t: t.on_call),
     ("status", lambda t: t.status.value),
-    ("external_id", lambda t: t.external_id),
+    ("external_id", lambda t: t.external_id or f"dispatch:technician:{t.login}"),
     ("retired_at", lambda t: _iso(t.retired_at)),
 )
 """A technician's fields."""
 
 TICKET_FIELDS: tuple[tuple[str, Callable[[TicketExport], Any]], ...] = (
-    ("external_id", lambda x: x.ticket.ref),
+    ("external_id", lambda x: x.ticket.external_id or x.ticket.ref),
     ("contract", lambda x: x.contract),
     ("title", lambda x: x.ticket.title),
     ("description", lambda x: x.ticket.description),

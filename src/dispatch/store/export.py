@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, String, cast, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from dispatch.domain.alerts import Alert
@@ -43,6 +43,16 @@ def _span(
     if end is not None:
         clauses.append(column < end)
     return clauses
+
+
+def key_of(table: type[CustomerRow | ContractRow], kind: str) -> ColumnElement[str]:
+    """What an export names a customer or contract by.
+
+    Its external id, else ``dispatch:KIND:ID`` (stable, so that the files read
+    back in with ``dispatch import``).
+    """
+    generated = literal(f"dispatch:{kind}:") + cast(table.id, String)
+    return func.coalesce(table.external_id, generated)
 
 
 class SqlExportSource:
@@ -82,8 +92,8 @@ class SqlExportSource:
                 yield convert.customer_from_row(row)
 
     def contracts(self) -> Iterator[ContractExport]:
-        """All contracts in id order, with their customers' names."""
-        query = select(ContractRow, CustomerRow.name).join(
+        """All contracts in id order, with their customers' references (``key_of``)."""
+        query = select(ContractRow, key_of(CustomerRow, "customer")).join(
             CustomerRow, CustomerRow.id == ContractRow.customer_id
         )
         for page in self._pages(query, ContractRow.id, lambda r: r[0].id):
@@ -100,7 +110,11 @@ class SqlExportSource:
         """Tickets opened in ``[start, end)`` in id order, with contract names and events."""
         query = (
             select(
-                TicketRow, CustomerRow.name, ContractRow.kind, ContractRow.name, TechnicianRow.login
+                TicketRow,
+                CustomerRow.name,
+                ContractRow.kind,
+                key_of(ContractRow, "contract"),
+                TechnicianRow.login,
             )
             .join(CustomerRow, CustomerRow.id == TicketRow.customer_id)
             .join(ContractRow, ContractRow.id == TicketRow.contract_id)

@@ -185,7 +185,7 @@ class _Writer:
             address=record.address,
             external_id=record.external_id,
             contacts=existing.contacts if existing else (),
-            retired_at=existing.retired_at if existing else None,
+            retired_at=record.retired_at or (existing.retired_at if existing else None),
         )
         checked = master_data.checked_customer(self._uow, given)
         if existing is None:
@@ -209,7 +209,7 @@ class _Writer:
             name=record.name,
             emails=record.email,
             phones=record.phone,
-            role=same[0].role if same else "",
+            role=record.role,
         )
         checked = master_data.checked_contact(given)
         if not same:
@@ -312,6 +312,9 @@ class _Writer:
             max_tickets=record.max_tickets,
             home_region=record.home_region,
             external_id=record.external_id,
+            on_call=record.on_call,
+            status=record.status,
+            retired_at=record.retired_at or base.retired_at,
         )
         checked = master_data.checked_technician(self._uow, given)
         if existing is None:

@@ -21,6 +21,7 @@ from dispatch.domain.model import (
     ContractKind,
     Severity,
     SlaTarget,
+    TechStatus,
     TicketKind,
     TicketStatus,
 )
@@ -38,8 +39,17 @@ from dispatch.domain.records import (
 from dispatch.domain.terms import ALLOWED, NEEDS_TARGETS, REQUIRED
 from dispatch.services.imports.fields import Fields
 
-CUSTOMER_KEYS = ("external_id", "name", "timezone", "country", "subdiv", "address", "contacts")
-CONTACT_KEYS = ("name", "email", "phone")
+CUSTOMER_KEYS = (
+    "external_id",
+    "name",
+    "timezone",
+    "country",
+    "subdiv",
+    "address",
+    "contacts",
+    "retired_at",
+)
+CONTACT_KEYS = ("name", "email", "phone", "role")
 CALENDAR_KEYS = (
     "timezone",
     "hours",
@@ -73,6 +83,9 @@ TECHNICIAN_KEYS = (
     "onsite_capable",
     "max_tickets",
     "home_region",
+    "on_call",
+    "status",
+    "retired_at",
 )
 TICKET_KEYS = (
     "external_id",
@@ -87,6 +100,8 @@ TICKET_KEYS = (
     "skills",
     "needs_onsite",
     "history",
+    "status",
+    "bug_ref",
 )
 HISTORY_KEYS = ("at", "status", "assignee", "note", "bug_ref", "first_response")
 
@@ -113,10 +128,18 @@ def customer(fields: Fields) -> CustomerRecord | None:
         fields.fail("country", "must be a two-letter ISO 3166 code such as BG", country)
     subdiv = fields.optional_text("subdiv")
     address = fields.text("address", required=False)
+    retired_at = fields.instant("retired_at", required=False)
     if not fields.ok:
         return None
     return CustomerRecord(
-        external_id, name, timezone, country, subdiv, address, fields.where.source(fields.path)
+        external_id,
+        name,
+        timezone,
+        country,
+        subdiv,
+        address,
+        fields.where.source(fields.path),
+        retired_at=retired_at,
     )
 
 
@@ -129,9 +152,12 @@ def contact(fields: Fields, customer_id: str) -> ContactRecord | None:
         if "@" not in address.strip("@"):
             fields.fail("email", "is not an e-mail address", address)
     phone = fields.strings("phone")
+    role = fields.text("role", required=False)
     if not fields.ok:
         return None
-    return ContactRecord(customer_id, name, email, phone, fields.where.source(fields.path))
+    return ContactRecord(
+        customer_id, name, email, phone, fields.where.source(fields.path), role=role or ""
+    )
 
 
 def calendar(fields: Fields, name: str) -> CalendarRecord | None:
@@ -297,7 +323,10 @@ def technician(fields: Fields) -> TechnicianRecord | None:
     onsite = fields.boolean("onsite_capable")
     max_tickets = fields.integer("max_tickets", default=5, minimum=1)
     region = fields.text("home_region", required=False)
-    if not fields.ok:
+    on_call = fields.boolean("on_call")
+    status = fields.choice("status", TechStatus, TechStatus.AVAILABLE)
+    retired_at = fields.instant("retired_at", required=False)
+    if not fields.ok or status is None:
         return None
     return TechnicianRecord(
         external_id,
@@ -308,6 +337,9 @@ def technician(fields: Fields) -> TechnicianRecord | None:
         max_tickets,
         region,
         fields.where.source(fields.path),
+        on_call=on_call,
+        status=status,
+        retired_at=retired_at,
     )
 
 
@@ -337,8 +369,22 @@ def ticket(fields: Fields) -> TicketRecord | None:
             where.fail("at", f"is before {what}", raw.get("at"))
         previous = entry.at
         history.append(entry)
+    # ``status`` (as ``dispatch export`` writes it) must agree with the history; a ticket
+    # without a status in its history takes it as of its opening.
+    status = fields.choice("status", TicketStatus, None) if fields.present("status") else None
+    bug_ref = fields.optional_text("bug_ref")
+    ends = next((e.status for e in reversed(history) if e.status is not None), None)
+    if status is not None and ends is not None and status is not ends:
+        fields.fail("status", f"the history ends in {ends.value}", status.value)
     if not fields.ok or severity is None or kind is None or channel is None or opened_at is None:
         return None
+    if status is not None and ends is None and status is not TicketStatus.NEW:
+        history.insert(
+            0,
+            HistoryEntry(
+                opened_at, status, None, None, None, False, fields.where.source(fields.path)
+            ),
+        )
     return TicketRecord(
         external_id=external_id,
         contract=contract_id,
@@ -353,6 +399,7 @@ def ticket(fields: Fields) -> TicketRecord | None:
         needs_onsite=onsite,
         history=tuple(history),
         source=fields.where.source(fields.path),
+        given_bug_ref=bug_ref,
     )
 
 
