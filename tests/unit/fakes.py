@@ -99,6 +99,12 @@ class FakeTicketStore:
     def by_external_id(self, external_id: str) -> Ticket | None:
         return next((t for t in self.rows.values() if t.external_id == external_id), None)
 
+    def add_many(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        return [self.add(t) for t in tickets]
+
+    def by_external_id_exists(self) -> bool:
+        return any(t.external_id is not None for t in self.rows.values())
+
     def loads(self) -> dict[str, int]:
         out: dict[str, int] = {}
         for t in self.rows.values():
@@ -285,6 +291,10 @@ class FakeEventLog:
         )
         self.events.append(event)
         return event
+
+    def append_many(self, entries: Sequence[Mapping[str, Any]]) -> None:
+        for entry in entries:
+            self.append(**entry)
 
     def for_ticket(self, ticket_id: int) -> Sequence[Event]:
         return [e for e in self.events if e.ticket_id == ticket_id]

@@ -134,6 +134,14 @@ class TicketStore(Protocol):
         """The ticket an import knows as ``external_id``, if any."""
         ...
 
+    def add_many(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """Insert ``tickets`` at once (an import); them with their new ids, in order."""
+        ...
+
+    def by_external_id_exists(self) -> bool:
+        """Whether any ticket has an external id (an earlier import)."""
+        ...
+
     def counts_and_loads(self, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
         """The ``open``, ``unassigned``, ``at_risk``, ``breached`` counts, and ``loads()``."""
         ...
@@ -263,6 +271,10 @@ class EventLog(Protocol):
         note: str | None = None,
     ) -> Event:
         """Record one change."""
+        ...
+
+    def append_many(self, entries: Sequence[Mapping[str, Any]]) -> None:
+        """Record several changes in one statement (keys as ``append``'s); no ids returned."""
         ...
 
     def for_ticket(self, ticket_id: int) -> Sequence[Event]:

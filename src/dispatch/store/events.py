@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from dispatch.domain.model import Event
@@ -50,6 +50,25 @@ class SqlEventLog:
         self._session.flush()
         announce_change(self._session)
         return convert.event_from_row(row)
+
+    def append_many(self, entries: Sequence[Mapping[str, Any]]) -> None:
+        """Record several changes in one statement (an import's histories)."""
+        if not entries:
+            return
+        rows = [
+            {
+                "at": e["at"],
+                "actor": e["actor"],
+                "action": e["action"],
+                "ticket_id": e.get("ticket_id"),
+                "before": dict(e.get("before") or {}),
+                "after": dict(e.get("after") or {}),
+                "note": e.get("note"),
+            }
+            for e in entries
+        ]
+        self._session.execute(insert(EventRow), rows)
+        announce_change(self._session)
 
     def listing(
         self,

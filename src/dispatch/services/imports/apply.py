@@ -60,6 +60,12 @@ IMPORT_ACTOR_NOTE = "import"
 
 Outcome = Literal["created", "updated", "unchanged"]
 
+TICKET_BATCH = 500
+"""New tickets inserted per statement."""
+
+EVENT_BATCH = 1000
+"""History events inserted per statement."""
+
 ALERT_BATCH = 500
 """Thresholds looked up per query when recording the imported alerts."""
 
@@ -107,6 +113,7 @@ def run_import(
                     report.issues.append(_issue(record, exc))
                     continue
                 report.counts[outcome][_kind(record)] += 1
+        writer.flush()
         summary = reader.finish()
         report.issues = sorted(
             [*summary.issues, *report.issues], key=lambda i: (i.source.file, i.source.line)
@@ -153,7 +160,12 @@ class _Writer:
         # Tickets come after every contract and technician: what they refer to is read
         # once per import, not once per ticket (the SLA engine builds its calendar).
         self._contracts: dict[str, tuple[Contract, Customer, SlaEngine]] = {}
+        self._pending: list[tuple[Ticket, TicketRecord]] = []
+        """New tickets not yet inserted (in batches of ``TICKET_BATCH``)."""
+        self._events: list[dict[str, Any]] = []
+        """Tickets' history events not yet inserted (in batches: one statement each)."""
         self._logins: set[str] | None = None
+        self._any_imported: bool | None = None
 
     def write(self, record: Record) -> Outcome:
         if isinstance(record, CustomerRecord):
@@ -344,7 +356,9 @@ class _Writer:
                 raise InvalidInputError(
                     f"assignee: no technician {login!r} earlier in the files or in the database"
                 )
-        existing = uow.tickets.by_external_id(record.external_id)
+        if self._any_imported is None:  # a first import: no ticket to look up at all
+            self._any_imported = uow.tickets.by_external_id_exists()
+        existing = uow.tickets.by_external_id(record.external_id) if self._any_imported else None
         if existing is not None:
             return self._update_ticket(existing, record)
         now = self._clock.now()
@@ -364,36 +378,38 @@ class _Writer:
                 for c in reversed(changes)
                 if c.status is TicketStatus.RESOLVED or (c.status is TicketStatus.CLOSED)
             )
-        ticket = uow.tickets.add(
-            Ticket(
-                id=0,
-                customer_id=customer.id,
-                customer_name=customer.name,
-                contract_id=contract.id,
-                contract_kind=contract.kind,
-                title=record.title,
-                description=record.description,
-                kind=record.kind,
-                channel=record.channel,
-                severity=record.severity,
-                status=status,
-                needs_onsite=record.needs_onsite,
-                skills=record.skills,
-                opened_at=record.opened_at,
-                first_response_at=record.first_response_at,
-                resolved_at=resolved_at,
-                response_due=due.response,
-                resolution_due=due.resolution,
-                response_warn_at=due.response_warn,
-                resolution_warn_at=due.resolution_warn,
-                assignee=record.assignee,
-                bug_ref=record.bug_ref,
-                external_id=record.external_id,
+        self._pending.append(
+            (
+                Ticket(
+                    id=0,
+                    customer_id=customer.id,
+                    customer_name=customer.name,
+                    contract_id=contract.id,
+                    contract_kind=contract.kind,
+                    title=record.title,
+                    description=record.description,
+                    kind=record.kind,
+                    channel=record.channel,
+                    severity=record.severity,
+                    status=status,
+                    needs_onsite=record.needs_onsite,
+                    skills=record.skills,
+                    opened_at=record.opened_at,
+                    first_response_at=record.first_response_at,
+                    resolved_at=resolved_at,
+                    response_due=due.response,
+                    resolution_due=due.resolution,
+                    response_warn_at=due.response_warn,
+                    resolution_warn_at=due.resolution_warn,
+                    assignee=record.assignee,
+                    bug_ref=record.bug_ref,
+                    external_id=record.external_id,
+                ),
+                record,
             )
         )
-        self._history(ticket, record)
-        if ticket.is_open:
-            self._new_tickets.append(ticket.id)
+        if len(self._pending) >= TICKET_BATCH:
+            self.flush()
         return "created"
 
     def _contract_of(self, external_id: str) -> tuple[Contract, Customer, SlaEngine]:
@@ -412,44 +428,66 @@ class _Writer:
         return self._contracts[external_id]
 
     def _history(self, ticket: Ticket, record: TicketRecord) -> None:
-        """The ticket's history as its events: what ``status_history`` reads back."""
-        events = self._uow.events
+        """The ticket's history as its events: what ``status_history`` reads back.
+
+        Kept back and inserted in batches (``flush_events``): one statement per
+        thousand events rather than one flush each.
+        """
         snapshot = audit.snapshot(replace(ticket, status=TicketStatus.NEW, assignee=None))
-        events.append(
-            at=record.opened_at,
-            actor=self._actor,
-            action="ticket.opened",
-            ticket_id=ticket.id,
-            after={**snapshot, "external_id": record.external_id},
-            note=IMPORT_ACTOR_NOTE,
-        )
+        entries: list[dict[str, Any]] = [
+            {
+                "at": record.opened_at,
+                "action": "ticket.opened",
+                "after": {**snapshot, "external_id": record.external_id},
+                "note": IMPORT_ACTOR_NOTE,
+            }
+        ]
         status, assignee = TicketStatus.NEW, None
         for entry in record.history:
+            note = entry.note or IMPORT_ACTOR_NOTE
             if entry.assignee is not None and entry.assignee != assignee:
-                events.append(
-                    at=entry.at,
-                    actor=self._actor,
-                    action="ticket.assigned",
-                    ticket_id=ticket.id,
-                    before={"assignee": assignee},
-                    after={"assignee": entry.assignee},
-                    note=entry.note or IMPORT_ACTOR_NOTE,
+                entries.append(
+                    {
+                        "at": entry.at,
+                        "action": "ticket.assigned",
+                        "before": {"assignee": assignee},
+                        "after": {"assignee": entry.assignee},
+                        "note": note,
+                    }
                 )
                 assignee = entry.assignee
             if entry.status is not None and entry.status is not status:
                 after: dict[str, Any] = {"status": entry.status.value}
                 if entry.bug_ref:
                     after["bug_ref"] = entry.bug_ref
-                events.append(
-                    at=entry.at,
-                    actor=self._actor,
-                    action="ticket.status",
-                    ticket_id=ticket.id,
-                    before={"status": status.value},
-                    after=after,
-                    note=entry.note or IMPORT_ACTOR_NOTE,
+                entries.append(
+                    {
+                        "at": entry.at,
+                        "action": "ticket.status",
+                        "before": {"status": status.value},
+                        "after": after,
+                        "note": note,
+                    }
                 )
                 status = entry.status
+        self._events += [{**e, "actor": self._actor, "ticket_id": ticket.id} for e in entries]
+        if len(self._events) >= EVENT_BATCH:
+            self.flush_events()
+
+    def flush_events(self) -> None:
+        """Insert the history events kept back."""
+        self._uow.events.append_many(self._events)
+        self._events = []
+
+    def flush(self) -> None:
+        """Insert the tickets kept back (one statement), then their histories' events."""
+        pending, self._pending = self._pending, []
+        stored = self._uow.tickets.add_many([ticket for ticket, _ in pending])
+        for ticket, (_, record) in zip(stored, pending, strict=True):
+            self._history(ticket, record)
+            if ticket.is_open:
+                self._new_tickets.append(ticket.id)
+        self.flush_events()
 
     def _update_ticket(self, existing: Ticket, record: TicketRecord) -> Outcome:
         stored_history = [
