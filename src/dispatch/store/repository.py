@@ -164,14 +164,12 @@ class SqlTicketStore:
         if not tickets:
             return []
         logins = {t.assignee for t in tickets} - {None}
-        ids_of: dict[str, int] = {
-            login: tech_id
-            for login, tech_id in self._session.execute(
-                select(TechnicianRow.login, TechnicianRow.id).where(
-                    TechnicianRow.login.in_(list(logins))
-                )
+        found = self._session.execute(
+            select(TechnicianRow.login, TechnicianRow.id).where(
+                TechnicianRow.login.in_(list(logins))
             )
-        }
+        )
+        ids_of: dict[str, int] = {row.login: row.id for row in found}
         missing = sorted(str(login) for login in logins - set(ids_of))
         if missing:
             raise NotFoundError(f"no technician with login {missing[0]!r}")
