@@ -232,3 +232,56 @@ def test_an_export_reads_back_in_unchanged(db_url: str, tmp_path: Path) -> None:
     fresh = json.loads(result.stdout)
     assert fresh["counts"]["ticket"]["created"] == 3
     assert fresh["counts"]["customer"]["created"] == 1
+
+
+def test_a_zammad_report_comes_over_after_the_directory(storage: Storage, tmp_path: Path) -> None:
+    """Monday morning: the directory from a JSON file, then Zammad's tickets through the
+    shipped mapping (filled in as its comments say), with deadlines from their history."""
+    root = Path(__file__).resolve().parents[2]
+    directory = {
+        "customers": [
+            {"external_id": "C1", "name": "Acme Ltd", "timezone": "Europe/Sofia", "country": "BG"},
+            {
+                "external_id": "C2", "name": "Beta SRL", "timezone": "Europe/Bucharest",
+                "country": "RO",
+            },
+        ],
+        "contracts": [
+            {
+                "external_id": "K1", "customer": "C1", "name": "SUB-1", "kind": "subscription",
+                "calendar": "24/7", "valid_from": "2026-01-01", "fixed_fee": "900",
+                "targets": {"P2": {"response_minutes": 60, "resolution_minutes": 480}},
+            },
+            {
+                "external_id": "K2", "customer": "C2", "name": "TM-2", "kind": "time_material",
+                "valid_from": "2026-01-01", "hourly_rate": "50.00",
+            },
+        ],
+        "technicians": [{"external_id": "E1", "login": "ana", "name": "Ana Ionescu"}],
+    }  # fmt: skip
+    first = tmp_path / "directory.json"
+    first.write_text(json.dumps(directory, indent=1), encoding="utf-8")
+    clock = FixedClock(NOW)
+    assert run_import(storage.writer(), clock, ACTOR, [first], apply=True).applied
+    text = (root / "assets" / "mappings" / "zammad.toml").read_text()
+    text = text.replace(
+        "[values.contract]\n", '[values.contract]\n"Acme Ltd" = "K1"\n"Beta SRL" = "K2"\n'
+    )
+    text = text.replace("[values.assignee]\n", '[values.assignee]\n"Ana Ionescu" = "ana"\n')
+    mapping = tmp_path / "zammad.toml"
+    mapping.write_text(text, encoding="utf-8")
+    report = tmp_path / "report.csv"
+    report.write_bytes((root / "tests/data/imports/foreign/zammad_report.csv").read_bytes())
+    done = run_import(storage.writer(), clock, ACTOR, [report], apply=True, mapping_file=mapping)
+    assert done.issues == []
+    assert done.counts["created"][RecordKind.TICKET] == 3
+    with storage.reader() as uow:
+        vpn = uow.tickets.by_external_id("31001")
+    assert vpn is not None
+    assert vpn.status is TicketStatus.IN_PROGRESS
+    assert vpn.assignee == "ana"
+    opened = datetime.fromisoformat("2026-03-02T09:05:00+00:00")
+    assert vpn.response_due == opened + timedelta(hours=1)
+    assert vpn.resolution_due == opened + timedelta(hours=8)
+    again = run_import(storage.writer(), clock, ACTOR, [report], apply=True, mapping_file=mapping)
+    assert again.counts["unchanged"][RecordKind.TICKET] == 3
