@@ -27,7 +27,7 @@ from dispatch.domain.model import (
 )
 from dispatch.domain.ports import FixedClock
 from dispatch.domain.terms import parse_span, term_errors
-from dispatch.services import directory, master_data, queue, tickets
+from dispatch.services import contracts, directory, master_data, queue, tickets
 from dispatch.store.schema import EventRow
 from tests.conftest import NOW
 
@@ -182,16 +182,16 @@ def test_overlapping_contracts_need_different_precedences_and_the_first_takes_ne
 ) -> None:
     acme(storage, clock)
     w = storage.writer
-    master_data.add_contract(w(), clock, ACTOR, "C1", guaranteed())
+    contracts.add_contract(w(), clock, ACTOR, "C1", guaranteed())
     tm = Contract(0, 0, "TM-1", ContractKind.TIME_MATERIAL, hourly_rate=50.0)
     with pytest.raises(InvalidInputError, match="precedence: 'TM-1' overlaps 'SUB-1'"):
-        master_data.add_contract(w(), clock, ACTOR, "C1", tm)
-    before_tm = master_data.add_contract(w(), clock, ACTOR, "C1", replace(tm, precedence=2))
+        contracts.add_contract(w(), clock, ACTOR, "C1", tm)
+    before_tm = contracts.add_contract(w(), clock, ACTOR, "C1", replace(tm, precedence=2))
     with storage.reader() as uow:
         customer = uow.directory.customer_by_name("Acme SRL")
         chosen = directory.active_contract(uow.directory.contracts(customer.id), customer, NOW)
     assert chosen.name == "SUB-1"
-    master_data.edit_contract(w(), clock, ACTOR, "SUB-1", {"precedence": 3})
+    contracts.edit_contract(w(), clock, ACTOR, "SUB-1", {"precedence": 3})
     with storage.reader() as uow:
         chosen = directory.active_contract(uow.directory.contracts(customer.id), customer, NOW)
     assert chosen.id == before_tm.id
@@ -201,7 +201,7 @@ def test_new_targets_move_the_open_tickets_deadlines_in_the_same_transaction(
     storage: Storage, clock: FixedClock
 ) -> None:
     acme(storage, clock)
-    master_data.add_contract(storage.writer(), clock, ACTOR, "C1", guaranteed())
+    contracts.add_contract(storage.writer(), clock, ACTOR, "C1", guaranteed())
     opened = tickets.open_ticket(
         storage.writer(),
         clock,
@@ -209,7 +209,7 @@ def test_new_targets_move_the_open_tickets_deadlines_in_the_same_transaction(
         NewTicket(customer="Acme SRL", title="Server down", severity=Severity.P1),
     )
     assert opened.response_due == NOW + timedelta(hours=2)
-    done = master_data.edit_contract(
+    done = contracts.edit_contract(
         storage.writer(),
         clock,
         ACTOR,
@@ -223,22 +223,20 @@ def test_new_targets_move_the_open_tickets_deadlines_in_the_same_transaction(
     assert moved.response_due == NOW + timedelta(hours=1)
     assert moved.resolution_due == NOW + timedelta(hours=4)
     assert "ticket.sla_recomputed" in recorded
-    again = master_data.edit_contract(
-        storage.writer(), clock, ACTOR, "SUB-1", {"warning_share": 0.8}
-    )
+    again = contracts.edit_contract(storage.writer(), clock, ACTOR, "SUB-1", {"warning_share": 0.8})
     assert again.moved == 0  # the same share: nothing changed, nothing written
 
 
 def test_end_and_renew_a_contract(storage: Storage, clock: FixedClock) -> None:
     acme(storage, clock)
     w = storage.writer
-    master_data.add_contract(w(), clock, ACTOR, "C1", guaranteed())
+    contracts.add_contract(w(), clock, ACTOR, "C1", guaranteed())
     with pytest.raises(InvalidInputError, match="open-ended; end it first"):
-        master_data.renew_contract(w(), clock, ACTOR, "SUB-1", "SUB-2")
+        contracts.renew_contract(w(), clock, ACTOR, "SUB-1", "SUB-2")
     with pytest.raises(InvalidInputError, match="cannot end before it starts"):
-        master_data.end_contract(w(), clock, ACTOR, "SUB-1", date(2025, 1, 1))
-    master_data.end_contract(w(), clock, ACTOR, "SUB-1", date(2026, 12, 31))
-    renewed = master_data.renew_contract(w(), clock, ACTOR, "SUB-1", "SUB-2")
+        contracts.end_contract(w(), clock, ACTOR, "SUB-1", date(2025, 1, 1))
+    contracts.end_contract(w(), clock, ACTOR, "SUB-1", date(2026, 12, 31))
+    renewed = contracts.renew_contract(w(), clock, ACTOR, "SUB-1", "SUB-2")
     assert (renewed.valid_from, renewed.valid_to) == (date(2027, 1, 1), None)
     assert renewed.sla == guaranteed().sla
     assert renewed.precedence == 1  # no overlap with the old one
@@ -270,7 +268,7 @@ def _open(storage: Storage) -> list:  # type: ignore[type-arg]
 
 def test_a_retired_customer_gets_no_new_ticket(storage: Storage, clock: FixedClock) -> None:
     acme(storage, clock)
-    master_data.add_contract(storage.writer(), clock, ACTOR, "C1", guaranteed())
+    contracts.add_contract(storage.writer(), clock, ACTOR, "C1", guaranteed())
     master_data.retire_customer(storage.writer(), clock, ACTOR, "C1")
     with pytest.raises(InvalidInputError, match="is retired: no new tickets"):
         tickets.open_ticket(

@@ -211,7 +211,7 @@ def contract_add(
     """Add contract NAME of a kind for a customer, with the terms its kind has."""
     from dispatch import formats
     from dispatch.domain.model import Contract, SlaPolicy
-    from dispatch.services import master_data
+    from dispatch.services import contracts
 
     fields = _terms(given)
     targets = fields.pop("targets", {})
@@ -226,7 +226,7 @@ def contract_add(
             sla=SlaPolicy(targets, share),
             **fields,
         )
-        stored = master_data.add_contract(
+        stored = contracts.add_contract(
             rt.writer(), rt.clock, rt.actor, customer_ref, new, calendars=rt.calendars
         )
         customer = _customer_of(rt, stored)
@@ -250,11 +250,11 @@ def contract_edit(ctx: click.Context, /, ref: str, as_json: bool, **given: Any) 
     open tickets from their history, in the same transaction.
     """
     from dispatch import formats
-    from dispatch.services import master_data
+    from dispatch.services import contracts
 
     changes = _terms(given)
     with using_runtime(ctx) as rt:
-        done = master_data.edit_contract(
+        done = contracts.edit_contract(
             rt.writer(), rt.clock, rt.actor, ref, changes, calendars=rt.calendars
         )
         customer = _customer_of(rt, done.contract)
@@ -278,10 +278,10 @@ def contract_edit(ctx: click.Context, /, ref: str, as_json: bool, **given: Any) 
 def contract_end(ctx: click.Context, ref: str, last_day: Any, as_json: bool) -> None:
     """End CONTRACT after its last day (its open tickets keep it)."""
     from dispatch import formats
-    from dispatch.services import master_data
+    from dispatch.services import contracts
 
     with using_runtime(ctx) as rt:
-        stored = master_data.end_contract(rt.writer(), rt.clock, rt.actor, ref, last_day.date())
+        stored = contracts.end_contract(rt.writer(), rt.clock, rt.actor, ref, last_day.date())
         customer = _customer_of(rt, stored)
     if as_json:
         echo_json(formats.contract_json(stored, customer))
@@ -301,10 +301,10 @@ def contract_renew(
 ) -> None:
     """A new contract with CONTRACT's terms, from the day after it ends."""
     from dispatch import formats
-    from dispatch.services import master_data
+    from dispatch.services import contracts
 
     with using_runtime(ctx) as rt:
-        stored = master_data.renew_contract(
+        stored = contracts.renew_contract(
             rt.writer(),
             rt.clock,
             rt.actor,

@@ -1,4 +1,4 @@
-"""The administrator's writes: customers, their contacts, contracts and technicians.
+"""The administrator's writes: customers, their contacts and technicians.
 
 What ``dispatch customer|contact|contract|tech add|edit|...`` and the import
 do. Each use case is one short transaction that checks everything first and
@@ -10,32 +10,26 @@ same record never undo each other.
 Retiring keeps history: a retired customer's tickets stay readable and a
 retired technician stays in old assignments; neither can be chosen for new
 work (``tickets.open_ticket``, ``tickets.assign_technician`` and the ranking
-refuse them). Editing a contract's targets or calendar recomputes the
-deadlines of its open tickets from their history, in the same transaction.
+refuse them). Contracts have their own room (``services.contracts``), which
+uses the checks and the event record here.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
-from datetime import date, timedelta
+from dataclasses import fields, replace
 from decimal import Decimal
 from typing import Any
 
-from dispatch.domain.calendar import Calendar, public_holidays, zone
+from dispatch.domain.calendar import public_holidays, zone
 from dispatch.domain.errors import InvalidInputError, NotFoundError
 from dispatch.domain.model import (
-    ALWAYS_OPEN_CALENDAR,
     Contact,
-    Contract,
     Customer,
-    SlaPolicy,
     Technician,
 )
 from dispatch.domain.ports import Clock, UnitOfWork
-from dispatch.domain.terms import overlap_errors, term_errors
-from dispatch.services import deadlines
 
 MAX_NAME = 200
 """The longest name of a customer, contact or technician (the column's size)."""
@@ -53,23 +47,11 @@ SKILL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 """A skill tag (``network``, ``printers``)."""
 
 
-@dataclass(frozen=True, slots=True)
-class ContractChange:
-    """A contract as written, and how many open tickets' deadlines moved with it.
-
-    Attributes:
-        contract: The contract as stored.
-        moved: Open tickets whose deadlines were recomputed and changed.
-    """
-
-    contract: Contract
-    moved: int = 0
-
-
 # --- checks (pure) ------------------------------------------------------------------------
 
 
-def _name(value: str, field: str = "name") -> str:
+def checked_name(value: str, field: str = "name") -> str:
+    """``value`` stripped; refused empty, too long or with control characters."""
     text = value.strip()
     if not text:
         raise InvalidInputError(f"{field}: cannot be empty")
@@ -80,7 +62,8 @@ def _name(value: str, field: str = "name") -> str:
     return text
 
 
-def _external_id(value: str | None) -> str | None:
+def checked_external_id(value: str | None) -> str | None:
+    """An external id stripped, 1 to ``MAX_NAME`` characters (``None`` stays ``None``)."""
     if value is None:
         return None
     text = value.strip()
@@ -133,7 +116,8 @@ def changed_fields(before: Any, after: Any) -> list[str]:
     return [f.name for f in fields(before) if getattr(before, f.name) != getattr(after, f.name)]
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """A field's value as an event's JSON holds it (amounts as text, no floats)."""
     if isinstance(value, frozenset | tuple):
         return sorted(value) if isinstance(value, frozenset) else list(value)
     if hasattr(value, "isoformat"):
@@ -152,8 +136,8 @@ def field_diff(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The ``names`` fields' values before and after, JSON-ready (for the event)."""
     return (
-        {n: _jsonable(getattr(before, n)) for n in names},
-        {n: _jsonable(getattr(after, n)) for n in names},
+        {n: jsonable(getattr(before, n)) for n in names},
+        {n: jsonable(getattr(after, n)) for n in names},
     )
 
 
@@ -187,9 +171,9 @@ def find_customer(uow: UnitOfWork, ref: str) -> Customer:
 
 def checked_customer(uow: UnitOfWork, customer: Customer) -> Customer:
     """``customer`` tidied and checked against the others; raises ``InvalidInputError``."""
-    name = _name(customer.name)
+    name = checked_name(customer.name)
     timezone, country, region = _place(customer.timezone, customer.country, customer.region)
-    external_id = _external_id(customer.external_id)
+    external_id = checked_external_id(customer.external_id)
     for other in uow.directory.customers():
         if other.id != customer.id and other.name == name:
             raise InvalidInputError(f"name: a customer called {name!r} exists already")
@@ -226,7 +210,7 @@ def edit_customer(
     ``external_id``. Returns the customer as stored (unchanged: no write).
     """
     allowed = {"name", "timezone", "country", "region", "address", "external_id"}
-    _only(changes, allowed)
+    only_fields(changes, allowed)
     with uow:
         before = find_customer(uow, ref)
         after = checked_customer(uow, replace(before, **changes))
@@ -257,7 +241,7 @@ def retire_customer(uow: UnitOfWork, clock: Clock, actor: str, ref: str) -> Cust
 
 def _customer_json(customer: Customer) -> dict[str, Any]:
     names = [f.name for f in fields(customer) if f.name not in ("id", "contacts")]
-    out = {n: _jsonable(getattr(customer, n)) for n in names}
+    out = {n: jsonable(getattr(customer, n)) for n in names}
     out["contacts"] = [k.name for k in customer.contacts]
     return out
 
@@ -269,11 +253,11 @@ def checked_contact(contact: Contact) -> Contact:
     """``contact`` tidied (addresses lower-cased, numbers spaced once) and checked."""
     return replace(
         contact,
-        name=_name(contact.name),
+        name=checked_name(contact.name),
         emails=_emails(contact.emails),
         phones=_phones(contact.phones),
         role=contact.role.strip()[:100],
-        external_id=_external_id(contact.external_id),
+        external_id=checked_external_id(contact.external_id),
     )
 
 
@@ -297,7 +281,7 @@ def edit_contact(
 
     Fields: ``name``, ``emails``, ``phones``, ``role``, ``external_id``.
     """
-    _only(changes, {"name", "emails", "phones", "role", "external_id"})
+    only_fields(changes, {"name", "emails", "phones", "role", "external_id"})
     with uow:
         before = uow.directory.contact(contact_id)
         after = checked_contact(replace(before, **changes))
@@ -342,207 +326,7 @@ def _unique_contact(uow: UnitOfWork, contact: Contact) -> None:
 
 def _contact_json(contact: Contact) -> dict[str, Any]:
     names = [f.name for f in fields(contact) if f.name not in ("id", "customer_id")]
-    return {n: _jsonable(getattr(contact, n)) for n in names}
-
-
-# --- contracts ------------------------------------------------------------------------------
-
-
-def find_contract(uow: UnitOfWork, ref: str) -> Contract:
-    """The contract named ``ref``, or else known by that external id."""
-    try:
-        return uow.directory.contract_by_name(ref)
-    except NotFoundError:
-        found = uow.directory.contract_by_external_id(ref)
-        if found is None:
-            raise NotFoundError(f"no contract named (or with external id) {ref!r}") from None
-        return found
-
-
-def checked_contract(
-    uow: UnitOfWork, contract: Contract, calendars: Mapping[str, Calendar]
-) -> Contract:
-    """``contract`` checked: its kind's terms, its calendar, overlaps, unique name and id."""
-    name = _name(contract.name)
-    if len(name) > 64:
-        raise InvalidInputError(f"name: at most 64 characters (got {len(name)})")
-    checked = replace(contract, name=name, external_id=_external_id(contract.external_id))
-    errors = term_errors(checked)
-    known = {ALWAYS_OPEN_CALENDAR, *calendars, *uow.directory.calendars()}
-    if checked.calendar not in known:
-        errors.append(
-            f"calendar: no calendar {checked.calendar!r} "
-            f"(known: {', '.join(sorted(known))}; add one with `dispatch calendar import`)"
-        )
-    others = uow.directory.contracts(checked.customer_id)
-    errors += overlap_errors(checked, others)
-    for other in uow.directory.contracts():
-        if other.id != checked.id and other.name == name:
-            errors.append(f"name: a contract called {name!r} exists already")
-        if other.id != checked.id and checked.external_id == other.external_id is not None:
-            errors.append(f"external_id: {checked.external_id!r} is {other.name!r}'s already")
-    if errors:
-        raise InvalidInputError("; ".join(errors))
-    return checked
-
-
-def add_contract(
-    uow: UnitOfWork,
-    clock: Clock,
-    actor: str,
-    customer_ref: str,
-    contract: Contract,
-    *,
-    calendars: Mapping[str, Calendar] = deadlines.NO_CALENDARS,
-) -> Contract:
-    """Add ``contract`` (its id and customer id are ignored) for the customer ``customer_ref``."""
-    with uow:
-        customer = find_customer(uow, customer_ref)
-        if customer.retired_at is not None:
-            raise InvalidInputError(f"customer: {customer.name!r} is retired")
-        checked = checked_contract(uow, replace(contract, customer_id=customer.id), calendars)
-        stored = uow.directory.add_contract(checked)
-        after = {"customer": customer.name, **_contract_json(stored)}
-        record_change(uow, clock, actor, "contract.added", None, after)
-        uow.commit()
-    return stored
-
-
-CONTRACT_FIELDS = frozenset(
-    {
-        "name",
-        "sla",
-        "calendar",
-        "hourly_rate",
-        "currency",
-        "prepaid_hours",
-        "period",
-        "fixed_fee",
-        "valid_from",
-        "valid_to",
-        "external_id",
-        "precedence",
-        "job_price",
-        "incident_price",
-        "included_hours",
-        "overage_rate",
-    }
-)
-"""What ``edit_contract`` can change (the kind and the customer stay: add a new contract)."""
-
-_CLOCK_FIELDS = ("sla", "calendar")
-"""Fields whose change moves the deadlines of the contract's open tickets."""
-
-
-def edit_contract(
-    uow: UnitOfWork,
-    clock: Clock,
-    actor: str,
-    ref: str,
-    changes: Mapping[str, Any],
-    *,
-    calendars: Mapping[str, Calendar] = deadlines.NO_CALENDARS,
-) -> ContractChange:
-    """Change the fields named in ``changes`` of the contract ``ref``.
-
-    ``targets`` (severity to ``SlaTarget``) replaces the named severities'
-    targets and keeps the others; ``warning_share`` replaces the share.
-    A change of targets, warning share or calendar recomputes the deadlines
-    of the contract's open tickets from their history in the same
-    transaction; ``moved`` says how many changed.
-    """
-    _only(changes, CONTRACT_FIELDS | {"targets", "warning_share"})
-    with uow:
-        before = find_contract(uow, ref)
-        plain = {k: v for k, v in changes.items() if k not in ("targets", "warning_share")}
-        try:
-            if "targets" in changes or "warning_share" in changes:
-                # Merged here, inside the transaction: a target not named stays as stored.
-                targets = {**before.sla.targets, **changes.get("targets", {})}
-                share = changes.get("warning_share", before.sla.warning_share)
-                plain["sla"] = SlaPolicy(targets, share)
-            after = replace(before, **plain)
-        except InvalidInputError as exc:
-            raise InvalidInputError(f"{', '.join(sorted(changes))}: {exc}") from None
-        after = checked_contract(uow, after, calendars)
-        names = changed_fields(before, after)
-        if not names:
-            return ContractChange(before)
-        stored = uow.directory.update_contract(after, names)
-        record_change(uow, clock, actor, "contract.changed", *field_diff(before, stored, names))
-        moved = 0
-        if any(n in _CLOCK_FIELDS for n in names):
-            moved = recompute_open(uow, clock, actor, stored, calendars)
-        uow.commit()
-    return ContractChange(stored, moved)
-
-
-def end_contract(
-    uow: UnitOfWork,
-    clock: Clock,
-    actor: str,
-    ref: str,
-    last_day: date,
-) -> Contract:
-    """End the contract ``ref`` after ``last_day`` (its open tickets keep it)."""
-    return edit_contract(uow, clock, actor, ref, {"valid_to": last_day}).contract
-
-
-def renew_contract(
-    uow: UnitOfWork,
-    clock: Clock,
-    actor: str,
-    ref: str,
-    new_name: str,
-    *,
-    valid_to: date | None = None,
-    calendars: Mapping[str, Calendar] = deadlines.NO_CALENDARS,
-) -> Contract:
-    """A new contract with the terms of ``ref``, valid from the day after it ends."""
-    with uow:
-        old = find_contract(uow, ref)
-        if old.valid_to is None:
-            raise InvalidInputError(
-                f"valid_to: {old.name!r} is open-ended; end it first (`dispatch contract end`)"
-            )
-        start = old.valid_to + timedelta(days=1)
-        new = replace(
-            old, id=0, name=new_name, external_id=None, valid_from=start, valid_to=valid_to
-        )
-        checked = checked_contract(uow, new, calendars)
-        stored = uow.directory.add_contract(checked)
-        after = {"renews": old.name, **_contract_json(stored)}
-        record_change(uow, clock, actor, "contract.renewed", None, after)
-        uow.commit()
-    return stored
-
-
-def recompute_open(
-    uow: UnitOfWork, clock: Clock, actor: str, contract: Contract, calendars: Mapping[str, Calendar]
-) -> int:
-    """Recompute the deadlines of ``contract``'s open tickets; how many moved."""
-    moved = 0
-    for ticket in uow.tickets.queue():
-        if ticket.contract_id != contract.id:
-            continue
-        stored = deadlines.store_recomputed(
-            uow,
-            clock,
-            actor,
-            ticket,
-            ticket.version,
-            calendars,
-            action="ticket.sla_recomputed",
-            note=f"contract {contract.name} changed",
-            before_ticket=ticket,
-        )
-        moved += stored is not ticket
-    return moved
-
-
-def _contract_json(contract: Contract) -> dict[str, Any]:
-    names = [f.name for f in fields(contract) if f.name not in ("id", "customer_id")]
-    return {n: _jsonable(getattr(contract, n)) for n in names}
+    return {n: jsonable(getattr(contact, n)) for n in names}
 
 
 # --- technicians ----------------------------------------------------------------------------
@@ -563,9 +347,9 @@ def checked_technician(uow: UnitOfWork, tech: Technician) -> Technician:
     checked = replace(
         tech,
         login=login,
-        name=_name(tech.name),
+        name=checked_name(tech.name),
         home_region=tech.home_region.strip(),
-        external_id=_external_id(tech.external_id),
+        external_id=checked_external_id(tech.external_id),
     )
     for other in uow.directory.technicians():
         if other.id != tech.id and other.login == login:
@@ -614,7 +398,7 @@ def edit_technician(
     uow: UnitOfWork, clock: Clock, actor: str, ref: str, changes: Mapping[str, Any]
 ) -> Technician:
     """Change the fields named in ``changes`` of the technician ``ref``."""
-    _only(changes, TECH_FIELDS)
+    only_fields(changes, TECH_FIELDS)
     with uow:
         before = find_technician(uow, ref)
         after = checked_technician(uow, replace(before, **changes))
@@ -643,10 +427,11 @@ def retire_technician(uow: UnitOfWork, clock: Clock, actor: str, ref: str) -> Te
 
 def _tech_json(tech: Technician) -> dict[str, Any]:
     names = [f.name for f in fields(tech) if f.name != "id"]
-    return {n: _jsonable(getattr(tech, n)) for n in names}
+    return {n: jsonable(getattr(tech, n)) for n in names}
 
 
-def _only(changes: Mapping[str, Any], allowed: Collection[str]) -> None:
+def only_fields(changes: Mapping[str, Any], allowed: Collection[str]) -> None:
+    """Refuse a change of a field the use case cannot change, naming it."""
     unknown = sorted(set(changes) - set(allowed))
     if unknown:
         raise InvalidInputError(f"{unknown[0]}: cannot be changed here")

@@ -52,7 +52,7 @@ from dispatch.domain.records import (
     TicketRecord,
 )
 from dispatch.domain.sla import SlaEngine, StatusChange
-from dispatch.services import audit, deadlines, master_data
+from dispatch.services import audit, contracts, deadlines, master_data
 from dispatch.services.imports.reader import ImportReader, applying_order
 
 IMPORT_ACTOR_NOTE = "import"
@@ -285,7 +285,7 @@ class _Writer:
             included_hours=terms.included_hours,
             overage_rate=terms.overage_rate,
         )
-        checked = master_data.checked_contract(self._uow, given, self._calendars)
+        checked = contracts.checked_contract(self._uow, given, self._calendars)
         if existing is None:
             stored = directory.add_contract(checked)
             self._log("contract.imported", None, {"external_id": stored.external_id})
@@ -301,7 +301,7 @@ class _Writer:
         stored = directory.update_contract(checked, names)
         self._log("contract.changed", *master_data.field_diff(existing, stored, names))
         if {"sla", "calendar"} & set(names):
-            master_data.recompute_open(self._uow, self._clock, self._actor, stored, self._calendars)
+            contracts.recompute_open(self._uow, self._clock, self._actor, stored, self._calendars)
         return "updated"
 
     def _technician(self, record: TechnicianRecord) -> Outcome:
