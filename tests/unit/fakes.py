@@ -11,6 +11,7 @@ from typing import Any, Self
 from dispatch.domain.alerts import Alert, AlertLevel, Threshold, is_late, reached
 from dispatch.domain.calendar import Calendar
 from dispatch.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from dispatch.domain.exports import ContractExport, TicketExport
 from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import (
     Contact,
@@ -24,7 +25,6 @@ from dispatch.domain.model import (
 from dispatch.domain.notify import Delivery
 from dispatch.domain.oncall import Override, Rotation
 from dispatch.domain.plans import Plan, PlanRun
-from dispatch.domain.ports import ContractExport, TicketExport
 from dispatch.domain.queue import order_queue
 
 

@@ -6,14 +6,14 @@ work; ``dispatch.bootstrap`` wires them in. Tests use in-memory fakes.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
 from dispatch.domain.alerts import Alert, AlertLevel, Threshold
 from dispatch.domain.calendar import Calendar
+from dispatch.domain.exports import ExportSource
 from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import (
     Contact,
@@ -558,67 +558,6 @@ class Preferences(Protocol):
 
     def save(self, key: str, value: str) -> None:
         """Remember ``value`` under ``key`` (a failure is logged, never raised)."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class ContractExport:
-    """A contract as the export reads it: with its customer's name.
-
-    Attributes:
-        contract: The contract.
-        customer: Its customer's reference: external id, else ``dispatch:customer:ID``.
-    """
-
-    contract: Contract
-    customer: str
-
-
-@dataclass(frozen=True, slots=True)
-class TicketExport:
-    """A ticket as the export reads it: with its contract's name and its recorded changes.
-
-    Attributes:
-        ticket: The ticket (whole description).
-        contract: Its contract's reference: external id, else ``dispatch:contract:ID``.
-        events: The ticket's events, oldest first.
-    """
-
-    ticket: Ticket
-    contract: str
-    events: Sequence[Event]
-
-
-class ExportSource(Protocol):
-    """Every row of a kind, read in chunks so that memory stays flat in the table's size.
-
-    Each method yields in id order; ``start``/``end`` bound the kind's natural
-    instant (from ``start`` inclusive to ``end`` exclusive; ``None``: unbounded).
-    The iterators are valid while their unit of work is open.
-    """
-
-    def customers(self) -> Iterator[Customer]:
-        """All customers."""
-        ...
-
-    def contracts(self) -> Iterator[ContractExport]:
-        """All contracts with their customers' names."""
-        ...
-
-    def technicians(self) -> Iterator[Technician]:
-        """All technicians."""
-        ...
-
-    def tickets(self, start: datetime | None, end: datetime | None) -> Iterator[TicketExport]:
-        """Tickets opened in ``[start, end)``, each with its contract and events."""
-        ...
-
-    def events(self, start: datetime | None, end: datetime | None) -> Iterator[Event]:
-        """Events recorded in ``[start, end)``."""
-        ...
-
-    def alerts(self, start: datetime | None, end: datetime | None) -> Iterator[Alert]:
-        """Alerts raised in ``[start, end)``."""
         ...
 
 

@@ -25,8 +25,9 @@ from typing import Any
 
 from dispatch.domain.alerts import Alert
 from dispatch.domain.errors import InvalidInputError
+from dispatch.domain.exports import ContractExport, TicketExport
 from dispatch.domain.model import Customer, Event, Technician, Ticket, TicketStatus, require_utc
-from dispatch.domain.ports import ContractExport, TicketExport, UnitOfWork
+from dispatch.domain.ports import UnitOfWork
 
 Record = dict[str, Any]
 """One exported row: field name to JSON-ready value, in the kind's field order."""

@@ -17,8 +17,8 @@ from sqlalchemy import ColumnElement, Select, String, cast, func, literal, selec
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from dispatch.domain.alerts import Alert
+from dispatch.domain.exports import ContractExport, TicketExport
 from dispatch.domain.model import Customer, Event, Technician
-from dispatch.domain.ports import ContractExport, TicketExport
 from dispatch.store import convert
 from dispatch.store.alerts import alert_from_row
 from dispatch.store.schema import (
