@@ -10,6 +10,7 @@ from typing import Any, Self
 
 from dispatch.domain.alerts import Alert, AlertLevel, Threshold, is_late, reached
 from dispatch.domain.calendar import Calendar
+from dispatch.domain.conversation import Article, SendState
 from dispatch.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from dispatch.domain.exports import ContractExport, TicketExport
 from dispatch.domain.filter import QueueFilter
@@ -444,8 +445,19 @@ class FakeOutbox:
                 added += 1
         return added
 
-    def due(self, now: datetime, limit: int) -> list[Delivery]:
-        due = [d for d in self.rows.values() if d.state == "pending" and d.next_attempt_at <= now]
+    def enqueue_reply(self, article_id: int, target: str, now: datetime) -> int:
+        new_id = len(self.rows) + 1
+        self.rows[new_id] = Delivery(new_id, None, target, 0, "pending", 0, now, article_id=article_id)
+        return new_id
+
+    def due(self, now: datetime, limit: int, *, replies: bool = False) -> list[Delivery]:
+        due = [
+            d
+            for d in self.rows.values()
+            if d.state == "pending"
+            and d.next_attempt_at <= now
+            and (d.article_id is not None) == replies
+        ]
         return sorted(due, key=lambda d: (d.next_attempt_at, d.id))[:limit]
 
     def claim(self, delivery_id: int, now: datetime, until: datetime) -> bool:
@@ -653,6 +665,46 @@ class FakeExports:
                 yield alert
 
 
+class FakeArticles:
+    """Articles in a list; a reply's send state from the fake outbox."""
+
+    def __init__(self, outbox: FakeOutbox) -> None:
+        self._outbox = outbox
+        self.rows: list[Article] = []
+
+    def _with_send(self, article: Article) -> Article:
+        for d in self._outbox.rows.values():
+            if d.article_id == article.id:
+                return replace(article, send_state=SendState(d.state), send_error=d.last_error)
+        return article
+
+    def add(self, article: Article) -> Article:
+        stored = replace(article, id=len(self.rows) + 1)
+        if stored.message_id and self.by_message_id(stored.message_id):
+            raise InvalidInputError(f"message {stored.message_id} is stored already")
+        self.rows.append(stored)
+        return stored
+
+    def get(self, article_id: int) -> Article:
+        for a in self.rows:
+            if a.id == article_id:
+                return self._with_send(a)
+        raise NotFoundError(f"no article with id {article_id}")
+
+    def for_ticket(self, ticket_id: int, *, last: int | None = None) -> list[Article]:
+        mine = [self._with_send(a) for a in self.rows if a.ticket_id == ticket_id]
+        return mine if last is None else mine[-last:]
+
+    def count(self, ticket_id: int) -> int:
+        return sum(1 for a in self.rows if a.ticket_id == ticket_id)
+
+    def by_message_id(self, message_id: str) -> Article | None:
+        return next((a for a in self.rows if a.message_id == message_id), None)
+
+    def thread(self, ticket_id: int) -> list[str]:
+        return [a.message_id for a in self.rows if a.ticket_id == ticket_id and a.message_id]
+
+
 class FakeUnitOfWork:
     """Commits are counted; leaving without commit restores the stores."""
 
@@ -662,11 +714,13 @@ class FakeUnitOfWork:
         self._events = FakeEventLog()
         self._alerts = FakeAlertStore(self._tickets)
         self._outbox = FakeOutbox(self._tickets, self._alerts)
+        self._articles = FakeArticles(self._outbox)
         self._plans = FakePlanStore()
         self._presence = FakePresence()
         self._oncall = FakeOnCall()
         self._exports = FakeExports(self._tickets, directory, self._events, self._alerts)
         self.commits = 0
+        self._saved_articles: list[Article] = []
         self._saved: tuple[dict[int, Ticket], list[Event]] | None = None
         self._saved_oncall: tuple[list[Rotation], list[Override]] = ([], [])
 
@@ -691,6 +745,10 @@ class FakeUnitOfWork:
         return self._outbox
 
     @property
+    def articles(self) -> FakeArticles:
+        return self._articles
+
+    @property
     def plans(self) -> FakePlanStore:
         return self._plans
 
@@ -709,6 +767,7 @@ class FakeUnitOfWork:
     def __enter__(self) -> Self:
         self._saved = (dict(self._tickets.rows), list(self._events.events))
         self._saved_oncall = (list(self._oncall.rotation_list), list(self._oncall.override_list))
+        self._saved_articles = list(self._articles.rows)
         return self
 
     def __exit__(
@@ -721,6 +780,7 @@ class FakeUnitOfWork:
 
     def commit(self) -> None:
         self.commits += 1
+        self._saved_articles = list(self._articles.rows)
         self._saved = (dict(self._tickets.rows), list(self._events.events))
         self._saved_oncall = (list(self._oncall.rotation_list), list(self._oncall.override_list))
 
@@ -729,3 +789,4 @@ class FakeUnitOfWork:
             self._tickets.rows, self._events.events = dict(self._saved[0]), list(self._saved[1])
         self._oncall.rotation_list = list(self._saved_oncall[0])
         self._oncall.override_list = list(self._saved_oncall[1])
+        self._articles.rows = list(self._saved_articles)

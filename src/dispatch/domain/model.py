@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from dispatch.domain.conversation import FirstResponse
 from dispatch.domain.errors import InvalidInputError
 
 
@@ -400,6 +401,8 @@ class Contract:
         incident_price: The agreed sum per incident (ad-hoc contracts).
         included_hours: Hours of work a subscription's fee includes per month.
         overage_rate: The hourly fee above the included hours.
+        first_response: What stops the response clock: a reply to the customer
+            (the default), or also a status change to in progress.
     """
 
     id: int
@@ -421,6 +424,7 @@ class Contract:
     incident_price: Decimal | None = None
     included_hours: Decimal | None = None
     overage_rate: Decimal | None = None
+    first_response: FirstResponse = FirstResponse.REPLY
 
     def __post_init__(self) -> None:
         if self.sla.targets and not self.kind.has_guarantee:
@@ -440,6 +444,10 @@ class Contract:
     def is_active_on(self, day: date) -> bool:
         """Whether the contract applies on ``day``."""
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    def responds_by_status(self, status: TicketStatus) -> bool:
+        """Whether moving a ticket to ``status`` is its first response under this contract."""
+        return self.first_response is FirstResponse.REPLY_OR_STATUS and status.counts_as_response
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,11 +166,11 @@ def message(alert: Alert, step: int = 0) -> tuple[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One alert to one target at one escalation step (the outbox row).
+    """One alert to one target at one escalation step, or one reply (the outbox row).
 
     Attributes:
         id: Database identity.
-        alert_id: The alert.
+        alert_id: The alert (``None`` for a reply).
         target: The target's name (never its address).
         step: 0 for the first notification, then the escalation step.
         state: ``pending``, ``sent`` or ``failed`` (given up).
@@ -178,10 +178,11 @@ class Delivery:
         next_attempt_at: When the next attempt is due.
         sent_at: When it was delivered.
         last_error: What the last failed attempt said.
+        article_id: The reply (``None`` for an alert).
     """
 
     id: int
-    alert_id: int
+    alert_id: int | None
     target: str
     step: int
     state: str
@@ -189,3 +190,4 @@ class Delivery:
     next_attempt_at: datetime
     sent_at: datetime | None = None
     last_error: str | None = None
+    article_id: int | None = None

@@ -13,6 +13,7 @@ from typing import Any, Protocol, Self
 
 from dispatch.domain.alerts import Alert, AlertLevel, Threshold
 from dispatch.domain.calendar import Calendar
+from dispatch.domain.conversation import Article
 from dispatch.domain.exports import ExportSource
 from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import (
@@ -297,6 +298,38 @@ class EventLog(Protocol):
         ...
 
 
+class ArticleStore(Protocol):
+    """Tickets' conversations: articles are added, never changed."""
+
+    def add(self, article: Article) -> Article:
+        """Store a new article (and its attachments' records); it with its id."""
+        ...
+
+    def get(self, article_id: int) -> Article:
+        """One article with its send state.
+
+        Raises:
+            NotFoundError: No such article.
+        """
+        ...
+
+    def for_ticket(self, ticket_id: int, *, last: int | None = None) -> list[Article]:
+        """A ticket's articles, oldest first (``last``: only the newest so many)."""
+        ...
+
+    def count(self, ticket_id: int) -> int:
+        """How many articles a ticket has."""
+        ...
+
+    def by_message_id(self, message_id: str) -> Article | None:
+        """The article that has this Message-ID, if any."""
+        ...
+
+    def thread(self, ticket_id: int) -> list[str]:
+        """The Message-IDs of a ticket's e-mails, oldest first."""
+        ...
+
+
 class AlertStore(Protocol):
     """Raised alerts and the sweep's lease."""
 
@@ -378,8 +411,12 @@ class Outbox(Protocol):
         """A pending delivery per target unless one exists; how many were added."""
         ...
 
-    def due(self, now: datetime, limit: int) -> list[Delivery]:
-        """Pending deliveries whose next attempt is due."""
+    def enqueue_reply(self, article_id: int, target: str, now: datetime) -> int:
+        """The one pending delivery of a reply through ``target``; its id."""
+        ...
+
+    def due(self, now: datetime, limit: int, *, replies: bool = False) -> list[Delivery]:
+        """Pending deliveries of alerts (``replies``: of replies) due by ``now``, oldest first."""
         ...
 
     def claim(self, delivery_id: int, now: datetime, until: datetime) -> bool:
@@ -577,6 +614,11 @@ class UnitOfWork(Protocol):
     @property
     def events(self) -> EventLog:
         """The event log."""
+        ...
+
+    @property
+    def articles(self) -> ArticleStore:
+        """Tickets' conversations."""
         ...
 
     @property

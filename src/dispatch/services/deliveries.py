@@ -76,6 +76,8 @@ def deliver_due(
         writer.commit()
     done: list[Delivery] = []
     for delivery in claimed:
+        if delivery.alert_id is None:  # a reply: ``due`` gave none
+            continue
         with reader:
             alert = reader.alerts.get(delivery.alert_id)
         ok, detail = True, "delivered"

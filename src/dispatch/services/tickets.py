@@ -243,7 +243,8 @@ def change_status(
     if_version: int | None = None,
     calendars: Mapping[str, Calendar] = deadlines.NO_CALENDARS,
 ) -> Ticket:
-    """Move a ticket to ``status``, recording the first response and resolution.
+    """Move a ticket to ``status``, recording the resolution (and the first response
+    where the contract counts a status change as one: ``Contract.first_response``).
 
     Escalating to development needs a bug reference; the reference stays on the
     ticket afterwards. Reopening a resolved ticket clears its resolution time.
@@ -276,7 +277,8 @@ def change_status(
                 f" (allowed: {allowed or 'none, it is closed'})"
             )
         first_response = ticket.first_response_at
-        if first_response is None and status.counts_as_response:
+        contract = uow.directory.contract(ticket.contract_id)
+        if first_response is None and contract.responds_by_status(status):
             first_response = now
         resolved_at = ticket.resolved_at
         if status is TicketStatus.RESOLVED:

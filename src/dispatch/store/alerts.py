@@ -321,6 +321,21 @@ class SqlOutbox:
     def __init__(self, session: Session) -> None:
         self._session = session
 
+    def enqueue_reply(self, article_id: int, target: str, now: datetime) -> int:
+        """The one pending delivery of a reply; its id."""
+        row = DeliveryRow(
+            article_id=article_id,
+            target=target,
+            step=0,
+            state="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        self._session.add(row)
+        self._session.flush()
+        return row.id
+
     def enqueue(self, alert_id: int, targets: Sequence[str], step: int, now: datetime) -> int:
         """A pending delivery per target unless one exists for (alert, target, step)."""
         if not targets:
@@ -344,11 +359,16 @@ class SqlOutbox:
         )
         return len(list(self._session.scalars(stmt, rows)))
 
-    def due(self, now: datetime, limit: int) -> list[Delivery]:
-        """Pending deliveries whose next attempt is due, oldest first."""
+    def due(self, now: datetime, limit: int, *, replies: bool = False) -> list[Delivery]:
+        """Pending deliveries of alerts (or of replies) whose next attempt is due, oldest first."""
+        subject = DeliveryRow.article_id if replies else DeliveryRow.alert_id
         rows = self._session.scalars(
             select(DeliveryRow)
-            .where(DeliveryRow.state == "pending", DeliveryRow.next_attempt_at <= now)
+            .where(
+                DeliveryRow.state == "pending",
+                DeliveryRow.next_attempt_at <= now,
+                subject.is_not(None),
+            )
             .order_by(DeliveryRow.next_attempt_at, DeliveryRow.id)
             .limit(limit)
         )
@@ -450,6 +470,7 @@ def _delivery(row: DeliveryRow) -> Delivery:
     return Delivery(
         id=row.id,
         alert_id=row.alert_id,
+        article_id=row.article_id,
         target=row.target,
         step=row.step,
         state=row.state,

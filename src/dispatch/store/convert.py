@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from dispatch.domain.calendar import Calendar
+from dispatch.domain.conversation import FirstResponse
 from dispatch.domain.model import (
     BlockPeriod,
     Channel,
@@ -114,6 +115,7 @@ def contract_from_row(row: ContractRow) -> Contract:
         incident_price=row.incident_price,
         included_hours=row.included_hours,
         overage_rate=row.overage_rate,
+        first_response=FirstResponse(row.first_response),
     )
 
 
@@ -138,6 +140,7 @@ def contract_columns(contract: Contract) -> dict[str, object]:
         "incident_price": contract.incident_price,
         "included_hours": contract.included_hours,
         "overage_rate": contract.overage_rate,
+        "first_response": contract.first_response.value,
     }
 
 

@@ -248,7 +248,7 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 # plain SQL and compared with HEAD_REVISION, and Alembic is imported only to
 # upgrade (or to name the shipped head for ``dispatch db``).
 
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0014"
 """The newest migration shipped with this version of dispatch (a new migration
 changes it: a test compares it with Alembic's head of ``migrations/versions``)."""
 
@@ -325,17 +325,40 @@ def upgrade(engine: Engine) -> None:
             f"newer than this dispatch knows ({head_revision()}): upgrade dispatch"
         )
     try:
-        with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                # Two processes upgrading the same database wait for each other;
-                # the second then finds nothing to do. (On SQLite the writing
-                # transaction is BEGIN IMMEDIATE, which serialises the same way.)
-                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
-            command.upgrade(_alembic_config(conn), "head")
+        with engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                # SQLite's way to change a table that others reference: copy it
+                # with foreign keys off (they cannot be switched inside a
+                # transaction), then check them all before the commit.
+                _sqlite_foreign_keys(conn, on=False)
+            try:
+                with conn.begin():
+                    if not sqlite:
+                        # Two processes upgrading the same database wait for each
+                        # other; the second then finds nothing to do. (On SQLite the
+                        # writing transaction is BEGIN IMMEDIATE, which serialises.)
+                        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
+                    command.upgrade(_alembic_config(conn), "head")
+                    if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                        raise StorageUnavailableError(
+                            f"cannot migrate the database {safe_url(engine.url)}: "
+                            "it would break a reference between tables"
+                        )
+            finally:
+                if sqlite:
+                    _sqlite_foreign_keys(conn, on=True)
     except SQLAlchemyError as exc:
         raise StorageUnavailableError(
             f"cannot migrate the database {safe_url(engine.url)}: {_first_line(exc)}"
         ) from None
+
+
+def _sqlite_foreign_keys(conn: Connection, *, on: bool) -> None:
+    """Switch SQLite's foreign key checks on the connection (outside a transaction)."""
+    raw = conn.connection.driver_connection
+    assert raw is not None  # a checked-out connection has its driver's connection
+    raw.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 def ensure_schema(engine: Engine) -> None:

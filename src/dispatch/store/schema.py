@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from dispatch.domain.conversation import ArticleChannel, Visibility
 from dispatch.domain.model import (
     Channel,
     ContractKind,
@@ -131,6 +132,7 @@ class ContractRow(Base):
     incident_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     included_hours: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     overage_rate: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    first_response: Mapped[str] = mapped_column(String(20), default="reply", server_default="reply")
 
 
 class TechnicianRow(Base):
@@ -224,6 +226,50 @@ class TicketRow(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own idiom
 
 
+class ArticleRow(Base):
+    """One entry of a ticket's conversation. Append-only: never updated, never deleted."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        CheckConstraint(_in("channel", ArticleChannel), name="channel"),
+        CheckConstraint(_in("visibility", Visibility), name="visibility"),
+        Index("ix_articles_ticket", "ticket_id", "id"),
+        Index("ix_articles_message_id", "message_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    author: Mapped[str] = mapped_column(String(320))
+    channel: Mapped[str] = mapped_column(String(16))
+    visibility: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(Text)
+    sender: Mapped[str | None] = mapped_column(String(320))
+    recipients: Mapped[list[str]] = mapped_column(JSON)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    message_id: Mapped[str | None] = mapped_column(String(998))
+    in_reply_to: Mapped[str | None] = mapped_column(String(998))
+    references: Mapped[list[str]] = mapped_column(JSON)
+    auto: Mapped[str | None] = mapped_column(String(16))
+    raw_ref: Mapped[str | None] = mapped_column(String(64))
+
+
+class AttachmentRow(Base):
+    """A file an article came with; its bytes live in the blob directory by ``sha256``."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_article", "article_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
+    name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored: Mapped[bool] = mapped_column(Boolean)
+
+
 class CalendarRow(Base):
     """A named business calendar; the definition is ``Calendar.to_json()``."""
 
@@ -297,17 +343,24 @@ class LeaseRow(Base):
 
 
 class DeliveryRow(Base):
-    """The outbox: one alert to one notification target at one escalation step."""
+    """The outbox: an alert to a notification target at an escalation step, or a reply.
+
+    Exactly one of ``alert_id`` and ``article_id`` is set. A reply has one
+    delivery (``article_id`` is unique), so it is never sent twice.
+    """
 
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("alert_id", "target", "step", name="uq_deliveries_key"),
         CheckConstraint("state IN ('pending', 'sent', 'failed')", name="state"),
+        CheckConstraint("(alert_id IS NULL) <> (article_id IS NULL)", name="one_subject"),
         Index("ix_deliveries_due", "state", "next_attempt_at"),
+        Index("ix_deliveries_article", "article_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"))
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
     target: Mapped[str] = mapped_column(String(100))
     step: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(16))

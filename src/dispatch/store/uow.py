@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.store.alerts import SqlAlertStore, SqlOutbox
+from dispatch.store.articles import SqlArticleStore
 from dispatch.store.db import WRITE_OPTION, translate
 from dispatch.store.directory import SqlDirectoryStore
 from dispatch.store.events import SqlEventLog
@@ -36,6 +37,7 @@ class SqlUnitOfWork:
     tickets: SqlTicketStore
     directory: SqlDirectoryStore
     events: SqlEventLog
+    articles: SqlArticleStore
     alerts: SqlAlertStore
     outbox: SqlOutbox
     plans: SqlPlanStore
@@ -60,6 +62,7 @@ class SqlUnitOfWork:
         self.tickets = SqlTicketStore(session)
         self.directory = SqlDirectoryStore(session)
         self.events = SqlEventLog(session)
+        self.articles = SqlArticleStore(session)
         self.alerts = SqlAlertStore(session)
         self.outbox = SqlOutbox(session)
         self.plans = SqlPlanStore(session)
