@@ -77,6 +77,8 @@ def build_runtime(settings: Settings, storage: Storage, *, clock: Clock | None =
         calendars=settings.calendars,
         open_feed=lambda: open_feed(storage.engine),
         read_only=settings.read_only,
+        reply_from=settings.mail.sender,
+        reply_templates=settings.mail.templates,
     )
 
 

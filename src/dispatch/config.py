@@ -20,6 +20,7 @@ from typing import Any
 
 import platformdirs
 
+from dispatch.config_mail import MailSettings, parse_mail
 from dispatch.domain.alerts import AlertLevel
 from dispatch.domain.calendar import Calendar
 from dispatch.domain.errors import InvalidInputError
@@ -135,6 +136,7 @@ class Settings:
         views: The saved views of the ``[views.NAME]`` tables, in the file's
             order (the console switches them with ``1``–``9``).
         serve: The ``[serve]`` table.
+        mail: The ``[mail]`` table: the SMTP server replies leave by, their templates.
     """
 
     db_url: str = field(repr=False)  # may hold a password
@@ -149,6 +151,7 @@ class Settings:
     notify: NotifyPolicy = field(default_factory=NotifyPolicy)
     views: tuple[SavedView, ...] = ()
     serve: ServeSettings = field(default_factory=ServeSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
 
 
 def not_utf8(exc: UnicodeDecodeError) -> str:
@@ -227,6 +230,7 @@ def load_settings(
         notify=_notify(data.get("notify", {}), path, env),
         views=_views(data.get("views", {}), path),
         serve=_serve(data.get("serve", {}), path),
+        mail=parse_mail(data.get("mail", {}), path, env),
     )
 
 

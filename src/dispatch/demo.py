@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dispatch.domain.calendar import ALWAYS_OPEN, Calendar
+from dispatch.domain.conversation import FirstResponse
 from dispatch.domain.errors import InvalidInputError
 from dispatch.domain.model import (
     BlockPeriod,
@@ -138,6 +139,7 @@ def _contract(entry: Mapping[str, Any]) -> Contract:
         overage_rate=_money(entry.get("overage_rate")),
         valid_from=entry["valid_from"],
         valid_to=valid_to if isinstance(valid_to, date) else None,
+        first_response=FirstResponse(entry.get("first_response", "reply")),
     )
 
 

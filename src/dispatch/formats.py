@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dispatch.article_format import article_json, articles_text
 from dispatch.domain.alerts import Alert
 from dispatch.domain.calendar import WEEKDAYS, Calendar, DayPlan, format_clock, zone
 from dispatch.domain.model import (
@@ -115,6 +116,7 @@ def contract_json(contract: Contract, customer: Customer) -> dict[str, Any]:
         "valid_to": contract.valid_to.isoformat() if contract.valid_to else None,
         "external_id": contract.external_id,
         "precedence": contract.precedence,
+        "first_response": contract.first_response.value,
         "job_price": _money(contract.job_price),
         "incident_price": _money(contract.incident_price),
         "included_hours": _money(contract.included_hours),
@@ -295,6 +297,7 @@ def detail_json(detail: TicketDetail) -> dict[str, Any]:
         "resolution": reading_json(detail.resolution),
     }
     data["events"] = [event_json(e) for e in detail.events]
+    data["articles"] = [article_json(a) for a in detail.articles]
     return data
 
 
@@ -472,6 +475,8 @@ def detail_text(detail: TicketDetail, now: datetime) -> str:
         change = change_text(e, UTC)
         note = f" — {e.note}" if e.note else ""
         lines.append("  " + clip(f"{when(e.at)}  {e.actor}  {e.action}  {change}{note}", 200))
+    lines.append("")
+    lines.extend(articles_text(detail.articles, detail.article_count))
     return "\n".join(lines)
 
 

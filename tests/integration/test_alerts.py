@@ -28,7 +28,7 @@ from dispatch.domain.alerts import Alert, AlertLevel
 from dispatch.domain.model import NewTicket, Severity, Target, TicketStatus
 from dispatch.domain.ports import SystemClock
 from dispatch.scheduler import SlaMonitor
-from dispatch.services import alerts, tickets
+from dispatch.services import alerts, conversation, tickets
 from dispatch.services.alerts import SweepPolicy
 from dispatch.services.runtime import Runtime
 from tests.conftest import load_demo
@@ -112,8 +112,8 @@ def test_a_paused_ticket_raises_nothing(directory: Storage) -> None:
 def test_an_answered_ticket_only_watches_its_resolution(directory: Storage) -> None:
     with time_machine.travel(T0 + timedelta(minutes=5), tick=False):
         ticket = open_p1(directory)
-        tickets.change_status(
-            directory.writer(), SystemClock(), "ana", ticket, TicketStatus.IN_PROGRESS
+        conversation.log_call(
+            directory.writer(), SystemClock(), "ana", ticket, "On it", outbound=True
         )
     with time_machine.travel(T0 + timedelta(hours=13), tick=False):
         raised = sweep(directory)

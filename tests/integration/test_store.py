@@ -21,7 +21,7 @@ from dispatch.domain.errors import (
 from dispatch.domain.model import NewTicket, Severity, TicketStatus
 from dispatch.domain.ports import FixedClock
 from dispatch.domain.queue import order_queue
-from dispatch.services import directory, queue, tickets
+from dispatch.services import conversation, directory, queue, tickets
 from dispatch.store.db import current_revision, head_revision
 from dispatch.store.schema import Base, TicketRow, include_name
 from tests.conftest import NOW, load_demo
@@ -147,20 +147,28 @@ def test_status_flow_and_history(seeded: Storage) -> None:
     assert created.response_due == NOW + timedelta(minutes=15)
     tickets.assign_technician(seeded.writer(), clock, "disp", created.id, "lukas")
     clock.advance(timedelta(minutes=5))
-    tickets.change_status(seeded.writer(), clock, "lukas", created.id, TicketStatus.IN_PROGRESS)
+    working = tickets.change_status(
+        seeded.writer(), clock, "lukas", created.id, TicketStatus.IN_PROGRESS
+    )
+    assert working.first_response_at is None  # the demo's contracts count replies only
+    clock.advance(timedelta(minutes=2))
+    conversation.log_call(
+        seeded.writer(), clock, "lukas", created.id, "Restarting the PLC", outbound=True
+    )
     esc = tickets.change_status(
         seeded.writer(), clock, "lukas", created.id, TicketStatus.ESCALATED_DEV, bug_ref="DEV-1"
     )
     assert esc.bug_ref == "DEV-1"
-    assert esc.first_response_at == NOW + timedelta(minutes=5)
+    assert esc.first_response_at == NOW + timedelta(minutes=7)
     detail = tickets.ticket_detail(seeded.reader(), created.id, NOW)
     assert [e.action for e in detail.events] == [
         "ticket.opened",
         "ticket.assigned",
         "ticket.status",
+        "ticket.article",
         "ticket.status",
     ]
-    assert [e.actor for e in detail.events] == ["disp", "disp", "lukas", "lukas"]
+    assert [e.actor for e in detail.events] == ["disp", "disp", "lukas", "lukas", "lukas"]
     assert detail.events[-1].after == {"status": "escalated_dev", "bug_ref": "DEV-1"}
 
 

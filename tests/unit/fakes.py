@@ -11,7 +11,12 @@ from typing import Any, Self
 from dispatch.domain.alerts import Alert, AlertLevel, Threshold, is_late, reached
 from dispatch.domain.calendar import Calendar
 from dispatch.domain.conversation import Article, SendState
-from dispatch.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from dispatch.domain.errors import (
+    ConflictError,
+    DuplicateError,
+    InvalidInputError,
+    NotFoundError,
+)
 from dispatch.domain.exports import ContractExport, TicketExport
 from dispatch.domain.filter import QueueFilter
 from dispatch.domain.model import (
@@ -447,7 +452,9 @@ class FakeOutbox:
 
     def enqueue_reply(self, article_id: int, target: str, now: datetime) -> int:
         new_id = len(self.rows) + 1
-        self.rows[new_id] = Delivery(new_id, None, target, 0, "pending", 0, now, article_id=article_id)
+        self.rows[new_id] = Delivery(
+            new_id, None, target, 0, "pending", 0, now, article_id=article_id
+        )
         return new_id
 
     def due(self, now: datetime, limit: int, *, replies: bool = False) -> list[Delivery]:
@@ -681,7 +688,7 @@ class FakeArticles:
     def add(self, article: Article) -> Article:
         stored = replace(article, id=len(self.rows) + 1)
         if stored.message_id and self.by_message_id(stored.message_id):
-            raise InvalidInputError(f"message {stored.message_id} is stored already")
+            raise DuplicateError(f"message {stored.message_id} is stored already")
         self.rows.append(stored)
         return stored
 

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from dispatch.domain.conversation import FirstResponse
 from dispatch.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from dispatch.domain.model import (
     Contract,
@@ -29,6 +30,9 @@ SUB = Contract(
     name="SUB-1",
     kind=ContractKind.SUBSCRIPTION,
     sla=SlaPolicy({Severity.P1: SlaTarget(timedelta(hours=2), timedelta(hours=8))}),
+    # This contract counts taking the ticket up as its first response; the default
+    # (a reply to the customer) is tested in test_conversation.
+    first_response=FirstResponse.REPLY_OR_STATUS,
 )
 TM = Contract(id=11, customer_id=1, name="TM-1", kind=ContractKind.TIME_MATERIAL)
 EXPIRED = Contract(

@@ -153,6 +153,11 @@ def _term_options(func: Any) -> Any:
             ),
             click.option("--to", "valid_to", type=click.DateTime(["%Y-%m-%d"]), help="Last day."),
             click.option("--precedence", type=int, help="Among overlapping contracts: 1 first."),
+            click.option(
+                "--first-response",
+                type=click.Choice(["reply", "reply_or_status"]),
+                help="What stops the response clock: a reply (default), or also in progress.",
+            ),
             click.option("--external-id", help="Its id in the system it came from."),
         ]
     ):
@@ -164,6 +169,7 @@ def _terms(given: dict[str, Any]) -> dict[str, Any]:
     """The options given, as contract fields (amounts exact, dates as dates)."""
     from decimal import Decimal, InvalidOperation
 
+    from dispatch.domain.conversation import FirstResponse
     from dispatch.domain.errors import InvalidInputError
     from dispatch.domain.model import BlockPeriod
     from dispatch.domain.terms import parse_target
@@ -188,6 +194,8 @@ def _terms(given: dict[str, Any]) -> dict[str, Any]:
             out["targets"] = dict(parse_target(t) for t in value)
         elif name == "period":
             out["period"] = BlockPeriod(value)
+        elif name == "first_response":
+            out[name] = FirstResponse(value)
         elif name in ("valid_from", "valid_to"):
             out[name] = value.date()
         elif name == "currency":

@@ -1,4 +1,4 @@
-"""``dispatch ticket``: open, list, show, assign, move and log work on tickets."""
+"""``dispatch ticket``: open, list, show, assign, move, log work on and converse on tickets."""
 
 from __future__ import annotations
 
@@ -198,6 +198,100 @@ def ticket_severity(
             calendars=rt.calendars,
         )
     say(f"{stored.ref} is {stored.severity.value} (version {stored.version})")
+
+
+@ticket.command("note")
+@db_option
+@click.argument("ticket_id", type=TicketRef())
+@click.argument("text", required=False)
+@click.option("--file", "file", type=click.File("r", encoding="utf-8"), help="Read the text.")
+@click.pass_context
+def ticket_note(ctx: click.Context, ticket_id: int, text: str | None, file: Any) -> None:
+    """Add an internal note to a ticket (TEXT, or --file F; --file - reads standard input)."""
+    from dispatch.services import conversation
+
+    body = _text_of(text, file)
+    with using_runtime(ctx) as rt:
+        stored = conversation.add_note(rt.writer(), rt.clock, rt.actor, ticket_id, body)
+    say(f"T-{ticket_id}: note {stored.id} added")
+
+
+@ticket.command("call")
+@db_option
+@click.argument("ticket_id", type=TicketRef())
+@click.argument("text", required=False)
+@click.option("--in", "direction", flag_value="in", help="The customer called (the default).")
+@click.option("--out", "direction", flag_value="out", help="We called the customer.")
+@click.option("--number", help="The phone number called or calling.")
+@click.option("--file", "file", type=click.File("r", encoding="utf-8"), help="Read the text.")
+@click.pass_context
+def ticket_call(
+    ctx: click.Context,
+    ticket_id: int,
+    text: str | None,
+    direction: str | None,
+    number: str | None,
+    file: Any,
+) -> None:
+    """Log a phone call on a ticket; a call out is a first response."""
+    from dispatch.services import conversation
+
+    body = _text_of(text, file)
+    with using_runtime(ctx) as rt:
+        stored = conversation.log_call(
+            rt.writer(),
+            rt.clock,
+            rt.actor,
+            ticket_id,
+            body,
+            outbound=direction == "out",
+            number=number,
+        )
+    say(f"T-{ticket_id}: {stored.channel.label} {stored.id} logged")
+
+
+@ticket.command("reply")
+@db_option
+@click.argument("ticket_id", type=TicketRef())
+@click.argument("text", required=False)
+@click.option("--file", "file", type=click.File("r", encoding="utf-8"), help="Read the text.")
+@click.option(
+    "--to", "to", multiple=True, help="Send to this address (repeat); default: see below."
+)
+@click.pass_context
+def ticket_reply(
+    ctx: click.Context, ticket_id: int, text: str | None, file: Any, to: tuple[str, ...]
+) -> None:
+    """Reply to the customer by e-mail (TEXT, or --file F; --file - reads standard input).
+
+    Without --to the reply goes to whoever wrote the newest e-mail in, else to
+    the ticket's caller, else to the customer's first contact with an address.
+    The reply is stored with the ticket first and sent by the outbox afterwards
+    (dispatch scheduler); `dispatch ticket show` says whether it was sent.
+    """
+    from dispatch.domain.errors import InvalidInputError
+    from dispatch.services import conversation
+
+    body = _text_of(text, file)
+    with using_runtime(ctx) as rt:
+        if rt.reply_from is None:
+            raise InvalidInputError(
+                "replying by e-mail is not configured: set [mail] from (and smtp_host) "
+                "in dispatch.toml"
+            )
+        stored = conversation.reply(
+            rt.writer(), rt.clock, rt.actor, ticket_id, body, sender=rt.reply_from, to=to
+        )
+    say(f"T-{ticket_id}: reply {stored.id} to {', '.join(stored.recipients)} queued for sending")
+
+
+def _text_of(text: str | None, file: Any) -> str:
+    """The article's text: the argument, or the file (``--file -``: standard input)."""
+    from dispatch.domain.errors import InvalidInputError
+
+    if (text is None) == (file is None):
+        raise InvalidInputError("give the text, or --file F (- reads standard input), not both")
+    return text if text is not None else str(file.read())
 
 
 @ticket.command("log")

@@ -163,4 +163,3 @@ def display_text(body: str) -> str:
     cut = len(text) > MAX_DISPLAY_CHARS
     shown = printable(text[:MAX_DISPLAY_CHARS], keep_newlines=True)
     return shown + "\n[… cut for display]" if cut else shown
-

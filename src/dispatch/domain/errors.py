@@ -19,6 +19,10 @@ class NotFoundError(DispatchError):
     """A named customer, contract, ticket or technician does not exist."""
 
 
+class DuplicateError(InvalidInputError):
+    """Something stored once only is there already (an e-mail's Message-ID)."""
+
+
 class ConflictError(DispatchError):
     """A change was based on a stale read: someone else changed the record first.
 

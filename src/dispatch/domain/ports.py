@@ -302,7 +302,12 @@ class ArticleStore(Protocol):
     """Tickets' conversations: articles are added, never changed."""
 
     def add(self, article: Article) -> Article:
-        """Store a new article (and its attachments' records); it with its id."""
+        """Store a new article (and its attachments' records); it with its id.
+
+        Raises:
+            DuplicateError: Its Message-ID is stored already (the transaction
+                stays usable: a duplicate delivery is then simply dropped).
+        """
         ...
 
     def get(self, article_id: int) -> Article:

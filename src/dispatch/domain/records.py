@@ -20,6 +20,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from dispatch.domain.calendar import Calendar
+from dispatch.domain.conversation import FirstResponse
 from dispatch.domain.model import (
     BlockPeriod,
     Channel,
@@ -208,6 +209,7 @@ class ContractRecord:
         valid_to: Last day it applies, or ``None``.
         source: Where the record starts.
         precedence: Among the customer's overlapping contracts, 1 takes new work first.
+        first_response: What stops its response clock.
     """
 
     external_id: str
@@ -222,6 +224,7 @@ class ContractRecord:
     valid_to: date | None
     source: Source
     precedence: int = 1
+    first_response: FirstResponse = FirstResponse.REPLY
 
 
 @dataclass(frozen=True, slots=True)

@@ -126,6 +126,7 @@ CONTRACT_FIELDS = frozenset(
         "incident_price",
         "included_hours",
         "overage_rate",
+        "first_response",
     }
 )
 """What ``edit_contract`` can change (the kind and the customer stay: add a new contract)."""

@@ -118,9 +118,7 @@ def reply(
         thread = uow.articles.for_ticket(ticket.id)
         mails = [a for a in thread if a.message_id]
         recipients = recipients or _reply_to(uow, ticket, thread)
-        last_in = next(
-            (a for a in reversed(mails) if a.channel is ArticleChannel.EMAIL_IN), None
-        )
+        last_in = next((a for a in reversed(mails) if a.channel is ArticleChannel.EMAIL_IN), None)
         subject = _reply_subject(ticket, last_in.subject if last_in else None)
         references = tuple(a.message_id for a in mails if a.message_id)[-MAX_REFERENCES:]
         now = clock.now()
@@ -192,8 +190,8 @@ def _reply_subject(ticket: Ticket, answered: str | None) -> str:
     """``Re: <their subject>`` with the ticket's tag, else ``[T-n] <title>``."""
     tag = subject_tag(ticket)
     if answered is None or not answered.strip():
-        return f"{tag} {ticket.title}"
-    base = answered.strip()
+        return f"{tag} {' '.join(ticket.title.split())}"  # one line, whatever the title holds
+    base = " ".join(answered.split())
     if tag not in base:
         base = f"{base} {tag}"
     return base if base.lower().startswith("re:") else f"Re: {base}"

@@ -142,6 +142,7 @@ CONTRACT_FIELDS: tuple[tuple[str, Callable[[ContractExport], Any]], ...] = (
     ("included_hours", lambda k: _amount(k.contract.included_hours)),
     ("overage_rate", lambda k: _amount(k.contract.overage_rate)),
     ("precedence", lambda k: k.contract.precedence),
+    ("first_response", lambda k: k.contract.first_response.value),
     ("external_id", lambda k: k.contract.external_id or f"dispatch:contract:{k.contract.id}"),
 )
 """A contract's fields: its customer, kind, calendar, targets, validity and money terms."""

@@ -32,6 +32,9 @@ class Runtime:
             beyond the periodic refresh).
         read_only: Nothing may be changed (``writer`` then refuses); the console
             hides and refuses its change keys and writes no heartbeat.
+        reply_from: The address e-mail replies come from (``[mail] from``);
+            ``None``: replying by e-mail is not configured.
+        reply_templates: Reply templates by name (``[mail.templates]``).
     """
 
     reader: Callable[[], UnitOfWork]
@@ -42,3 +45,5 @@ class Runtime:
     calendars: Mapping[str, Calendar] = field(default_factory=dict)
     open_feed: Callable[[], ChangeFeed] | None = None
     read_only: bool = False
+    reply_from: str | None = None
+    reply_templates: Mapping[str, str] = field(default_factory=dict)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from dispatch.domain.calendar import Calendar
+from dispatch.domain.conversation import Article
 from dispatch.domain.errors import InvalidInputError, NotFoundError
 from dispatch.domain.model import (
     ALLOWED_TRANSITIONS,
@@ -50,6 +51,8 @@ class TicketDetail:
         resolution: The resolution clock at read time.
         explanation: How each deadline was derived, in plain lines.
         balance: The current block-hours period, for a block-hours contract.
+        articles: Its conversation, oldest first (the newest ones when cut).
+        article_count: How many articles it has in all.
     """
 
     ticket: Ticket
@@ -61,6 +64,8 @@ class TicketDetail:
     resolution: ClockReading
     explanation: Sequence[str]
     balance: Balance | None = None
+    articles: Sequence[Article] = ()
+    article_count: int = 0
 
 
 def open_ticket(
@@ -243,8 +248,10 @@ def change_status(
     if_version: int | None = None,
     calendars: Mapping[str, Calendar] = deadlines.NO_CALENDARS,
 ) -> Ticket:
-    """Move a ticket to ``status``, recording the resolution (and the first response
-    where the contract counts a status change as one: ``Contract.first_response``).
+    """Move a ticket to ``status``, recording its resolution (or first response).
+
+    The first response is stamped only where the contract counts taking a ticket
+    up as one (``Contract.first_response``); otherwise a reply stamps it.
 
     Escalating to development needs a bug reference; the reference stays on the
     ticket afterwards. Reopening a resolved ticket clears its resolution time.
@@ -372,11 +379,13 @@ def ticket_detail(
     *,
     calendars: Mapping[str, Calendar] = deadlines.NO_CALENDARS,
     description_chars: int | None = None,
+    last_articles: int | None = None,
 ) -> TicketDetail:
-    """A ticket with its customer, contract, history and SLA clocks at ``now``.
+    """A ticket with its customer, contract, history, conversation and SLA clocks.
 
-    ``description_chars`` reads only the beginning of the description (the
-    console shows no more); the command line reads it whole.
+    ``description_chars`` reads only the beginning of the description and
+    ``last_articles`` only the newest articles (the console shows no more); the
+    command line reads them whole.
     """
     with uow:
         ticket = uow.tickets.get(ticket_id, description_chars=description_chars)
@@ -385,6 +394,8 @@ def ticket_detail(
         events = uow.events.for_ticket(ticket_id)
         engine = deadlines.engine(uow, contract, customer, calendars)
         balance = hours.read_balance(uow, contract, now.date()) if contract.period else None
+        articles = uow.articles.for_ticket(ticket_id, last=last_articles)
+        article_count = len(articles) if last_articles is None else uow.articles.count(ticket_id)
     history = status_history(ticket, events)
     response, resolution = engine.read(ticket, history, now)
     explanation = [
@@ -401,4 +412,6 @@ def ticket_detail(
         resolution=resolution,
         explanation=explanation,
         balance=balance,
+        articles=articles,
+        article_count=article_count,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dispatch.domain.conversation import (
@@ -12,7 +13,7 @@ from dispatch.domain.conversation import (
     SendState,
     Visibility,
 )
-from dispatch.domain.errors import NotFoundError
+from dispatch.domain.errors import DuplicateError, NotFoundError
 from dispatch.store.schema import ArticleRow, AttachmentRow, DeliveryRow
 
 
@@ -45,8 +46,13 @@ class SqlArticleStore:
             auto=article.auto,
             raw_ref=article.raw_ref,
         )
-        self._session.add(row)
-        self._session.flush()
+        try:
+            # A savepoint: a Message-ID stored meanwhile (the same mail delivered
+            # twice at once) fails only this insert, not the transaction.
+            with self._session.begin_nested():
+                self._session.add(row)
+        except IntegrityError:
+            raise DuplicateError(f"message {article.message_id} is stored already") from None
         self._session.add_all(
             AttachmentRow(
                 article_id=row.id,

@@ -280,6 +280,7 @@ class _Writer:
             valid_to=record.valid_to,
             external_id=record.external_id,
             precedence=record.precedence,
+            first_response=record.first_response,
             job_price=terms.job_price,
             incident_price=terms.incident_price,
             included_hours=terms.included_hours,

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dispatch.domain.calendar import Calendar
+from dispatch.domain.conversation import FirstResponse
 from dispatch.domain.errors import InvalidInputError
 from dispatch.domain.model import (
     BlockPeriod,
@@ -73,6 +74,7 @@ CONTRACT_KEYS = (
     "currency",
     *TERM_FIELDS,
     "precedence",
+    "first_response",
 )
 TARGET_KEYS = ("response_minutes", "resolution_minutes")
 TECHNICIAN_KEYS = (
@@ -199,6 +201,7 @@ def contract(fields: Fields) -> ContractRecord | None:
         fields.fail("valid_to", "is before valid_from", fields.raw["valid_to"])
     terms = _terms(fields, kind)
     precedence = fields.integer("precedence", default=1, minimum=1)
+    first_response = fields.choice("first_response", FirstResponse, FirstResponse.REPLY)
     if kind is not None:
         if targets and not kind.has_guarantee:
             fields.fail("targets", f"a {kind.label} contract cannot promise reaction times")
@@ -221,6 +224,7 @@ def contract(fields: Fields) -> ContractRecord | None:
         valid_to=valid_to,
         source=fields.where.source(fields.path),
         precedence=precedence,
+        first_response=first_response or FirstResponse.REPLY,
     )
 
 

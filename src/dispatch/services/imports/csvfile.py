@@ -54,6 +54,7 @@ COLUMNS: Mapping[RecordKind, tuple[str, ...]] = {
         "currency",
         *TERM_FIELDS,
         "precedence",
+        "first_response",
     ),
     RecordKind.TECHNICIAN: build.TECHNICIAN_KEYS,
     RecordKind.TICKET: (*(k for k in build.TICKET_KEYS if k != "history"), *HISTORY_COLUMNS),

@@ -97,8 +97,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_column("contracts", "first_response")
-    op.execute("DELETE FROM delivery_attempts WHERE delivery_id IN "
-               "(SELECT id FROM deliveries WHERE article_id IS NOT NULL)")
+    op.execute(
+        "DELETE FROM delivery_attempts WHERE delivery_id IN "
+        "(SELECT id FROM deliveries WHERE article_id IS NOT NULL)"
+    )
     op.execute("DELETE FROM deliveries WHERE article_id IS NOT NULL")
     with op.batch_alter_table("deliveries", recreate="auto") as batch:
         batch.drop_index("ix_deliveries_article")
