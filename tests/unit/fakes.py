@@ -712,6 +712,22 @@ class FakeArticles:
         return [a.message_id for a in self.rows if a.ticket_id == ticket_id and a.message_id]
 
 
+class FakeLinks:
+    """Ticket links in a list."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, int]] = []
+
+    def add(self, ticket_id: int, follows_id: int, at: datetime) -> None:
+        self.rows.append((ticket_id, follows_id))
+
+    def follows(self, ticket_id: int) -> list[int]:
+        return [b for a, b in self.rows if a == ticket_id]
+
+    def followed_by(self, ticket_id: int) -> list[int]:
+        return [a for a, b in self.rows if b == ticket_id]
+
+
 class FakeUnitOfWork:
     """Commits are counted; leaving without commit restores the stores."""
 
@@ -722,6 +738,7 @@ class FakeUnitOfWork:
         self._alerts = FakeAlertStore(self._tickets)
         self._outbox = FakeOutbox(self._tickets, self._alerts)
         self._articles = FakeArticles(self._outbox)
+        self._links = FakeLinks()
         self._plans = FakePlanStore()
         self._presence = FakePresence()
         self._oncall = FakeOnCall()
@@ -754,6 +771,10 @@ class FakeUnitOfWork:
     @property
     def articles(self) -> FakeArticles:
         return self._articles
+
+    @property
+    def links(self) -> FakeLinks:
+        return self._links
 
     @property
     def plans(self) -> FakePlanStore:

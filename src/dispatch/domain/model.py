@@ -251,6 +251,10 @@ class Customer:
         contacts: Its contact people (how mail and calls are matched to it).
         external_id: Its id in the system it came from (an import's key).
         retired_at: When it was retired: its tickets stay, new work cannot choose it.
+        mail_domains: Domains whose mail is its own when the sender is no
+            contact (``example.ro``; never a free-mail domain), lower-case.
+        triage: The stand-in customer "Unknown senders": mail from nobody
+            known waits there, with no SLA, until a dispatcher moves it.
     """
 
     id: int
@@ -262,6 +266,8 @@ class Customer:
     contacts: tuple[Contact, ...] = ()
     external_id: str | None = None
     retired_at: datetime | None = None
+    mail_domains: tuple[str, ...] = ()
+    triage: bool = False
 
     @property
     def contact_line(self) -> str:

@@ -335,6 +335,22 @@ class ArticleStore(Protocol):
         ...
 
 
+class TicketLinkStore(Protocol):
+    """Tickets that follow others (a mail answering a closed ticket opens one)."""
+
+    def add(self, ticket_id: int, follows_id: int, at: datetime) -> None:
+        """Record that ``ticket_id`` follows ``follows_id``."""
+        ...
+
+    def follows(self, ticket_id: int) -> list[int]:
+        """The tickets ``ticket_id`` follows, oldest link first."""
+        ...
+
+    def followed_by(self, ticket_id: int) -> list[int]:
+        """The tickets that follow ``ticket_id``, oldest link first."""
+        ...
+
+
 class AlertStore(Protocol):
     """Raised alerts and the sweep's lease."""
 
@@ -624,6 +640,11 @@ class UnitOfWork(Protocol):
     @property
     def articles(self) -> ArticleStore:
         """Tickets' conversations."""
+        ...
+
+    @property
+    def links(self) -> TicketLinkStore:
+        """Which tickets follow which."""
         ...
 
     @property

@@ -274,59 +274,71 @@ def change_status(
     with uow:
         ticket = uow.tickets.get(ticket_id)
         expected = ticket.version if if_version is None else if_version
-        if status is ticket.status:
-            uow.tickets.check_version(ticket.id, expected)  # stale: a conflict, not a no-op
-            raise InvalidInputError(f"{ticket.ref} is already {status.label}")
-        if status not in ALLOWED_TRANSITIONS[ticket.status]:
-            allowed = ", ".join(sorted(s.label for s in ALLOWED_TRANSITIONS[ticket.status]))
-            raise InvalidInputError(
-                f"{ticket.ref} cannot go from {ticket.status.label} to {status.label}"
-                f" (allowed: {allowed or 'none, it is closed'})"
-            )
-        first_response = ticket.first_response_at
-        contract = uow.directory.contract(ticket.contract_id)
-        if first_response is None and contract.responds_by_status(status):
-            first_response = now
-        resolved_at = ticket.resolved_at
-        if status is TicketStatus.RESOLVED:
-            resolved_at = now
-        elif status.is_open:
-            resolved_at = None
-        history = [
-            *status_history(ticket, uow.events.for_ticket(ticket.id)),
-            StatusChange(now, status),
-        ]
-        moved = replace(
-            ticket,
-            status=status,
-            first_response_at=first_response,
-            resolved_at=resolved_at,
-            bug_ref=bug or ticket.bug_ref,
-        )
-        changed = deadlines.recomputed(uow, moved, history, calendars)
-        stored = uow.tickets.update(changed, expected)
-        before, after = audit.diff(
-            ticket,
-            stored,
-            (
-                "status",
-                "first_response_at",
-                "resolved_at",
-                "bug_ref",
-                "response_due",
-                "resolution_due",
-            ),
-        )
-        uow.events.append(
-            at=now,
-            actor=actor,
-            action="ticket.status",
-            ticket_id=ticket.id,
-            note=note,
-            before=before,
-            after=after,
+        stored = apply_status(
+            uow, now, actor, ticket, status, expected, note=note, bug=bug, calendars=calendars
         )
         uow.commit()
+    return stored
+
+
+def apply_status(
+    uow: UnitOfWork,
+    now: datetime,
+    actor: str,
+    ticket: Ticket,
+    status: TicketStatus,
+    expected: int,
+    *,
+    note: str | None = None,
+    bug: str | None = None,
+    calendars: Mapping[str, Calendar] = deadlines.NO_CALENDARS,
+) -> Ticket:
+    """``change_status``'s work inside the caller's transaction (mail intake reopens so)."""
+    if status is ticket.status:
+        uow.tickets.check_version(ticket.id, expected)  # stale: a conflict, not a no-op
+        raise InvalidInputError(f"{ticket.ref} is already {status.label}")
+    if status not in ALLOWED_TRANSITIONS[ticket.status]:
+        allowed = ", ".join(sorted(s.label for s in ALLOWED_TRANSITIONS[ticket.status]))
+        raise InvalidInputError(
+            f"{ticket.ref} cannot go from {ticket.status.label} to {status.label}"
+            f" (allowed: {allowed or 'none, it is closed'})"
+        )
+    first_response = ticket.first_response_at
+    contract = uow.directory.contract(ticket.contract_id)
+    if first_response is None and contract.responds_by_status(status):
+        first_response = now
+    resolved_at = ticket.resolved_at
+    if status is TicketStatus.RESOLVED:
+        resolved_at = now
+    elif status.is_open:
+        resolved_at = None
+    history = [
+        *status_history(ticket, uow.events.for_ticket(ticket.id)),
+        StatusChange(now, status),
+    ]
+    moved = replace(
+        ticket,
+        status=status,
+        first_response_at=first_response,
+        resolved_at=resolved_at,
+        bug_ref=bug or ticket.bug_ref,
+    )
+    changed = deadlines.recomputed(uow, moved, history, calendars)
+    stored = uow.tickets.update(changed, expected)
+    before, after = audit.diff(
+        ticket,
+        stored,
+        ("status", "first_response_at", "resolved_at", "bug_ref", "response_due", "resolution_due"),
+    )
+    uow.events.append(
+        at=now,
+        actor=actor,
+        action="ticket.status",
+        ticket_id=ticket.id,
+        note=note,
+        before=before,
+        after=after,
+    )
     return stored
 
 

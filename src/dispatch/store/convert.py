@@ -47,6 +47,8 @@ def customer_from_row(row: CustomerRow, contacts: Sequence[ContactRow] = ()) -> 
         contacts=tuple(contact_from_row(c) for c in contacts),
         external_id=row.external_id,
         retired_at=row.retired_at,
+        mail_domains=tuple(row.mail_domains or ()),
+        triage=row.triage,
     )
 
 
@@ -60,6 +62,8 @@ def customer_columns(customer: Customer) -> dict[str, object]:
         "address": customer.address,
         "external_id": customer.external_id,
         "retired_at": customer.retired_at,
+        "mail_domains": list(customer.mail_domains),
+        "triage": customer.triage,
     }
 
 

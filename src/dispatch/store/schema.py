@@ -86,6 +86,8 @@ class CustomerRow(Base):
     address: Mapped[str] = mapped_column(Text, default="")
     external_id: Mapped[str | None] = mapped_column(String(200))
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mail_domains: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    triage: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     __table_args__ = (Index("ix_customers_external_id", "external_id", unique=True),)
 
 
@@ -268,6 +270,23 @@ class AttachmentRow(Base):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     stored: Mapped[bool] = mapped_column(Boolean)
+
+
+class TicketLinkRow(Base):
+    """A ticket that follows another: mail answering a closed ticket opens a new one."""
+
+    __tablename__ = "ticket_links"
+    __table_args__ = (
+        CheckConstraint("kind IN ('follows')", name="kind"),
+        Index("ix_ticket_links_ticket", "ticket_id"),
+        Index("ix_ticket_links_other", "other_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    other_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class CalendarRow(Base):

@@ -15,6 +15,7 @@ from dispatch.store.directory import SqlDirectoryStore
 from dispatch.store.events import SqlEventLog
 from dispatch.store.export import SqlExportSource
 from dispatch.store.feed import SqlPresence
+from dispatch.store.links import SqlTicketLinks
 from dispatch.store.oncall import SqlOnCallStore
 from dispatch.store.plans import SqlPlanStore
 from dispatch.store.repository import SqlTicketStore
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
     directory: SqlDirectoryStore
     events: SqlEventLog
     articles: SqlArticleStore
+    links: SqlTicketLinks
     alerts: SqlAlertStore
     outbox: SqlOutbox
     plans: SqlPlanStore
@@ -63,6 +65,7 @@ class SqlUnitOfWork:
         self.directory = SqlDirectoryStore(session)
         self.events = SqlEventLog(session)
         self.articles = SqlArticleStore(session)
+        self.links = SqlTicketLinks(session)
         self.alerts = SqlAlertStore(session)
         self.outbox = SqlOutbox(session)
         self.plans = SqlPlanStore(session)
