@@ -81,6 +81,8 @@ def customer_json(customer: Customer) -> dict[str, Any]:
         "contacts": [contact_json(k) for k in customer.contacts],
         "external_id": customer.external_id,
         "retired_at": customer.retired_at.isoformat() if customer.retired_at else None,
+        "mail_domains": list(customer.mail_domains),
+        "triage": customer.triage,
     }
 
 
@@ -292,6 +294,8 @@ def detail_json(detail: TicketDetail) -> dict[str, Any]:
     data["customer_detail"] = customer_json(detail.customer)
     data["contract"] = contract_json(detail.contract, detail.customer)
     data["calendar"] = {"name": detail.calendar.name, **detail.calendar.to_json()}
+    data["follows"] = [f"T-{n}" for n in detail.follows]
+    data["followed_by"] = [f"T-{n}" for n in detail.followed_by]
     data["sla"] = {
         "response": reading_json(detail.response),
         "resolution": reading_json(detail.resolution),
@@ -466,6 +470,16 @@ def detail_text(detail: TicketDetail, now: datetime) -> str:
         "sla          " + reading_text(detail.response, zone(detail.calendar.timezone)),
         "             " + reading_text(detail.resolution, zone(detail.calendar.timezone)),
         f"version      {t.version}",
+        *(
+            [f"follows      {', '.join(f'T-{n}' for n in detail.follows)}"]
+            if detail.follows
+            else []
+        ),
+        *(
+            [f"followed by  {', '.join(f'T-{n}' for n in detail.followed_by)}"]
+            if detail.followed_by
+            else []
+        ),
         "",
         printable(t.description, keep_newlines=True) or "(no description)",
         "",

@@ -61,13 +61,30 @@ def _place_options(func: Any) -> Any:
     return func
 
 
+_MAIL_DOMAIN = click.option(
+    "--mail-domain",
+    "mail_domains",
+    multiple=True,
+    help="Mail from this domain is the customer's when the sender is no contact (repeat; "
+    "never a free-mail domain). On edit the given list replaces the old; '' clears it.",
+)
+
+
 @customer.command("add")
 @click.argument("name")
 @_place_options
+@_MAIL_DOMAIN
 @db_option
 @json_option
 @click.pass_context
-def customer_add(ctx: click.Context, /, name: str, as_json: bool, **place: str | None) -> None:
+def customer_add(
+    ctx: click.Context,
+    /,
+    name: str,
+    as_json: bool,
+    mail_domains: tuple[str, ...],
+    **place: str | None,
+) -> None:
     """Add a customer NAME (--timezone and --country are needed)."""
     from dispatch import formats
     from dispatch.domain.errors import InvalidInputError
@@ -85,6 +102,7 @@ def customer_add(ctx: click.Context, /, name: str, as_json: bool, **place: str |
         region=place["region"],
         address=place["address"] or "",
         external_id=place["external_id"],
+        mail_domains=mail_domains,
     )
     with using_runtime(ctx) as rt:
         stored = master_data.add_customer(rt.writer(), rt.clock, rt.actor, new)
@@ -95,15 +113,25 @@ def customer_add(ctx: click.Context, /, name: str, as_json: bool, **place: str |
 @click.argument("ref", metavar="CUSTOMER")
 @click.option("--name", help="A new name.")
 @_place_options
+@_MAIL_DOMAIN
 @db_option
 @json_option
 @click.pass_context
-def customer_edit(ctx: click.Context, /, ref: str, as_json: bool, **changes: str | None) -> None:
+def customer_edit(
+    ctx: click.Context,
+    /,
+    ref: str,
+    as_json: bool,
+    mail_domains: tuple[str, ...],
+    **changes: str | None,
+) -> None:
     """Change the given fields of CUSTOMER (its name or external id)."""
     from dispatch import formats
     from dispatch.services import master_data
 
-    given: dict[str, str | None] = {k: v for k, v in changes.items() if v is not None}
+    given: dict[str, Any] = {k: v for k, v in changes.items() if v is not None}
+    if mail_domains:
+        given["mail_domains"] = tuple(d for d in mail_domains if d.strip())
     if "region" in given and given["region"] == "":
         given["region"] = None  # --region "": no subdivision
     with using_runtime(ctx) as rt:

@@ -24,7 +24,7 @@ def intake() -> None:
 @db_option
 @click.option(
     "--spool",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # checked by the intake: a bad one is exit 75
     help="The spool directory (default: [intake] spool_dir, else the user data dir's spool/).",
 )
 @click.pass_context

@@ -131,6 +131,45 @@ def ticket_assign(ctx: click.Context, ticket_id: int, tech: str, if_version: int
     say(f"{stored.ref} assigned to {stored.assignee} (version {stored.version})")
 
 
+@ticket.command("move")
+@db_option
+@click.argument("ticket_id", type=TicketRef())
+@click.option("--customer", "customer_ref", required=True, help="Customer name or external id.")
+@click.option(
+    "--add-sender",
+    is_flag=True,
+    help="Make the sender of the ticket's first e-mail a contact of the customer.",
+)
+@click.option(
+    "--if-version",
+    type=click.IntRange(min=1),
+    help="Refuse (exit 3) if the ticket is no longer at this version.",
+)
+@click.pass_context
+def ticket_move(
+    ctx: click.Context,
+    ticket_id: int,
+    customer_ref: str,
+    add_sender: bool,
+    if_version: int | None,
+) -> None:
+    """Move a ticket (one from triage, say) to a customer's active contract."""
+    from dispatch.services import triage
+
+    with using_runtime(ctx) as rt:
+        stored = triage.move_to_customer(
+            rt.writer(),
+            rt.clock,
+            rt.actor,
+            ticket_id,
+            customer_ref,
+            if_version=if_version,
+            add_sender=add_sender,
+            calendars=rt.calendars,
+        )
+    say(f"{stored.ref} moved to {stored.customer_name} (version {stored.version})")
+
+
 @ticket.command("status")
 @db_option
 @click.argument("ticket_id", type=TicketRef())

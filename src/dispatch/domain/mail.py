@@ -135,7 +135,8 @@ class InboundMail:
         body: The text: the plain part, else the HTML part made text.
         auto: Why it is machine-made (``AUTO_REPLY``, ``BOUNCE``, ``LIST``,
             ``BULK``, ``LOOP``), else ``None``.
-        own: It is one of ours come back (a loop to drop).
+        own: It is one of ours come back (a loop to drop): our Message-ID, our
+            From, or an ``X-Loop`` naming our address.
         attachments: The files it came with (``stored``: a copy is kept).
         payloads: The contents of the stored attachments that are still to
             be written, by sha256 (not compared, not shown).
@@ -196,9 +197,11 @@ def parse_mail(
     message_id = _first_id(_header(msg, "Message-ID"))
     sender, sender_name, sender_ok = _sender(msg)
     subject = " ".join(_header(msg, "Subject").split())
+    loop_marks = " ".join(_header(msg, n) for n in ("X-Loop", "X-Dispatch-Loop")).lower()
     own = bool(
         (message_id and own_domain and message_id.lower().endswith(f"@{own_domain}>"))
         or (sender and own_address and sender == own_address.lower())
+        or (own_address and own_address.lower() in loop_marks)
     )
     body, attachments, payloads = _content(
         msg, html_to_text, max_attachment_bytes, blobs or {}, blob_header
@@ -371,7 +374,9 @@ def _content(
         attachments.append(_unique(attachment, names))
         if attachment.stored:
             payloads[attachment.sha256] = data
-    if plain:
+    if len(plain) == 1:
+        body = plain[0]  # as received
+    elif plain:
         body = "\n\n".join(p.strip("\n") for p in plain)
     elif html:
         body = "\n\n".join(_html(h, html_to_text).strip("\n") for h in html)

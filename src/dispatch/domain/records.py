@@ -102,6 +102,7 @@ class CustomerRecord:
         address: Postal address.
         source: Where the record starts.
         retired_at: When it was retired (``None``: active, or as stored).
+        mail_domains: Its mail domains (``None``: as stored).
     """
 
     external_id: str
@@ -112,6 +113,7 @@ class CustomerRecord:
     address: str
     source: Source
     retired_at: datetime | None = None
+    mail_domains: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,6 +112,7 @@ CUSTOMER_FIELDS: tuple[tuple[str, Callable[[Customer], Any]], ...] = (
     ("country", lambda c: c.country),
     ("subdiv", lambda c: c.region),
     ("address", lambda c: c.address),
+    ("mail_domains", lambda c: list(c.mail_domains)),
     (
         "contacts",
         lambda c: [

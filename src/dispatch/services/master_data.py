@@ -24,6 +24,7 @@ from typing import Any
 
 from dispatch.domain.calendar import public_holidays, zone
 from dispatch.domain.errors import InvalidInputError, NotFoundError
+from dispatch.domain.mail import is_free_mail
 from dispatch.domain.model import (
     Contact,
     Customer,
@@ -42,6 +43,9 @@ EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 
 PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{3,30}$")
 """A phone number as people write it."""
+
+DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+"""A mail domain as a customer's domain rule names it (``example.ro``)."""
 
 SKILL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 """A skill tag (``network``, ``printers``)."""
@@ -98,6 +102,22 @@ def _emails(values: Sequence[str]) -> tuple[str, ...]:
         if not EMAIL.match(address):
             raise InvalidInputError(f"email: not an address (got {value!r})")
         out.append(address)
+    return tuple(dict.fromkeys(out))
+
+
+def mail_domains(values: Sequence[str]) -> tuple[str, ...]:
+    """Domains lower-cased, each checked; a free-mail domain is refused (anyone has one)."""
+    out = []
+    for value in values:
+        domain = value.strip().lower().lstrip("@").rstrip(".")
+        if not DOMAIN.match(domain):
+            raise InvalidInputError(f"mail_domains: not a domain (got {value!r})")
+        if is_free_mail(domain):
+            raise InvalidInputError(
+                f"mail_domains: {domain!r} is a free-mail domain: anyone can have an address "
+                "there, so it cannot tell a customer (add the person as a contact instead)"
+            )
+        out.append(domain)
     return tuple(dict.fromkeys(out))
 
 
@@ -174,11 +194,15 @@ def checked_customer(uow: UnitOfWork, customer: Customer) -> Customer:
     name = checked_name(customer.name)
     timezone, country, region = _place(customer.timezone, customer.country, customer.region)
     external_id = checked_external_id(customer.external_id)
+    domains = mail_domains(customer.mail_domains)
     for other in uow.directory.customers():
         if other.id != customer.id and other.name == name:
             raise InvalidInputError(f"name: a customer called {name!r} exists already")
         if other.id != customer.id and external_id and other.external_id == external_id:
             raise InvalidInputError(f"external_id: {external_id!r} is {other.name!r}'s already")
+        shared = sorted(set(domains) & set(other.mail_domains)) if other.id != customer.id else []
+        if shared:
+            raise InvalidInputError(f"mail_domains: {shared[0]!r} is {other.name!r}'s already")
     return replace(
         customer,
         name=name,
@@ -187,6 +211,7 @@ def checked_customer(uow: UnitOfWork, customer: Customer) -> Customer:
         region=region,
         address=customer.address.strip(),
         external_id=external_id,
+        mail_domains=domains,
     )
 
 
@@ -207,9 +232,10 @@ def edit_customer(
     """Change the fields named in ``changes`` of the customer ``ref``.
 
     Fields: ``name``, ``timezone``, ``country``, ``region``, ``address``,
-    ``external_id``. Returns the customer as stored (unchanged: no write).
+    ``external_id``, ``mail_domains``. Returns the customer as stored
+    (unchanged: no write).
     """
-    allowed = {"name", "timezone", "country", "region", "address", "external_id"}
+    allowed = {"name", "timezone", "country", "region", "address", "external_id", "mail_domains"}
     only_fields(changes, allowed)
     with uow:
         before = find_customer(uow, ref)

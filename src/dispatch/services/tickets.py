@@ -53,6 +53,8 @@ class TicketDetail:
         balance: The current block-hours period, for a block-hours contract.
         articles: Its conversation, oldest first (the newest ones when cut).
         article_count: How many articles it has in all.
+        follows: The (closed) tickets it follows: mail answering them opened it.
+        followed_by: The tickets that follow it.
     """
 
     ticket: Ticket
@@ -66,6 +68,8 @@ class TicketDetail:
     balance: Balance | None = None
     articles: Sequence[Article] = ()
     article_count: int = 0
+    follows: Sequence[int] = ()
+    followed_by: Sequence[int] = ()
 
 
 def open_ticket(
@@ -408,6 +412,8 @@ def ticket_detail(
         balance = hours.read_balance(uow, contract, now.date()) if contract.period else None
         articles = uow.articles.for_ticket(ticket_id, last=last_articles)
         article_count = len(articles) if last_articles is None else uow.articles.count(ticket_id)
+        follows = uow.links.follows(ticket_id)
+        followed_by = uow.links.followed_by(ticket_id)
     history = status_history(ticket, events)
     response, resolution = engine.read(ticket, history, now)
     explanation = [
@@ -426,4 +432,6 @@ def ticket_detail(
         balance=balance,
         articles=articles,
         article_count=article_count,
+        follows=follows,
+        followed_by=followed_by,
     )

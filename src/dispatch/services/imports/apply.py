@@ -198,6 +198,11 @@ class _Writer:
             external_id=record.external_id,
             contacts=existing.contacts if existing else (),
             retired_at=record.retired_at or (existing.retired_at if existing else None),
+            mail_domains=(
+                record.mail_domains
+                if record.mail_domains is not None
+                else (existing.mail_domains if existing else ())
+            ),
         )
         checked = master_data.checked_customer(self._uow, given)
         if existing is None:

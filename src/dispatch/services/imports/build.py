@@ -47,6 +47,7 @@ CUSTOMER_KEYS = (
     "country",
     "subdiv",
     "address",
+    "mail_domains",
     "contacts",
     "retired_at",
 )
@@ -131,6 +132,7 @@ def customer(fields: Fields) -> CustomerRecord | None:
     subdiv = fields.optional_text("subdiv")
     address = fields.text("address", required=False)
     retired_at = fields.instant("retired_at", required=False)
+    domains = tuple(fields.strings("mail_domains")) if fields.present("mail_domains") else None
     if not fields.ok:
         return None
     return CustomerRecord(
@@ -142,6 +144,7 @@ def customer(fields: Fields) -> CustomerRecord | None:
         address,
         fields.where.source(fields.path),
         retired_at=retired_at,
+        mail_domains=domains,
     )
 
 
