@@ -38,6 +38,10 @@ CHUNK = 64 * 1024
 SPLIT_PART_BYTES = 512 * 1024
 """A part whose body is larger is streamed out of the message before parsing."""
 
+TEXT_PART_BYTES = 2 * 1024 * 1024
+"""A message's own text (an inline text part) stays in the skeleton up to this size:
+it is the body (cut at ``intake_mail.MAX_BODY`` characters for the article)."""
+
 SKELETON_BYTES = 4 * 1024 * 1024
 """Past this much of the skeleton, every further part of some size is streamed out too."""
 
@@ -373,6 +377,13 @@ class _Splitter:
         body: list[bytes] = []
         size = 0
         blob: _Blob | None = None
+        disposition = str(headers.get("Content-Disposition", "")).strip().lower()
+        own_text = (
+            headers.get_content_maintype() == "text"
+            and not disposition.startswith("attachment")
+            and not headers.get_filename()
+        )
+        split_at = TEXT_PART_BYTES if own_text else SPLIT_PART_BYTES
         ended: tuple[bytes, bool] | None = None
         while True:
             chunk, starts = reader.next()
@@ -386,9 +397,7 @@ class _Splitter:
                 continue
             body.append(chunk)
             size += len(chunk)
-            if size > SPLIT_PART_BYTES or (
-                size > CHUNK and self.out.tell() + size > SKELETON_BYTES
-            ):
+            if size > split_at or (size > CHUNK and self.out.tell() + size > SKELETON_BYTES):
                 encoding = str(headers.get("Content-Transfer-Encoding", "")).strip().lower()
                 blob = _Blob(self.spool, encoding, self.limit)
                 for held in body:

@@ -97,3 +97,24 @@ def test_mail_goes_in_on_every_backend(
         assert code == 0
     finally:
         world.storage.dispose()
+
+
+def test_a_long_plain_text_mail_keeps_its_text_as_the_body(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above the size where attachments are streamed out, the message's own text stays its body."""
+    world = build_world(sqlite_url, tmp_path, monkeypatch)
+    try:
+        line = "log line 0123456789 abcdefghij\n"
+        text = line * (900_000 // len(line))  # above SPLIT_PART_BYTES
+        data = (
+            "From: ion@acme.ro\nSubject: Long log\nMessage-ID: <long@acme.ro>\n"
+            "Content-Type: text/plain; charset=utf-8\n\n" + text
+        ).encode()
+        code, output = world.deliver(data)
+        assert code == 0, output
+        [article] = conversation.articles(world.storage.reader(), world.ticket_of("<long@acme.ro>"))
+        assert article.body == text
+        assert article.attachments == ()
+    finally:
+        world.storage.dispose()

@@ -123,7 +123,7 @@ def take_in(
         opened = reopened = in_triage = False
         if ticket is not None and ticket.status is TicketStatus.CLOSED and not mail.auto:
             follows_id, how = ticket.id, f"answers closed {ticket.ref}"
-            customer = _customer(customers, ticket)
+            customer = _customer(customers, ticket) or sender_customer
             ticket = _open(uow, mail, policy, now, customer, calendars)
             uow.links.add(ticket.id, follows_id, now)
             opened, in_triage = True, customer is None or ticket.customer_id != customer.id
