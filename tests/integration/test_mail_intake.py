@@ -36,6 +36,7 @@ from dispatch.services import contracts, conversation, master_data, tickets
 
 CORPUS = Path(__file__).parent.parent / "data" / "mail"
 OURS = "support@help.example"
+CORPUS_OURS = b"<1764000000.1.2.T-1@help.example>"  # the corpus's stand-in for our reply's id
 
 
 def corpus(name: str) -> bytes:
@@ -276,10 +277,16 @@ def test_replies_thread_by_stored_message_ids(world: World) -> None:
     assert "> We replaced the roller." in world.articles(1)[-1].body
 
 
-def test_our_own_message_id_names_its_ticket_even_unstored(world: World) -> None:
+def test_our_own_message_id_names_its_ticket_even_unstored_from_its_customer(
+    world: World,
+) -> None:
     world.take("01")
-    world.take("38")  # Beta's Petar answers a Message-ID of ours naming T-1
-    assert world.ticket_of("<m38@beta.bg>") == 1
+    world.take("38")  # Beta's Petar cites an unstored Message-ID of ours naming Acme's T-1
+    assert world.ticket_of("<m38@beta.bg>") != 1  # unsigned: it could be made up
+    world.deliver(
+        corpus("38").replace(b"petar@beta.bg", b"ion@acme.ro").replace(b"<m38@", b"<m38b@")
+    )
+    assert world.ticket_of("<m38b@beta.bg>") == 1
 
 
 def test_a_subject_tag_from_a_stranger_opens_a_new_ticket(world: World) -> None:
@@ -396,10 +403,14 @@ def test_machine_mail_that_threads_nowhere_waits_in_triage(
 def test_auto_replies_and_bounces_thread_but_never_reopen(world: World) -> None:
     world.take("01")
     tickets.change_status(world.storage.writer(), SystemClock(), "ana", 1, TicketStatus.RESOLVED)
-    world.take("08")  # Outlook out-of-office, In-Reply-To our reply
-    world.take("10")  # a DSN returning our reply
+    sent = conversation.reply(world.storage.writer(), SystemClock(), "ana", 1, "Hi", sender=OURS)
+    assert sent.message_id is not None
+    ours = sent.message_id.encode()
+    for name in ("08", "10"):  # Outlook out-of-office to our reply; a DSN returning it
+        code, output = world.deliver(corpus(name).replace(CORPUS_OURS, ours))
+        assert code == 0, output
     autos = [a.auto for a in world.articles(1)]
-    assert autos == [None, "auto-reply", "bounce"]
+    assert autos == [None, None, "auto-reply", "bounce"]
     with world.storage.reader() as uow:
         assert uow.tickets.get(1).status is TicketStatus.RESOLVED
 

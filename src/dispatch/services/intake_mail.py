@@ -6,7 +6,8 @@ The rules, in the order they apply:
 2. **Dedup**: a Message-ID stored already is the same mail delivered again:
    nothing written (mail without one got an id derived from its bytes).
 3. **Threading**: a Message-ID of ours in ``In-Reply-To``/``References`` (it
-   names its ticket); else any stored Message-ID there, nearest first; else a
+   names its ticket; one we never stored counts only from that ticket's
+   customer, our ids being unsigned); else any stored Message-ID there, nearest first; else a
    ``[T-n]`` subject tag, but only when the sender belongs to that ticket's
    customer (a stranger cannot write into someone else's ticket by naming it);
    else a new ticket.
@@ -181,11 +182,17 @@ def _thread(
     """The ticket ``mail`` continues, and how that was found."""
     for message_id in mail.thread_ids:
         ours = our_ticket(message_id, policy.own_domain)
-        if ours is not None:
-            try:
-                return uow.tickets.get(ours, description_chars=0), "answers our message"
-            except NotFoundError:
-                continue
+        if ours is None:
+            continue
+        try:
+            ticket = uow.tickets.get(ours, description_chars=0)
+        except NotFoundError:
+            continue
+        # Our Message-IDs are not signed: one we never stored could be made up,
+        # so it counts only from the ticket's own customer (as a subject tag does).
+        stored = uow.articles.by_message_id(message_id) is not None
+        if stored or (sender_customer is not None and ticket.customer_id == sender_customer.id):
+            return ticket, "answers our message"
     for message_id in mail.thread_ids:
         known = uow.articles.by_message_id(message_id)
         if known is not None:
