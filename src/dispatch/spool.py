@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from dispatch.domain.conversation import Attachment
-from dispatch.domain.mail import safe_file_name
+from dispatch.domain.mail_body import safe_file_name
 
 CHUNK = 64 * 1024
 """How much of standard input, or of a line, is read at once."""

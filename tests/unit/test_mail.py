@@ -18,14 +18,13 @@ from dispatch.domain.mail import (
     LIST,
     LOOP,
     InboundMail,
-    decode_text,
     derived_message_id,
     is_free_mail,
     our_ticket,
     parse_mail,
-    safe_file_name,
     subject_ticket,
 )
+from dispatch.domain.mail_body import decode_text, safe_file_name
 from dispatch.domain.model import Severity
 from dispatch.services.master_data import mail_domains
 
