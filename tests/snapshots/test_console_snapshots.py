@@ -16,6 +16,10 @@ from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from dispatch.bootstrap import Storage
+from dispatch.config_mail import MailSettings
+from dispatch.domain.ports import FixedClock
+from dispatch.services import conversation
+from tests.conftest import NOW
 from tests.snapshots.conftest import AppFactory, SnapCompare
 from tests.ui.test_oncall_view import add_rota
 from tests.ui.test_views import VIEWS
@@ -168,3 +172,32 @@ def test_oncall_view_narrow(
     """
     add_rota(seeded_sqlite)  # the storage make_app's console runs on
     assert snap_compare(make_app(), terminal_size=NARROW, run_before=after("O"))
+
+
+def test_reply_dialog_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """80x24 after ``r`` with ``[mail]`` configured and a line typed: the reply dialog
+    titled "Reply to the customer on T-…", the ticket's title, To prefilled with the
+    customer's contact address, the template picker, and the text in the editor.
+    """
+    app = make_app(mail=MailSettings(sender="support@help.example", templates={"ack": "Hi"}))
+    assert snap_compare(app, terminal_size=NARROW, run_before=after("r", *"We are on it."))
+
+
+def test_conversation_in_the_detail_wide(
+    snap_compare: SnapCompare, make_app: AppFactory, seeded_sqlite: Storage
+) -> None:
+    """160x48, the detail pane scrolled to its end: under History, "Conversation" with
+    a note (two lines, the escape sequence shown as a visible stand-in), a call out
+    with its number, and a reply "→ it@carpathia.example · pending" in the warning
+    colour with its subject in italics; the history lists the three articles.
+    """
+    first = 16
+    clock = FixedClock(NOW)
+    w = seeded_sqlite.writer
+    conversation.add_note(w(), clock, "ana", first, "called back, no answer\n\x1b[2Jtry at 10")
+    conversation.log_call(
+        w(), clock, "ana", first, "On it", outbound=True, number="+40 21 555 0101"
+    )
+    conversation.reply(w(), clock, "ana", first, "Dear customer,\nfixed.", sender="s@h.example")
+    keys = ("slash", *"T-16", "enter", "tab", "end")  # go to T-16, scroll its detail down
+    assert snap_compare(make_app(), terminal_size=WIDE, run_before=after(*keys))

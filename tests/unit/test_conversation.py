@@ -193,3 +193,21 @@ def test_a_huge_body_is_cut_for_display_only() -> None:
     shown = display_text(body)
     assert len(shown) < len(body)
     assert shown.endswith("[… cut for display]")
+
+
+def test_a_template_is_filled_with_the_deadline_in_the_customers_zone(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    tid = _open(uow, clock)
+    ticket = uow.tickets.get(tid)
+    text = conversation.fill_template(
+        "Hello {contact}, {ref} ({title}) is answered by {response_due} {zone}. {login}",
+        ticket,
+        ACME,
+        login="ana",
+        contact="Ion",
+    )
+    # Opened 10:00 UTC, 2 h to respond on 24/7: 12:00 UTC is 14:00 in Bucharest.
+    assert (
+        text == "Hello Ion, T-1 (Link down) is answered by 2026-11-23 14:00 Europe/Bucharest. ana"
+    )

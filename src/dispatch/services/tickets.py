@@ -372,6 +372,12 @@ def change_severity(
     return stored
 
 
+def read_ticket(uow: UnitOfWork, ticket_id: int) -> Ticket:
+    """The ticket as stored now (without its description)."""
+    with uow:
+        return uow.tickets.get(ticket_id, description_chars=0)
+
+
 def ticket_detail(
     uow: UnitOfWork,
     ticket_id: int,

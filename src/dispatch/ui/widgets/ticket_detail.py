@@ -1,4 +1,4 @@
-"""Every field of the selected ticket, its contract and its history.
+"""Every field of the selected ticket, its contract, its history and its conversation.
 
 Customer text is shown literally and safely; a huge description is cut for
 display (the full text stays in the database and ``dispatch ticket show``),
@@ -20,6 +20,7 @@ from dispatch.domain.model import ContractKind
 from dispatch.formats import change_text, sla_text
 from dispatch.services.tickets import TicketDetail
 from dispatch.ui.safe import safe
+from dispatch.ui.widgets.conversation_view import conversation_content
 from dispatch.ui.widgets.quiet_static import QuietStatic, same_visual
 
 MAX_DESCRIPTION_CHARS = 20_000
@@ -136,6 +137,8 @@ class TicketDetailPane(VerticalScroll, can_focus=True):
                     Content.assemble(("  — ", "dim"), safe(event.note)) if event.note else "",
                 )
             )
+        lines.append(Content(""))
+        lines.append(conversation_content(detail.articles, detail.article_count, self._zone))
         return Content("\n").join(lines)
 
     def _terms(self, detail: TicketDetail) -> Content:
