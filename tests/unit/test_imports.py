@@ -491,6 +491,28 @@ def test_a_foreign_value_without_a_translation_is_refused(tmp_path: Path) -> Non
     ]
 
 
+def test_a_status_that_is_none_of_ours_is_refused_once(tmp_path: Path) -> None:
+    """A mapping without [values.status] takes their states as ours: a wrong one is one
+    issue (it used to come twice, once more from the history entry made of it)."""
+    mapping = write(
+        tmp_path,
+        "m.toml",
+        '[columns]\nexternal_id = "N"\ntitle = "S"\nopened_at = "C"\nstatus = "State"\n\n'
+        '[defaults]\ncontract = "K1"\n',
+    )
+    path = write(
+        tmp_path,
+        "t.csv",
+        "N,S,C,State\n1,a,2026-03-01T10:00:00Z,in_progress\n2,b,2026-03-01T10:00:00Z,pending\n",
+    )
+    records, issues, _ = read(path, mapping_file=mapping)
+    assert issues == [
+        f"{path}:3:4: State: must be one of new, assigned, in_progress, waiting_customer, "
+        "escalated_dev, resolved, closed ('pending')"
+    ]
+    assert [r.external_id for r in records if isinstance(r, TicketRecord)] == ["1"]
+
+
 def test_a_bad_mapping_file_reports_all_its_errors(tmp_path: Path) -> None:
     mapping = write(
         tmp_path,

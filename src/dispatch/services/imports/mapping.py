@@ -49,6 +49,7 @@ MAPPED_FIELDS = (
 """Our fields a mapping's ``[columns]`` may fill (``status*``, ``*_at`` make the history)."""
 
 TIME_FIELDS = frozenset({"opened_at", "status_at", "first_response_at", "closed_at"})
+_STATUSES = frozenset(s.value for s in TicketStatus)
 _SOURCE_KEYS = frozenset({"kind", "name", "delimiter", "encoding", "timezone", "time_format"})
 _TOP_KEYS = frozenset({"source", "columns", "values", "defaults"})
 
@@ -137,7 +138,7 @@ def load_mapping(text: str, file: str) -> tuple[TicketMapping | None, list[Impor
             }
     if "status" in values:
         for theirs, ours in values["status"].items():
-            if ours not in {s.value for s in TicketStatus}:
+            if ours not in _STATUSES:
                 fail(f"values.status.{theirs}", "is not a status of ours", ours)
     defaults = _strings(_table(data, "defaults", fail), "defaults", fail)
     for key in defaults:
@@ -278,7 +279,8 @@ def _history(
             )
         )
     status = ours.get("status", TicketStatus.NEW.value)
-    if status != TicketStatus.NEW.value:
+    # A status that is none of ours is refused once, as the ticket's, not again as its entry's.
+    if status != TicketStatus.NEW.value and status in _STATUSES:
         final = status in (TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value)
         key = "closed_at" if final and "closed_at" in ours else "status_at"
         at = ours.get(key) or ours.get("first_response_at") or ours.get("opened_at", "")
