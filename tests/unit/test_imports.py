@@ -513,6 +513,46 @@ def test_a_status_that_is_none_of_ours_is_refused_once(tmp_path: Path) -> None:
     assert [r.external_id for r in records if isinstance(r, TicketRecord)] == ["1"]
 
 
+def test_a_star_line_takes_the_values_a_table_does_not_name(tmp_path: Path) -> None:
+    mapping = write(
+        tmp_path,
+        "m.toml",
+        '[source]\ndelimiter = ";"\n\n[columns]\nexternal_id = "N"\ntitle = "S"\n'
+        'opened_at = "C"\nstatus = "State"\nassignee = "Owner"\nseverity = "P"\n\n'
+        '[values.assignee]\n"root@localhost" = ""\n"*" = "*"\n\n'
+        '[values.status]\n"open" = "in_progress"\n"*" = "*"\n\n'
+        '[values.severity]\n"5 very high" = "P1"\n"*" = "P3"\n\n'
+        '[defaults]\ncontract = "K1"\n',
+    )
+    path = write(
+        tmp_path,
+        "t.csv",
+        "N;S;C;State;Owner;P\n"
+        "1;a;2026-03-01T10:00:00Z;open;Ana.I;5 very high\n"
+        "2;b;2026-03-01T10:00:00Z;new;root@localhost;2 low\n"
+        "3;c;2026-03-01T10:00:00Z;pending;ana;3 normal\n",
+    )
+    records, issues, _ = read(path, mapping_file=mapping)
+    # "*" = "*" passes a value on as it is, to be checked as ours; "*" = "P3" replaces it.
+    assert issues == [
+        f"{path}:4:4: State: must be one of new, assigned, in_progress, waiting_customer, "
+        "escalated_dev, resolved, closed ('pending')"
+    ]
+    first, second = records
+    assert isinstance(first, TicketRecord)
+    assert isinstance(second, TicketRecord)
+    assert (first.assignee, first.status, first.severity) == (
+        "Ana.I",
+        TicketStatus.IN_PROGRESS,
+        Severity.P1,
+    )
+    assert (second.assignee, second.status, second.severity) == (
+        None,
+        TicketStatus.NEW,
+        Severity.P3,
+    )
+
+
 def test_a_bad_mapping_file_reports_all_its_errors(tmp_path: Path) -> None:
     mapping = write(
         tmp_path,
