@@ -460,11 +460,13 @@ def test_znuny_search_export_through_the_shipped_mapping(tmp_path: Path) -> None
     text = (ASSETS / "znuny.toml").read_text()
     assert 'timezone = "UTC"' in text
     mapping.write_text(mapping.read_text().replace('timezone = "UTC"', 'timezone = "Europe/Sofia"'))
-    records, issues, _ = read(DATA / "foreign" / "znuny_search.csv", mapping_file=mapping)
+    records, issues, reader = read(DATA / "foreign" / "znuny_search.csv", mapping_file=mapping)
     assert issues == []
-    vpn, jam = records
+    vpn, jam, reset, toner = records
     assert isinstance(vpn, TicketRecord)
     assert isinstance(jam, TicketRecord)
+    assert isinstance(reset, TicketRecord)
+    assert isinstance(toner, TicketRecord)
     assert (vpn.external_id, vpn.severity, vpn.assignee, vpn.title) == (
         "2026030210000011",
         Severity.P1,
@@ -474,6 +476,15 @@ def test_znuny_search_export_through_the_shipped_mapping(tmp_path: Path) -> None
     assert vpn.opened_at == datetime(2026, 3, 2, 7, 5, tzinfo=UTC)  # Sofia is UTC+2 in March
     assert jam.status is TicketStatus.CLOSED
     assert jam.history[-1].at == datetime(2026, 3, 1, 9, 45, tzinfo=UTC)
+    assert jam.title == 'Printer "Floor 2" jams; paper tray 3'
+    # root@localhost owns what no agent has taken: nobody; other owners are logins.
+    assert (reset.status, reset.severity, reset.assignee) == (TicketStatus.NEW, Severity.P3, None)
+    assert (toner.status, toner.severity, toner.assignee) == (
+        TicketStatus.WAITING_CUSTOMER,
+        Severity.P4,
+        "ana",
+    )
+    assert {ref.key for ref in reader.summary.unresolved} == {"K1", "K2", "ana", "bogdan"}
 
 
 def test_a_foreign_value_without_a_translation_is_refused(tmp_path: Path) -> None:
