@@ -127,7 +127,7 @@ def test_contacts_are_added_edited_and_removed_and_an_address_is_one_contact_s(
         Contact(0, 0, "Maria", phones=("+40  21 555 0101",), role="accounts"),
     )
     assert second.phones == ("+40 21 555 0101",)
-    with pytest.raises(InvalidInputError, match="email: 'ion@acme.example' is 'Ion Pop'"):
+    with pytest.raises(InvalidInputError, match="email: 'ion@acme.example' belongs to 'Ion Pop'"):
         contacts.edit_contact(
             storage.writer(), clock, ACTOR, second.id, {"emails": ("ION@acme.example",)}
         )

@@ -3,17 +3,18 @@
 Like ``master_data`` (whose checks and event record it uses): one short
 transaction per use case, everything checked first, nothing written on a
 refusal, only the named fields written. An e-mail address belongs to one
-contact, since mail is matched to a customer by it.
+contact, since mail is matched to a customer by it. A new ticket's caller can
+be added with the ticket (``tickets.open_ticket`` uses ``insert_contact``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import fields, replace
 from typing import Any
 
-from dispatch.domain.errors import InvalidInputError
-from dispatch.domain.model import Contact
+from dispatch.domain.errors import InvalidInputError, NotFoundError
+from dispatch.domain.model import Contact, Customer
 from dispatch.domain.ports import Clock, UnitOfWork
 from dispatch.services.master_data import (
     changed_fields,
@@ -31,12 +32,59 @@ def add_contact(uow: UnitOfWork, clock: Clock, actor: str, ref: str, contact: Co
     checked = checked_contact(contact)
     with uow:
         customer = find_customer(uow, ref)
-        _unique_contact(uow, checked)
-        stored = uow.directory.add_contact(replace(checked, customer_id=customer.id))
-        after = {"customer": customer.name, **_contact_json(stored)}
-        record_change(uow, clock, actor, "contact.added", None, after)
+        stored = insert_contact(uow, clock, actor, customer, checked)
         uow.commit()
     return stored
+
+
+def insert_contact(
+    uow: UnitOfWork, clock: Clock, actor: str, customer: Customer, contact: Contact
+) -> Contact:
+    """Add the checked ``contact`` to ``customer``, with its event, in the caller's transaction.
+
+    Raises:
+        InvalidInputError: One of its addresses (or its external id) is another contact's.
+    """
+    unique_contact(contact, uow.directory.customers())
+    stored = uow.directory.add_contact(replace(contact, id=0, customer_id=customer.id))
+    after = {"customer": customer.name, **_contact_json(stored)}
+    record_change(uow, clock, actor, "contact.added", None, after)
+    return stored
+
+
+def caller_of(uow: UnitOfWork, customer: Customer, contact_id: int | None) -> Contact | None:
+    """The contact ``contact_id``, who must be ``customer``'s (``None``: no caller).
+
+    Raises:
+        NotFoundError: No contact has that id.
+        InvalidInputError: The contact is another customer's.
+    """
+    if contact_id is None:
+        return None
+    contact = uow.directory.contact(contact_id)
+    if contact.customer_id != customer.id:
+        raise InvalidInputError(
+            f"contact: {contact.name!r} (id {contact.id}) is not a contact of {customer.name!r}"
+        )
+    return contact
+
+
+def find_contact(uow: UnitOfWork, ref: str) -> Contact:
+    """The contact with the id ``ref``, or else the one with that e-mail address.
+
+    Raises:
+        NotFoundError: No contact has that id or address.
+    """
+    text = ref.strip()
+    with uow:
+        if text.isdigit():
+            return uow.directory.contact(int(text))
+        address = text.lower()
+        for customer in uow.directory.customers():
+            for contact in customer.contacts:
+                if address in contact.emails:
+                    return contact
+    raise NotFoundError(f"contact: no contact with the id or e-mail address {ref!r}")
 
 
 def edit_contact(
@@ -50,7 +98,7 @@ def edit_contact(
     with uow:
         before = uow.directory.contact(contact_id)
         after = checked_contact(replace(before, **changes))
-        _unique_contact(uow, after)
+        unique_contact(after, uow.directory.customers())
         names = changed_fields(before, after)
         if not names:
             return before
@@ -61,7 +109,11 @@ def edit_contact(
 
 
 def remove_contact(uow: UnitOfWork, clock: Clock, actor: str, contact_id: int) -> Contact:
-    """Remove one contact (the event keeps what it was)."""
+    """Remove one contact (the event keeps what it was).
+
+    Their tickets stay, with no caller recorded; each one's ``ticket.opened``
+    event still names them.
+    """
     with uow:
         gone = uow.directory.contact(contact_id)
         uow.directory.remove_contact(contact_id)
@@ -70,22 +122,29 @@ def remove_contact(uow: UnitOfWork, clock: Clock, actor: str, contact_id: int) -
     return gone
 
 
-def _unique_contact(uow: UnitOfWork, contact: Contact) -> None:
-    """An address belongs to one contact (mail is matched by it); an external id too."""
+def unique_contact(contact: Contact, customers: Iterable[Customer]) -> None:
+    """An address belongs to one contact (mail is matched by it); an external id too.
+
+    ``customers`` are all of them with their contacts (the form checks against
+    those it shows; the use cases against the database, in their transaction).
+
+    Raises:
+        InvalidInputError: Naming the field, the value and whose it is.
+    """
     mine = set(contact.emails)
-    for other_customer in uow.directory.customers():
+    for other_customer in customers:
         for other in other_customer.contacts:
             if other.id == contact.id:
                 continue
             shared = mine & set(other.emails)
             if shared:
                 raise InvalidInputError(
-                    f"email: {sorted(shared)[0]!r} is {other.name!r}'s already "
-                    f"(at {other_customer.name!r})"
+                    f"email: {sorted(shared)[0]!r} belongs to {other.name!r} "
+                    f"(at {other_customer.name!r}) already"
                 )
             if contact.external_id and other.external_id == contact.external_id:
                 raise InvalidInputError(
-                    f"external_id: {contact.external_id!r} is {other.name!r}'s already"
+                    f"external_id: {contact.external_id!r} belongs to {other.name!r} already"
                 )
 
 
