@@ -668,6 +668,7 @@ class FakeUnitOfWork:
         self._exports = FakeExports(self._tickets, directory, self._events, self._alerts)
         self.commits = 0
         self._saved: tuple[dict[int, Ticket], list[Event]] | None = None
+        self._saved_customers: list[Customer] = list(directory._customers)
         self._saved_oncall: tuple[list[Rotation], list[Override]] = ([], [])
 
     @property
@@ -708,6 +709,7 @@ class FakeUnitOfWork:
 
     def __enter__(self) -> Self:
         self._saved = (dict(self._tickets.rows), list(self._events.events))
+        self._saved_customers = list(self._directory._customers)  # with their contacts
         self._saved_oncall = (list(self._oncall.rotation_list), list(self._oncall.override_list))
         return self
 
@@ -722,10 +724,12 @@ class FakeUnitOfWork:
     def commit(self) -> None:
         self.commits += 1
         self._saved = (dict(self._tickets.rows), list(self._events.events))
+        self._saved_customers = list(self._directory._customers)
         self._saved_oncall = (list(self._oncall.rotation_list), list(self._oncall.override_list))
 
     def rollback(self) -> None:
         if self._saved is not None:
             self._tickets.rows, self._events.events = dict(self._saved[0]), list(self._saved[1])
+            self._directory._customers = list(self._saved_customers)
         self._oncall.rotation_list = list(self._saved_oncall[0])
         self._oncall.override_list = list(self._saved_oncall[1])
