@@ -65,6 +65,7 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
         "resolution_due": iso(ticket.resolution_due),
         "next_due": iso(ticket.next_due),
         "bug_ref": ticket.bug_ref,
+        "contact_id": ticket.contact_id,
         "version": ticket.version,
     }
 
@@ -290,6 +291,8 @@ def detail_json(detail: TicketDetail) -> dict[str, Any]:
     data = ticket_json(detail.ticket)
     data["description"] = detail.ticket.description
     data["customer_detail"] = customer_json(detail.customer)
+    caller = detail.caller
+    data["caller"] = contact_json(caller) if caller is not None else None
     data["contract"] = contract_json(detail.contract, detail.customer)
     data["calendar"] = {"name": detail.calendar.name, **detail.calendar.to_json()}
     data["sla"] = {
@@ -441,6 +444,14 @@ def calendar_days_text(calendar: Calendar, plans: Sequence[DayPlan]) -> str:
     return "\n".join(lines)
 
 
+def caller_text(caller: Contact | None, width: int) -> str:
+    """``Ion Pop (IT lead), +40 21 555 0101, +40 722 000 111`` safe and clipped, or ``-``."""
+    if caller is None:
+        return "-"
+    name = f"{caller.name} ({caller.role})" if caller.role else caller.name
+    return clip(", ".join([name, *caller.phones]), width)
+
+
 def detail_text(detail: TicketDetail, now: datetime) -> str:
     """A ticket in full, as readable text."""
     t = detail.ticket
@@ -452,6 +463,7 @@ def detail_text(detail: TicketDetail, now: datetime) -> str:
     lines = [
         f"{t.ref}  {clip(t.title, 200)}",
         f"customer     {clip(detail.customer.name, 80)} ({detail.customer.timezone})",
+        f"caller       {caller_text(detail.caller, 120)}",
         f"contract     {clip(c.name, 40)}: {c.kind.label}, priority {c.priority_rank}",
         f"severity     {t.severity.value}    kind {t.kind.value}    channel {t.channel.value}",
         f"status       {t.status.label}" + (f" (bug {clip(t.bug_ref, 60)})" if t.bug_ref else ""),

@@ -90,6 +90,33 @@ def test_new_ticket_validation_error(snap_compare: SnapCompare, make_app: AppFac
     assert snap_compare(make_app(), terminal_size=DIALOG, run_before=after("n", "ctrl+s"))
 
 
+CARPATHIA_PICKED = ("n", "enter", *"Carp", "enter")
+"""The new-ticket form with Carpathia Logistics picked by typing (its one contact: Andreea)."""
+
+
+def test_new_ticket_caller_list_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """80x24: the form with "Carpathia Logistics SRL" picked, its contract below, and the
+    caller list open under "Caller": "no caller recorded" (dim), "Andreea Popescu · +40 21
+    555 0101" (the phone dim) and "+ New contact…" in italics.
+    """
+    keys = (*CARPATHIA_PICKED, "tab", "enter")
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=after(*keys))
+
+
+def test_new_ticket_new_contact_wide(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """160x48: "+ New contact…" picked as the caller; below it "New contact, saved with the
+    ticket" (dim) and two rows of fields: name "Radu Ionescu" and role "night shift", e-mail
+    "radu@carpathia" and the phones; under them in red "new contact email: not an address
+    (got 'radu@carpathia')", the e-mail field focused; the form's own error line at its end.
+    """
+    keys = (
+        *CARPATHIA_PICKED,
+        *("tab", "enter", "end", "enter", "tab", *"Radu Ionescu", "tab", *"night shift"),
+        *("tab", *"radu@carpathia", "tab", *"+40 722 000 111", "tab", *"Scanner", "ctrl+s"),
+    )
+    assert snap_compare(make_app(), terminal_size=WIDE, run_before=after(*keys))
+
+
 def test_help_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> None:
     """80x24 after ``?``: the "Help" box over the queue, the heading "The dispatcher's
     screen" and its keys in two columns, the footer's hidden ones included (keys in the

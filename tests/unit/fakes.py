@@ -729,6 +729,7 @@ class FakeUnitOfWork:
         self.commits = 0
         self._saved_articles: list[Article] = []
         self._saved: tuple[dict[int, Ticket], list[Event]] | None = None
+        self._saved_customers: list[Customer] = list(directory._customers)
         self._saved_oncall: tuple[list[Rotation], list[Override]] = ([], [])
 
     @property
@@ -773,6 +774,7 @@ class FakeUnitOfWork:
 
     def __enter__(self) -> Self:
         self._saved = (dict(self._tickets.rows), list(self._events.events))
+        self._saved_customers = list(self._directory._customers)  # with their contacts
         self._saved_oncall = (list(self._oncall.rotation_list), list(self._oncall.override_list))
         self._saved_articles = list(self._articles.rows)
         return self
@@ -789,11 +791,13 @@ class FakeUnitOfWork:
         self.commits += 1
         self._saved_articles = list(self._articles.rows)
         self._saved = (dict(self._tickets.rows), list(self._events.events))
+        self._saved_customers = list(self._directory._customers)
         self._saved_oncall = (list(self._oncall.rotation_list), list(self._oncall.override_list))
 
     def rollback(self) -> None:
         if self._saved is not None:
             self._tickets.rows, self._events.events = dict(self._saved[0]), list(self._saved[1])
+            self._directory._customers = list(self._saved_customers)
         self._oncall.rotation_list = list(self._saved_oncall[0])
         self._oncall.override_list = list(self._saved_oncall[1])
         self._articles.rows = list(self._saved_articles)

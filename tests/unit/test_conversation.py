@@ -211,3 +211,13 @@ def test_a_template_is_filled_with_the_deadline_in_the_customers_zone(
     assert (
         text == "Hello Ion, T-1 (Link down) is answered by 2026-11-23 14:00 Europe/Bucharest. ana"
     )
+
+
+def test_a_reply_goes_to_the_tickets_caller_before_the_first_contact(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    caller = uow.directory.add_contact(Contact(0, 1, "Ana Caller", emails=("ana@acme.example",)))
+    request = NewTicket(customer="Acme", title="Down", severity=Severity.P1, contact_id=caller.id)
+    tid = tickets.open_ticket(uow, clock, "disp", request).id
+    sent = conversation.reply(uow, clock, "ana", tid, "Hi", sender=SENDER)
+    assert sent.recipients == ("ana@acme.example",)

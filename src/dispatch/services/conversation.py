@@ -173,16 +173,19 @@ def _append(uow: UnitOfWork, actor: str, ticket: Ticket, article: Article) -> Ar
     return stored
 
 
-def default_recipients(thread: Sequence[Article], customer: Customer) -> tuple[str, ...]:
+def default_recipients(
+    thread: Sequence[Article], customer: Customer, caller: int | None = None
+) -> tuple[str, ...]:
     """Whom a reply goes to when no address is given (empty: nobody known).
 
     Whoever wrote the newest e-mail in that is not machine-made, else the
+    ticket's caller (the contact ``caller``) if they have an address, else the
     customer's first contact with an address.
     """
     for article in reversed(thread):
         if article.channel is ArticleChannel.EMAIL_IN and article.sender and not article.auto:
             return (article.sender,)
-    for contact in customer.contacts:
+    for contact in sorted(customer.contacts, key=lambda c: c.id != caller):
         if contact.emails:
             return (contact.emails[0],)
     return ()
@@ -217,7 +220,7 @@ def fill_template(
 def _reply_to(uow: UnitOfWork, ticket: Ticket, thread: Sequence[Article]) -> tuple[str, ...]:
     """Whom a reply goes to when no address is given."""
     customer = uow.directory.customer(ticket.customer_id)
-    found = default_recipients(thread, customer)
+    found = default_recipients(thread, customer, ticket.contact_id)
     if found:
         return found
     raise InvalidInputError(

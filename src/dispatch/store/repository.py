@@ -201,6 +201,10 @@ class SqlTicketStore:
         ).items():
             if name == "description" and ticket.description_size is not None:
                 continue  # read cut for display: the stored text stays whole
+            if name == "contact_id":
+                # Set when the ticket is opened; a contact removed since has set it to
+                # NULL (without a new version), which writing the read value back would undo.
+                continue
             setattr(row, name, value)
         try:
             # The UPDATE carries "WHERE version = :read": a concurrent writer in

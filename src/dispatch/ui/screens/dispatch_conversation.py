@@ -68,7 +68,9 @@ class DispatchConversation(DispatchChanges):
             self.notify("The ticket is still being read; try again.", markup=False)
             return
         customer = detail.customer
-        recipients = conversation.default_recipients(detail.articles, customer)
+        recipients = conversation.default_recipients(
+            detail.articles, customer, detail.ticket.contact_id
+        )
         names = {e: c.name for c in customer.contacts for e in c.emails}
         phones = [p for c in customer.contacts for p in c.phones]
 

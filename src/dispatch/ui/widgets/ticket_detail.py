@@ -95,7 +95,7 @@ class TicketDetailPane(VerticalScroll, can_focus=True):
         lines: list[Content] = [
             safe(t.title, "bold"),
             Content.assemble(("Customer  ", field), safe(cu.name), f"  ({cu.timezone})"),
-            Content.assemble(("Contact   ", field), safe(cu.contact_line or "—")),
+            self._caller(detail),
             Content.assemble(("Site      ", field), safe(cu.address or "—")),
             Content.assemble(
                 ("Contract  ", field), safe(c.name), f"  {c.kind.label}, priority {c.priority_rank}"
@@ -140,6 +140,20 @@ class TicketDetailPane(VerticalScroll, can_focus=True):
         lines.append(Content(""))
         lines.append(conversation_content(detail.articles, detail.article_count, self._zone))
         return Content("\n").join(lines)
+
+    def _caller(self, detail: TicketDetail) -> Content:
+        """Who called (name, role, phones); without one, the customer's first contact."""
+        caller = detail.caller
+        if caller is None:
+            return Content.assemble(
+                ("Contact   ", "bold"), safe(detail.customer.contact_line or "—")
+            )
+        return Content.assemble(
+            ("Caller    ", "bold"),
+            safe(caller.name),
+            Content.assemble(" (", safe(caller.role), ")") if caller.role else "",
+            Content.assemble("  ", safe(", ".join(caller.phones))) if caller.phones else "",
+        )
 
     def _terms(self, detail: TicketDetail) -> Content:
         c = detail.contract
