@@ -545,6 +545,20 @@ class Notifier(Protocol):
         ...
 
 
+class Mailer(Protocol):
+    """Hands one e-mail to the configured SMTP server."""
+
+    def send(self, message: bytes, sender: str, recipients: Sequence[str]) -> str:
+        """Deliver ``message``; what the server said (refused recipients, if some were).
+
+        Raises:
+            DeliveryRejectedError: The server refused it for good (5xx): no retry helps.
+            DeliveryFailedError: Anything that may pass (4xx, no connection,
+                a timeout); the text never holds the password.
+        """
+        ...
+
+
 class PresenceStore(Protocol):
     """Who has which ticket open."""
 
