@@ -153,6 +153,21 @@ class TicketStore(Protocol):
         """
         ...
 
+    def of_customer(
+        self,
+        customer_id: int,
+        *,
+        limit: int,
+        since: datetime | None = None,
+        open_only: bool = False,
+    ) -> list[Ticket]:
+        """A customer's tickets, newest opened first, at most ``limit`` (without descriptions).
+
+        ``since``: opened at or after it only; ``open_only``: open ones only.
+        Each ticket's ``description`` is empty and ``description_size`` its size.
+        """
+        ...
+
 
 class DirectoryStore(Protocol):
     """Customers, contracts and technicians."""
