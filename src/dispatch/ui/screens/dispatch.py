@@ -141,7 +141,7 @@ class DispatchScreen(DispatchCards):
             "Customer",
             show=False,
             id="customer-card",
-            tooltip="The customer's card: contacts, contracts, on call, tickets",
+            tooltip="Their contacts, contracts, on call, tickets",
         ),
         Binding("r", "reload", "Reload", show=False, id="reload", tooltip="Read everything again"),
         Binding("y", "copy(False)", "Copy", show=False, id="copy-ref", tooltip="Ref and title"),
