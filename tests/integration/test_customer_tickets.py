@@ -81,3 +81,15 @@ def test_the_card_over_sql_agrees_with_each_tickets_own_clocks(seeded: Storage) 
                 assert reading.state.value in ("ok", "warning", "paused")
             else:
                 assert reading.state.value == expected
+
+
+def test_the_histories_of_several_tickets_in_one_read_match_each_ones_own(
+    seeded: Storage,
+) -> None:
+    ids = [t.id for t in queue.load_queue(seeded.reader(), open_only=False)][:30]
+    with seeded.reader() as uow:
+        together = uow.events.for_tickets([*ids, ids[0], 10_000])
+        each = {i: list(uow.events.for_ticket(i)) for i in ids}
+        assert uow.events.for_tickets([]) == {}
+    assert {i: list(e) for i, e in together.items()} == {i: e for i, e in each.items() if e}
+    assert 10_000 not in together

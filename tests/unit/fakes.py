@@ -317,6 +317,13 @@ class FakeEventLog:
     def for_ticket(self, ticket_id: int) -> Sequence[Event]:
         return [e for e in self.events if e.ticket_id == ticket_id]
 
+    def for_tickets(self, ticket_ids: Sequence[int]) -> dict[int, list[Event]]:
+        found: dict[int, list[Event]] = {}
+        for e in self.events:
+            if e.ticket_id is not None and e.ticket_id in ticket_ids:
+                found.setdefault(e.ticket_id, []).append(e)
+        return found
+
     def listing(
         self,
         *,

@@ -296,6 +296,10 @@ class EventLog(Protocol):
         """A ticket's history, oldest first."""
         ...
 
+    def for_tickets(self, ticket_ids: Sequence[int]) -> Mapping[int, Sequence[Event]]:
+        """The histories of several tickets at once, oldest first each (none: absent)."""
+        ...
+
     def listing(
         self,
         *,

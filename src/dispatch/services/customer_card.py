@@ -6,10 +6,10 @@ current balance, read as the ticket detail reads it), who is on call now
 (the rota's answer, ``services.oncall``), the open tickets and the tickets of
 the last ``RECORD_DAYS`` days, each list at most ``LIMIT`` long. What each SLA
 clock of those tickets came to is the domain engine's reading at the instant
-asked about (``domain.sla.outcome``), from each ticket's history, so the card
-and the ticket's own clocks always agree. :func:`pickable_customers` lists the
-customers a dispatcher may pick a card for (retired ones are reached from
-their tickets only). Uses the domain's ports.
+asked about (``domain.sla.outcome``), from each ticket's history (all read in
+one query), so the card and the ticket's own clocks always agree.
+:func:`pickable_customers` lists the customers a dispatcher may pick a card
+for (retired ones are reached from their tickets only). Uses the domain's ports.
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ def customer_card(
         open_rows = uow.tickets.of_customer(customer.id, limit=limit + 1, open_only=True)
         recent_rows = uow.tickets.of_customer(customer.id, limit=limit + 1, since=since)
         shown = {t.id: t for t in (*open_rows[:limit], *recent_rows[:limit])}
-        histories = {i: status_history(t, uow.events.for_ticket(i)) for i, t in shown.items()}
+        events = uow.events.for_tickets(list(shown))
+        histories = {i: status_history(t, events.get(i, ())) for i, t in shown.items()}
         engines = _engines(uow, customer, own, shown.values(), calendars)
     outcomes = {
         i: _card_ticket(engines[t.contract_id], t, histories[i], now) for i, t in shown.items()
