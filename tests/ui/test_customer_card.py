@@ -17,6 +17,7 @@ from dispatch.ui.commands import DispatchCommands
 from dispatch.ui.screens.customer_card import CustomerCardModal
 from dispatch.ui.screens.customer_pick import CustomerPickModal
 from dispatch.ui.screens.dispatch import DispatchScreen
+from dispatch.ui.screens.help import HelpModal
 from tests.conftest import NOW
 from tests.ui.conftest import AppFactory
 from tests.ui.test_console import queue, screen, settle
@@ -96,6 +97,13 @@ async def test_c_shows_the_selected_tickets_customer_and_escape_closes_it(
         assert ticket.ref in text
         # The cursor starts on the first open ticket.
         assert card_screen(app).highlighted_ticket() == card.open_tickets[0].ticket.id
+        await pilot.press("question_mark")  # the help names the card's keys
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpModal)
+        headings = [str(label.render()) for label in help_screen.query(".help-heading")]
+        assert headings[:2] == ["The customer card", "Moving in the list"]
+        await pilot.press("escape")
+        card_screen(app)  # the card again
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, DispatchScreen)
@@ -160,8 +168,9 @@ async def test_the_palette_picks_a_customer_by_typing_and_leaves_out_retired_one
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         commands = {c.title: c for c in DispatchCommands(app.screen).commands()}
-        assert commands["Customer"].keys == ["C"]
+        assert commands["Customer card"].keys == ["C"]
         assert commands["Customer card…"].keys == []
+        assert commands["Customer card…"].text == "Pick a customer by name and show their card"
         await app.run_action(commands["Customer card…"].action)
         await settle(pilot)
         picker = app.screen

@@ -27,7 +27,10 @@ class Command:
     @property
     def text(self) -> str:
         """The help line: what it does, then its keys."""
-        return f"{self.help} ({', '.join(self.keys)})" if self.help else ", ".join(self.keys)
+        keys = ", ".join(self.keys)
+        if not self.help:
+            return keys
+        return f"{self.help} ({keys})" if keys else self.help
 
 
 @dataclass(frozen=True)

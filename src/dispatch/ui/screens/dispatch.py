@@ -138,10 +138,10 @@ class DispatchScreen(DispatchCards):
         Binding(
             "C",
             "customer_card",
-            "Customer",
+            "Customer card",
             show=False,
             id="customer-card",
-            tooltip="Their contacts, contracts, on call, tickets",
+            tooltip="Contacts, contracts, on call, tickets",
         ),
         Binding("r", "reload", "Reload", show=False, id="reload", tooltip="Read everything again"),
         Binding("y", "copy(False)", "Copy", show=False, id="copy-ref", tooltip="Ref and title"),
