@@ -333,15 +333,6 @@ def due_text(ticket: Ticket, now: datetime) -> str:
     return describe_wait(due - now)
 
 
-def sla_text(contract: Contract) -> str:
-    """``P1 2h 00m/8h 00m, ...`` (response/resolution), or ``no guarantee``."""
-    parts = [
-        f"{sev.value} {describe_wait(t.response)}/{describe_wait(t.resolution)}"
-        for sev, t in sorted(contract.sla.targets.items())
-    ]
-    return ", ".join(parts) or "no guarantee"
-
-
 def queue_table(tickets: Sequence[Ticket], now: datetime) -> str:
     """The queue as a text table."""
     rows = [

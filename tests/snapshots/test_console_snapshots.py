@@ -228,3 +228,39 @@ def test_conversation_in_the_detail_wide(
     conversation.reply(w(), clock, "ana", first, "Dear customer,\nfixed.", sender="s@h.example")
     keys = ("slash", *"T-16", "enter", "tab", "end")  # go to T-16, scroll its detail down
     assert snap_compare(make_app(), terminal_size=WIDE, run_before=after(*keys))
+
+
+def test_customer_card_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """80x24 after ``C``: the card of the first ticket's customer over the queue, titled
+    "Customer card: <name>": the name with zone and country, the site, the contacts,
+    the contract in force with its terms (wrapped), then "On call now" (the ones based in
+    the customer's country first, "same country" in green); the cursor bar is on the first
+    open ticket, whose line fits one row (the title cut with …), the outcomes in colour
+    (✖ breached red, ✔ met green, ● running plain). The bottom border names the keys.
+    """
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=after("C"))
+
+
+def test_customer_card_wide_last_90_days(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """160x48 after ``C`` and ``tab``: the whole card in a wide box: the open tickets,
+    then "Last 90 days, since 25 Aug 2026 (n)" with the cursor on its first ticket; resolved
+    and closed tickets show how each clock ended (✔ met, ✖ breached), titles uncut.
+    """
+    assert snap_compare(make_app(), terminal_size=WIDE, run_before=after("C", "tab"))
+
+
+def test_customer_picker_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """80x24 from the palette's "Customer card…", after typing ``gmbh``: the box "Customer
+    card: which customer?" with the typed text in its field and one customer left,
+    "Rhein Maschinenbau GmbH  DE-NW  Europe/Berlin", highlighted.
+    """
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.app.run_action("screen.pick_customer_card")
+        await settle(pilot)
+        for key in "gmbh":
+            await pilot.press(key)
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=run_before)

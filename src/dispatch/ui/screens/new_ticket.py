@@ -34,7 +34,7 @@ from dispatch.domain.model import (
     Severity,
     TicketKind,
 )
-from dispatch.formats import sla_text
+from dispatch.domain.terms import sla_text
 from dispatch.services import contacts, master_data
 from dispatch.services.tickets import MAX_TITLE
 from dispatch.ui.safe import literal, safe

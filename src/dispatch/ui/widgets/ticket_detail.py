@@ -16,8 +16,8 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from dispatch.domain.model import ContractKind
-from dispatch.formats import change_text, sla_text
+from dispatch.domain.terms import terms_text
+from dispatch.formats import change_text
 from dispatch.services.tickets import TicketDetail
 from dispatch.ui.safe import safe
 from dispatch.ui.widgets.conversation_view import conversation_content
@@ -156,30 +156,7 @@ class TicketDetailPane(VerticalScroll, can_focus=True):
         )
 
     def _terms(self, detail: TicketDetail) -> Content:
-        c = detail.contract
-        parts = [sla_text(c)]
-        if c.kind is ContractKind.BLOCK_HOURS and c.prepaid_hours is not None:
-            period = c.period.value if c.period else "period"
-            parts.append(f"{c.prepaid_hours:g} h prepaid per {period}")
-            balance = detail.balance
-            if balance is not None:
-                low = " (low)" if balance.low else ""
-                parts.append(
-                    f"balance {balance.left_hours:.1f} h of {balance.prepaid_hours:g} "
-                    f"until {balance.end:%Y-%m-%d}{low}"
-                )
-        if c.fixed_fee is not None:
-            parts.append(f"fixed fee {c.fixed_fee:g} {c.currency}")
-        if c.included_hours is not None and c.overage_rate is not None:
-            parts.append(f"{c.included_hours:f} h included, then {c.overage_rate} {c.currency}/h")
-        if c.hourly_rate is not None:
-            parts.append(f"{c.hourly_rate:g} {c.currency}/h")
-        if c.job_price is not None:
-            parts.append(f"{c.job_price} {c.currency} per job")
-        if c.incident_price is not None:
-            parts.append(f"{c.incident_price} {c.currency} per incident")
-        parts.append(f"calendar {detail.calendar.name}")
-        return safe("; ".join(parts))
+        return safe(terms_text(detail.contract, detail.calendar.name, detail.balance))
 
     def _description(self, text: str, size: int | None) -> Content:
         """``text``, cut for display (``size``: the bytes of a longer whole, read cut)."""
