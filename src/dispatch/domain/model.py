@@ -177,7 +177,7 @@ _STATUS_LABELS = {
 _STATUS_MEANINGS = {
     TicketStatus.NEW: "just opened, nobody has it yet",
     TicketStatus.ASSIGNED: "a technician has it, not started",
-    TicketStatus.IN_PROGRESS: "working on it (counts as the first response)",
+    TicketStatus.IN_PROGRESS: "working on it (a first response where the contract says so)",
     TicketStatus.WAITING_CUSTOMER: "on the customer, pauses the SLA clocks",
     TicketStatus.ESCALATED_DEV: "to development, needs a bug reference",
     TicketStatus.RESOLVED: "stops the resolution clock",
