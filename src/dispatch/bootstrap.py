@@ -18,6 +18,7 @@ from dispatch.domain.ports import Clock, Preferences, SystemClock
 from dispatch.notify import EXTRA_HINT, AppriseNotifier, available
 from dispatch.scheduler import SlaMonitor
 from dispatch.services.alerts import SweepPolicy
+from dispatch.services.deliveries import CLAIM_HOLD
 from dispatch.services.runtime import Runtime
 from dispatch.store.db import ensure_schema, make_engine, make_session_factory, safe_url
 from dispatch.store.feed import open_feed
@@ -105,11 +106,21 @@ def build_monitor(
     notify = settings.notify
     if notify.enabled and not available():
         raise InvalidInputError(f"{settings.config_path}: [notify] has targets, but {EXTRA_HINT}")
+    mail = settings.mail
+    mailer = None
+    if mail.sender:
+        from dispatch.mail import SmtpMailer  # smtplib: only where replies are sent
+
+        mailer = SmtpMailer(mail)
     return SlaMonitor(
         runtime,
         sweep_policy(settings, interval=interval),
         notify=notify,
         notifier=AppriseNotifier() if notify.enabled else None,
+        mailer=mailer,
+        # A claimed reply is kept from other senders for longer than the SMTP
+        # conversation may take (each of its steps may wait the timeout).
+        reply_hold=max(CLAIM_HOLD, timedelta(seconds=8 * mail.timeout_seconds)),
     )
 
 

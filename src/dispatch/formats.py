@@ -65,6 +65,7 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
         "resolution_due": iso(ticket.resolution_due),
         "next_due": iso(ticket.next_due),
         "bug_ref": ticket.bug_ref,
+        "contact_id": ticket.contact_id,
         "version": ticket.version,
     }
 
@@ -292,6 +293,8 @@ def detail_json(detail: TicketDetail) -> dict[str, Any]:
     data = ticket_json(detail.ticket)
     data["description"] = detail.ticket.description
     data["customer_detail"] = customer_json(detail.customer)
+    caller = detail.caller
+    data["caller"] = contact_json(caller) if caller is not None else None
     data["contract"] = contract_json(detail.contract, detail.customer)
     data["calendar"] = {"name": detail.calendar.name, **detail.calendar.to_json()}
     data["follows"] = [f"T-{n}" for n in detail.follows]
@@ -332,15 +335,6 @@ def due_text(ticket: Ticket, now: datetime) -> str:
     if due is None:
         return "no guarantee" if not ticket.contract_kind.has_guarantee else "—"
     return describe_wait(due - now)
-
-
-def sla_text(contract: Contract) -> str:
-    """``P1 2h 00m/8h 00m, ...`` (response/resolution), or ``no guarantee``."""
-    parts = [
-        f"{sev.value} {describe_wait(t.response)}/{describe_wait(t.resolution)}"
-        for sev, t in sorted(contract.sla.targets.items())
-    ]
-    return ", ".join(parts) or "no guarantee"
 
 
 def queue_table(tickets: Sequence[Ticket], now: datetime) -> str:
@@ -445,6 +439,14 @@ def calendar_days_text(calendar: Calendar, plans: Sequence[DayPlan]) -> str:
     return "\n".join(lines)
 
 
+def caller_text(caller: Contact | None, width: int) -> str:
+    """``Ion Pop (IT lead), +40 21 555 0101, +40 722 000 111`` safe and clipped, or ``-``."""
+    if caller is None:
+        return "-"
+    name = f"{caller.name} ({caller.role})" if caller.role else caller.name
+    return clip(", ".join([name, *caller.phones]), width)
+
+
 def detail_text(detail: TicketDetail, now: datetime) -> str:
     """A ticket in full, as readable text."""
     t = detail.ticket
@@ -456,6 +458,7 @@ def detail_text(detail: TicketDetail, now: datetime) -> str:
     lines = [
         f"{t.ref}  {clip(t.title, 200)}",
         f"customer     {clip(detail.customer.name, 80)} ({detail.customer.timezone})",
+        f"caller       {caller_text(detail.caller, 120)}",
         f"contract     {clip(c.name, 40)}: {c.kind.label}, priority {c.priority_rank}",
         f"severity     {t.severity.value}    kind {t.kind.value}    channel {t.channel.value}",
         f"status       {t.status.label}" + (f" (bug {clip(t.bug_ref, 60)})" if t.bug_ref else ""),

@@ -27,9 +27,9 @@ from dispatch.domain.errors import DispatchError, InvalidInputError, StorageUnav
 from dispatch.domain.model import Ticket
 from dispatch.domain.notify import Delivery, NotifyPolicy
 from dispatch.domain.plans import MAX_CATCH_UP, Balance, Plan
-from dispatch.domain.ports import Notifier
+from dispatch.domain.ports import Mailer, Notifier
 from dispatch.domain.text import printable
-from dispatch.services import alerts, deliveries, hours, plans
+from dispatch.services import alerts, deliveries, hours, plans, replies
 from dispatch.services.alerts import SweepPolicy
 from dispatch.services.runtime import Runtime
 
@@ -62,6 +62,9 @@ SWEEP_JOB = "sweep"
 DELIVER_JOB = "deliver"
 DELIVER_SECONDS = 10.0
 """How often due notifications are attempted and escalations checked."""
+REPLIES_JOB = "replies"
+REPLIES_SECONDS = 10.0
+"""How often due e-mail replies are attempted."""
 PLANS_JOB = "plans"
 PLANS_SECONDS = 60.0
 """How often maintenance plans are checked for occurrences within their lead time."""
@@ -119,6 +122,10 @@ class SlaMonitor:
         on_raised: Called (in the job's thread) with the alerts a sweep raised.
         notify: Who gets told (the outbox is filled and drained only if enabled).
         notifier: What sends (``dispatch.notify.AppriseNotifier`` in production).
+        mailer: What sends e-mail replies (``dispatch.mail.SmtpMailer``); ``None``:
+            ``[mail] from`` is not set, so replies wait in the outbox.
+        reply_hold: How long a claimed reply is kept from other senders (longer
+            than one SMTP conversation may take).
     """
 
     def __init__(
@@ -130,6 +137,8 @@ class SlaMonitor:
         on_raised: Callable[[Sequence[Alert]], None] | None = None,
         notify: NotifyPolicy | None = None,
         notifier: Notifier | None = None,
+        mailer: Mailer | None = None,
+        reply_hold: timedelta = deliveries.CLAIM_HOLD,
     ) -> None:
         self.runtime = runtime
         self.policy = policy or SweepPolicy()
@@ -137,6 +146,11 @@ class SlaMonitor:
         self.on_raised = on_raised
         self.notify = notify or NotifyPolicy()
         self.notifier = notifier
+        self.mailer = mailer
+        self.reply_hold = reply_hold
+        self.replies_waiting = 0
+        """Replies due while no mailer is configured (set by ``replies_once``)."""
+        self._said_unconfigured = False
         self.holds_lease = False
         self.state = alerts.SweepState()
         self._scheduler: BaseScheduler | None = None
@@ -228,6 +242,39 @@ class SlaMonitor:
             )
         return done
 
+    def replies_once(self) -> list[Delivery]:
+        """Send the due e-mail replies (lease holder only); the deliveries as recorded.
+
+        Without a mailer (or ``[mail] from``) nothing is sent: the replies stay
+        pending, and ``replies_waiting`` says how many are due.
+        """
+        if not self.holds_lease:
+            return []
+        rt = self.runtime
+        if self.mailer is None or rt.reply_from is None:
+            self.replies_waiting = replies.waiting(rt.reader(), rt.clock.now())
+            return []
+        self.replies_waiting = 0
+        done = replies.send_replies(
+            rt.reader(),
+            rt.writer(),
+            rt.clock,
+            self.mailer,
+            self.notify,
+            sender=rt.reply_from,
+            hold=self.reply_hold,
+        )
+        if done:
+            sent = sum(d.state == "sent" for d in done)
+            failed = sum(d.state == "failed" for d in done)
+            log.info(
+                "e-mail replies: %d sent, %d to retry, %d failed",
+                sent,
+                len(done) - sent - failed,
+                failed,
+            )
+        return done
+
     def plans_once(self) -> list[Ticket]:
         """Open the regular tickets of plan occurrences now within their lead time."""
         if not self.holds_lease:
@@ -268,6 +315,7 @@ class SlaMonitor:
             misfire_grace_time=None,
         )
         for job, seconds, job_id in (
+            (self._replies_job, REPLIES_SECONDS, REPLIES_JOB),
             (self._plans_job, PLANS_SECONDS, PLANS_JOB),
             (self._block_job, BLOCK_SECONDS, BLOCK_JOB),
         ):
@@ -297,6 +345,15 @@ class SlaMonitor:
 
     def _deliver_job(self) -> None:
         self._guarded("deliveries", self.deliver_once)
+
+    def _replies_job(self) -> None:
+        self._guarded("e-mail replies", self.replies_once)
+        if self.replies_waiting and not self._said_unconfigured:
+            self._said_unconfigured = True
+            log.warning(
+                "%d e-mail replies wait in the outbox: [mail] from is not set, so none is sent",
+                self.replies_waiting,
+            )
 
     def _plans_job(self) -> None:
         self._guarded("maintenance plans", self.plans_once)

@@ -120,8 +120,8 @@ def test_the_cli_notes_calls_replies_and_shows_the_conversation(
 def test_the_conversation_migration_keeps_deliveries_and_how_contracts_responded(
     db_url: str,
 ) -> None:
-    """A database at 0013 keeps its deliveries, and its contracts keep counting
-    a status change as the first response (how dispatch behaved until 0014)."""
+    """A database at 0014 keeps its deliveries, and its contracts keep counting
+    a status change as the first response (how dispatch behaved until 0015)."""
     storage = open_storage(db_url)
     try:
         load_demo(storage)
@@ -152,7 +152,7 @@ def test_the_conversation_migration_keeps_deliveries_and_how_contracts_responded
             "script_location", str(resources.files("dispatch.store") / "migrations")
         )
         config.attributes["connection"] = conn
-        command.downgrade(config, "0013")
+        command.downgrade(config, "0014")
         assert conn.exec_driver_sql("SELECT count(*) FROM deliveries").scalar() == 1
     upgrade(engine)
     engine.dispose()

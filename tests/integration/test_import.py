@@ -7,17 +7,17 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
-from dispatch.bootstrap import Storage
+from dispatch.bootstrap import Storage, open_storage
 from dispatch.cli import cli
 from dispatch.domain.model import Severity, TicketStatus
 from dispatch.domain.ports import FixedClock
 from dispatch.domain.records import RecordKind
 from dispatch.domain.sla import status_history
 from dispatch.services.imports.apply import run_import
-from dispatch.store.schema import CustomerRow, DeliveryRow, EventRow, TicketRow
+from dispatch.store.schema import AlertRow, CustomerRow, DeliveryRow, EventRow, TicketRow
 
 NOW = datetime.fromisoformat("2026-11-23T09:30:00+00:00")
 ACTOR = "admin"
@@ -285,3 +285,112 @@ def test_a_zammad_report_comes_over_after_the_directory(storage: Storage, tmp_pa
     assert vpn.resolution_due == opened + timedelta(hours=8)
     again = run_import(storage.writer(), clock, ACTOR, [report], apply=True, mapping_file=mapping)
     assert again.counts["unchanged"][RecordKind.TICKET] == 3
+
+
+def test_a_znuny_search_export_comes_over_after_the_directory(db_url: str, tmp_path: Path) -> None:
+    """The directory from CSV files, then Znuny's ticket search CSV through the shipped
+    mapping (filled in as its comments say), all by the command: deadlines from the
+    history the export implies, a second run changes nothing, an unmapped state is
+    refused at its line and column with nothing written."""
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(cli, [*args, "--db", db_url])
+
+    def plan(result: Result) -> str:
+        assert result.exit_code == 0, result.stderr
+        return " ".join(result.stdout.splitlines()[0].split())
+
+    root = Path(__file__).resolve().parents[2]
+    directory = {
+        "customers.csv": "external_id,name,timezone,country\n"
+        "C1,Acme GmbH,Europe/Berlin,DE\nC2,Beta SRL,Europe/Bucharest,RO\n",
+        "contracts.csv": "external_id,customer,name,kind,calendar,P1_response_minutes,"
+        "P1_resolution_minutes,P3_response_minutes,P3_resolution_minutes,P4_response_minutes,"
+        "P4_resolution_minutes,valid_from,fixed_fee,hourly_rate\n"
+        "K1,C1,SUB-1,subscription,24/7,60,240,120,480,240,2880,2026-01-01,900,\n"
+        "K2,C2,TM-2,time_material,,,,,,,,2026-01-01,,50.00\n",
+        "technicians.csv": "external_id,login,name\nE1,ana,Ana Ionescu\nE2,bogdan,Bogdan Marin\n",
+    }
+    for name, text in directory.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    done = run("import", *(str(tmp_path / name) for name in directory), "--apply")
+    assert done.exit_code == 0, done.stderr
+    assert "written in one transaction" in done.stdout
+    # The installation's OTRSTimeZone is Berlin: its times are stored and exported in it.
+    text = (root / "assets" / "mappings" / "znuny.toml").read_text()
+    text = text.replace('timezone = "UTC"', 'timezone = "Europe/Berlin"')
+    text = text.replace("[values.contract]\n", '[values.contract]\n"ACME" = "K1"\n"BETA" = "K2"\n')
+    mapping = tmp_path / "znuny.toml"
+    mapping.write_text(text, encoding="utf-8")
+    export = tmp_path / "ticket_search_2026-03-04_13-10.csv"
+    export.write_bytes((root / "tests/data/imports/foreign/znuny_search.csv").read_bytes())
+
+    done = run("import", str(export), "--mapping", str(mapping), "--apply")
+    assert plan(done) == "tickets 4 created 0 updated 0 unchanged"
+    storage = open_storage(db_url)
+    try:
+        with storage.reader() as uow:
+            numbers = ("2026030210000011", "2026030110000027", "2026030310000035")
+            vpn, jam, reset, toner = (
+                uow.tickets.by_external_id(n) for n in (*numbers, "2026030410000041")
+            )
+        assert vpn is not None
+        assert jam is not None
+        assert reset is not None
+        assert toner is not None
+        # "open", "5 very high", created 09:05 and first answered 09:20 in Berlin (UTC+1 in
+        # March): opened 08:05 UTC, answered 08:20; P1 on K1 (24/7) is 60 min to respond and
+        # 240 to resolve, nothing paused: due 09:05 and 12:05 UTC.
+        assert (vpn.status, vpn.severity, vpn.assignee) == (
+            TicketStatus.IN_PROGRESS,
+            Severity.P1,
+            "ana",
+        )
+        assert vpn.opened_at == datetime.fromisoformat("2026-03-02T08:05:00+00:00")
+        assert vpn.first_response_at == datetime.fromisoformat("2026-03-02T08:20:00+00:00")
+        assert vpn.response_due == datetime.fromisoformat("2026-03-02T09:05:00+00:00")
+        assert vpn.resolution_due == datetime.fromisoformat("2026-03-02T12:05:00+00:00")
+        # "closed successful" at 11:45 Berlin; K2 (time and material) promises nothing.
+        assert jam.status is TicketStatus.CLOSED
+        assert jam.resolved_at == datetime.fromisoformat("2026-03-01T10:45:00+00:00")
+        assert (jam.response_due, jam.resolution_due) == (None, None)
+        assert jam.title == 'Printer "Floor 2" jams; paper tray 3'
+        # "new", "3 normal", owned by root@localhost: nobody's, due 120 min after 06:59 UTC.
+        assert (reset.status, reset.severity, reset.assignee) == (
+            TicketStatus.NEW,
+            Severity.P3,
+            None,
+        )
+        assert reset.response_due == datetime.fromisoformat("2026-03-03T08:59:00+00:00")
+        # "pending reminder", "1 very low": waiting on the customer since its first answer
+        # (09:30 UTC; the export has no time of the last change), answered in 30 of its 240
+        # minutes. The pause still running is not in the stored deadline (09:00 UTC + 2 days).
+        assert (toner.status, toner.severity) == (TicketStatus.WAITING_CUSTOMER, Severity.P4)
+        assert toner.first_response_at == datetime.fromisoformat("2026-03-04T09:30:00+00:00")
+        assert toner.response_due == datetime.fromisoformat("2026-03-04T13:00:00+00:00")
+        assert toner.resolution_due == datetime.fromisoformat("2026-03-06T09:00:00+00:00")
+        written = {row: count(storage, row) for row in (TicketRow, EventRow, AlertRow)}
+
+        again = run("import", str(export), "--mapping", str(mapping), "--apply")
+        assert plan(again) == "tickets 0 created 0 updated 4 unchanged"
+        assert {row: count(storage, row) for row in written} == written
+
+        # A state of their own the mapping does not know, after a new ticket that is fine.
+        lines = export.read_text(encoding="utf-8").splitlines()
+        fine = lines[1].replace("2026030210000011", "2026030510000059")
+        bad = lines[1].replace("2026030210000011", "2026030510000067")
+        bad = bad.replace('"open"', '"in progress"')
+        wrong = tmp_path / "ticket_search_2026-03-05.csv"
+        wrong.write_text("\n".join([*lines, fine, bad]) + "\n", encoding="utf-8")
+        refused = run("import", str(wrong), "--mapping", str(mapping), "--apply")
+        assert refused.exit_code == 1
+        assert refused.stderr.strip().splitlines() == [
+            f"{wrong}:7:7: State: no mapping for this status value (add it to [values.status]) "
+            "('in progress')",
+            "dispatch: error: 1 issue(s) in the files: nothing was written",
+        ]
+        assert {row: count(storage, row) for row in written} == written
+        with storage.reader() as uow:
+            assert uow.tickets.by_external_id("2026030510000059") is None
+    finally:
+        storage.dispose()

@@ -70,7 +70,7 @@ def test_the_mail_intake_migration_goes_down_and_up(db_url: str) -> None:
                 "script_location", str(resources.files("dispatch.store") / "migrations")
             )
             config.attributes["connection"] = conn
-            command.downgrade(config, "0014")
+            command.downgrade(config, "0015")
             assert "ticket_links" not in inspect(conn).get_table_names()
             columns = {c["name"] for c in inspect(conn).get_columns("customers")}
             assert "mail_domains" not in columns

@@ -27,7 +27,7 @@ from dispatch.domain.model import (
 )
 from dispatch.domain.ports import FixedClock
 from dispatch.domain.terms import parse_span, term_errors
-from dispatch.services import contracts, directory, master_data, queue, tickets
+from dispatch.services import contacts, contracts, directory, master_data, queue, tickets
 from dispatch.store.schema import EventRow
 from tests.conftest import NOW
 
@@ -119,7 +119,7 @@ def test_contacts_are_added_edited_and_removed_and_an_address_is_one_contact_s(
     storage: Storage, clock: FixedClock
 ) -> None:
     customer = acme(storage, clock)
-    second = master_data.add_contact(
+    second = contacts.add_contact(
         storage.writer(),
         clock,
         ACTOR,
@@ -127,17 +127,17 @@ def test_contacts_are_added_edited_and_removed_and_an_address_is_one_contact_s(
         Contact(0, 0, "Maria", phones=("+40  21 555 0101",), role="accounts"),
     )
     assert second.phones == ("+40 21 555 0101",)
-    with pytest.raises(InvalidInputError, match="email: 'ion@acme.example' is 'Ion Pop'"):
-        master_data.edit_contact(
+    with pytest.raises(InvalidInputError, match="email: 'ion@acme.example' belongs to 'Ion Pop'"):
+        contacts.edit_contact(
             storage.writer(), clock, ACTOR, second.id, {"emails": ("ION@acme.example",)}
         )
     with pytest.raises(InvalidInputError, match="phone: not a phone number"):
-        master_data.edit_contact(storage.writer(), clock, ACTOR, second.id, {"phones": ("call",)})
-    master_data.remove_contact(storage.writer(), clock, ACTOR, customer.contacts[0].id)
+        contacts.edit_contact(storage.writer(), clock, ACTOR, second.id, {"phones": ("call",)})
+    contacts.remove_contact(storage.writer(), clock, ACTOR, customer.contacts[0].id)
     with storage.reader() as uow:
         assert [k.name for k in uow.directory.customer(customer.id).contacts] == ["Maria"]
     with pytest.raises(NotFoundError):
-        master_data.remove_contact(storage.writer(), clock, ACTOR, customer.contacts[0].id)
+        contacts.remove_contact(storage.writer(), clock, ACTOR, customer.contacts[0].id)
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,10 @@ from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from dispatch.bootstrap import Storage
+from dispatch.config_mail import MailSettings
+from dispatch.domain.ports import FixedClock
+from dispatch.services import conversation
+from tests.conftest import NOW
 from tests.snapshots.conftest import AppFactory, SnapCompare
 from tests.ui.test_oncall_view import add_rota
 from tests.ui.test_views import VIEWS
@@ -84,6 +88,33 @@ def test_new_ticket_validation_error(snap_compare: SnapCompare, make_app: AppFac
     stays open and shows in red "Cannot save: pick a customer; the title is empty".
     """
     assert snap_compare(make_app(), terminal_size=DIALOG, run_before=after("n", "ctrl+s"))
+
+
+CARPATHIA_PICKED = ("n", "enter", *"Carp", "enter")
+"""The new-ticket form with Carpathia Logistics picked by typing (its one contact: Andreea)."""
+
+
+def test_new_ticket_caller_list_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """80x24: the form with "Carpathia Logistics SRL" picked, its contract below, and the
+    caller list open under "Caller": "no caller recorded" (dim), "Andreea Popescu · +40 21
+    555 0101" (the phone dim) and "+ New contact…" in italics.
+    """
+    keys = (*CARPATHIA_PICKED, "tab", "enter")
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=after(*keys))
+
+
+def test_new_ticket_new_contact_wide(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """160x48: "+ New contact…" picked as the caller; below it "New contact, saved with the
+    ticket" (dim) and two rows of fields: name "Radu Ionescu" and role "night shift", e-mail
+    "radu@carpathia" and the phones; under them in red "new contact email: not an address
+    (got 'radu@carpathia')", the e-mail field focused; the form's own error line at its end.
+    """
+    keys = (
+        *CARPATHIA_PICKED,
+        *("tab", "enter", "end", "enter", "tab", *"Radu Ionescu", "tab", *"night shift"),
+        *("tab", *"radu@carpathia", "tab", *"+40 722 000 111", "tab", *"Scanner", "ctrl+s"),
+    )
+    assert snap_compare(make_app(), terminal_size=WIDE, run_before=after(*keys))
 
 
 def test_help_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> None:
@@ -168,3 +199,68 @@ def test_oncall_view_narrow(
     """
     add_rota(seeded_sqlite)  # the storage make_app's console runs on
     assert snap_compare(make_app(), terminal_size=NARROW, run_before=after("O"))
+
+
+def test_reply_dialog_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """80x24 after ``r`` with ``[mail]`` configured and a line typed: the reply dialog
+    titled "Reply to the customer on T-…", the ticket's title, To prefilled with the
+    customer's contact address, the template picker, and the text in the editor.
+    """
+    app = make_app(mail=MailSettings(sender="support@help.example", templates={"ack": "Hi"}))
+    assert snap_compare(app, terminal_size=NARROW, run_before=after("r", *"We are on it."))
+
+
+def test_conversation_in_the_detail_wide(
+    snap_compare: SnapCompare, make_app: AppFactory, seeded_sqlite: Storage
+) -> None:
+    """160x48, the detail pane scrolled to its end: under History, "Conversation" with
+    a note (two lines, the escape sequence shown as a visible stand-in), a call out
+    with its number, and a reply "→ it@carpathia.example · pending" in the warning
+    colour with its subject in italics; the history lists the three articles.
+    """
+    first = 16
+    clock = FixedClock(NOW)
+    w = seeded_sqlite.writer
+    conversation.add_note(w(), clock, "ana", first, "called back, no answer\n\x1b[2Jtry at 10")
+    conversation.log_call(
+        w(), clock, "ana", first, "On it", outbound=True, number="+40 21 555 0101"
+    )
+    conversation.reply(w(), clock, "ana", first, "Dear customer,\nfixed.", sender="s@h.example")
+    keys = ("slash", *"T-16", "enter", "tab", "end")  # go to T-16, scroll its detail down
+    assert snap_compare(make_app(), terminal_size=WIDE, run_before=after(*keys))
+
+
+def test_customer_card_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """80x24 after ``C``: the card of the first ticket's customer over the queue, titled
+    "Customer card: <name>": the name with zone and country, the site, the contacts,
+    the contract in force with its terms (wrapped), then "On call now" (the ones based in
+    the customer's country first, "same country" in green); the cursor bar is on the first
+    open ticket, whose line fits one row (the title cut with …), the outcomes in colour
+    (✖ breached red, ✔ met green, ● running plain). The bottom border names the keys.
+    """
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=after("C"))
+
+
+def test_customer_card_wide_last_90_days(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """160x48 after ``C`` and ``tab``: the whole card in a wide box: the open tickets,
+    then "Last 90 days, since 25 Aug 2026 (n)" with the cursor on its first ticket; resolved
+    and closed tickets show how each clock ended (✔ met, ✖ breached), titles uncut.
+    """
+    assert snap_compare(make_app(), terminal_size=WIDE, run_before=after("C", "tab"))
+
+
+def test_customer_picker_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> None:
+    """80x24 from the palette's "Customer card…", after typing ``gmbh``: the box "Customer
+    card: which customer?" with the typed text in its field and one customer left,
+    "Rhein Maschinenbau GmbH  DE-NW  Europe/Berlin", highlighted.
+    """
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.app.run_action("screen.pick_customer_card")
+        await settle(pilot)
+        for key in "gmbh":
+            await pilot.press(key)
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=run_before)

@@ -9,6 +9,7 @@ import pytest
 
 from dispatch.bootstrap import Storage, build_app
 from dispatch.config import Settings
+from dispatch.config_mail import MailSettings
 from dispatch.domain.filter import SavedView
 from dispatch.domain.ports import FixedClock, Preferences
 from dispatch.ui.app import DispatchApp
@@ -27,7 +28,8 @@ def make_app(seeded_sqlite: Storage) -> AppFactory:
     Keyword arguments: ``user`` (default ``ana``, a technician, so that "take"
     works), ``clock`` (default a ``FixedClock`` at ``NOW``), ``scheduler``
     (default off: tests sweep through the app's monitor themselves), ``read_only``,
-    ``views`` (saved views), ``prefs`` (where the console remembers; default nowhere).
+    ``views`` (saved views), ``prefs`` (where the console remembers; default nowhere),
+    ``mail`` (the ``[mail]`` settings; default none: replies are not configured).
     """
 
     def make(
@@ -38,6 +40,7 @@ def make_app(seeded_sqlite: Storage) -> AppFactory:
         read_only: bool = False,
         views: tuple[SavedView, ...] = (),
         prefs: Preferences | None = None,
+        mail: MailSettings | None = None,
     ) -> DispatchApp:
         settings = Settings(
             db_url="sqlite:///dispatch-test.db",
@@ -46,6 +49,7 @@ def make_app(seeded_sqlite: Storage) -> AppFactory:
             user=user,
             read_only=read_only,
             views=views,
+            mail=mail or MailSettings(),
         )
         return build_app(
             settings,

@@ -121,6 +121,24 @@ class FakeTicketStore:
     def counts_and_loads(self, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
         return self.counts(now), self.loads()
 
+    def of_customer(
+        self,
+        customer_id: int,
+        *,
+        limit: int,
+        since: datetime | None = None,
+        open_only: bool = False,
+    ) -> list[Ticket]:
+        found = [
+            replace(t, description="", description_size=len(t.description.encode()) or None)
+            for t in self.rows.values()
+            if t.customer_id == customer_id
+            and (since is None or t.opened_at >= since)
+            and (t.is_open or not open_only)
+        ]
+        found.sort(key=lambda t: (t.opened_at, t.id), reverse=True)
+        return found[: max(limit, 0)]
+
     def next_count_change(self, now: datetime) -> datetime | None:
         ahead = [
             at
@@ -304,6 +322,13 @@ class FakeEventLog:
 
     def for_ticket(self, ticket_id: int) -> Sequence[Event]:
         return [e for e in self.events if e.ticket_id == ticket_id]
+
+    def for_tickets(self, ticket_ids: Sequence[int]) -> dict[int, list[Event]]:
+        found: dict[int, list[Event]] = {}
+        for e in self.events:
+            if e.ticket_id is not None and e.ticket_id in ticket_ids:
+                found.setdefault(e.ticket_id, []).append(e)
+        return found
 
     def listing(
         self,
@@ -746,6 +771,7 @@ class FakeUnitOfWork:
         self.commits = 0
         self._saved_articles: list[Article] = []
         self._saved: tuple[dict[int, Ticket], list[Event]] | None = None
+        self._saved_customers: list[Customer] = list(directory._customers)
         self._saved_oncall: tuple[list[Rotation], list[Override]] = ([], [])
 
     @property
@@ -794,6 +820,7 @@ class FakeUnitOfWork:
 
     def __enter__(self) -> Self:
         self._saved = (dict(self._tickets.rows), list(self._events.events))
+        self._saved_customers = list(self._directory._customers)  # with their contacts
         self._saved_oncall = (list(self._oncall.rotation_list), list(self._oncall.override_list))
         self._saved_articles = list(self._articles.rows)
         return self
@@ -810,11 +837,13 @@ class FakeUnitOfWork:
         self.commits += 1
         self._saved_articles = list(self._articles.rows)
         self._saved = (dict(self._tickets.rows), list(self._events.events))
+        self._saved_customers = list(self._directory._customers)
         self._saved_oncall = (list(self._oncall.rotation_list), list(self._oncall.override_list))
 
     def rollback(self) -> None:
         if self._saved is not None:
             self._tickets.rows, self._events.events = dict(self._saved[0]), list(self._saved[1])
+            self._directory._customers = list(self._saved_customers)
         self._oncall.rotation_list = list(self._saved_oncall[0])
         self._oncall.override_list = list(self._saved_oncall[1])
         self._articles.rows = list(self._saved_articles)

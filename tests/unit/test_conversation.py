@@ -193,3 +193,31 @@ def test_a_huge_body_is_cut_for_display_only() -> None:
     shown = display_text(body)
     assert len(shown) < len(body)
     assert shown.endswith("[… cut for display]")
+
+
+def test_a_template_is_filled_with_the_deadline_in_the_customers_zone(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    tid = _open(uow, clock)
+    ticket = uow.tickets.get(tid)
+    text = conversation.fill_template(
+        "Hello {contact}, {ref} ({title}) is answered by {response_due} {zone}. {login}",
+        ticket,
+        ACME,
+        login="ana",
+        contact="Ion",
+    )
+    # Opened 10:00 UTC, 2 h to respond on 24/7: 12:00 UTC is 14:00 in Bucharest.
+    assert (
+        text == "Hello Ion, T-1 (Link down) is answered by 2026-11-23 14:00 Europe/Bucharest. ana"
+    )
+
+
+def test_a_reply_goes_to_the_tickets_caller_before_the_first_contact(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    caller = uow.directory.add_contact(Contact(0, 1, "Ana Caller", emails=("ana@acme.example",)))
+    request = NewTicket(customer="Acme", title="Down", severity=Severity.P1, contact_id=caller.id)
+    tid = tickets.open_ticket(uow, clock, "disp", request).id
+    sent = conversation.reply(uow, clock, "ana", tid, "Hi", sender=SENDER)
+    assert sent.recipients == ("ana@acme.example",)

@@ -460,11 +460,13 @@ def test_znuny_search_export_through_the_shipped_mapping(tmp_path: Path) -> None
     text = (ASSETS / "znuny.toml").read_text()
     assert 'timezone = "UTC"' in text
     mapping.write_text(mapping.read_text().replace('timezone = "UTC"', 'timezone = "Europe/Sofia"'))
-    records, issues, _ = read(DATA / "foreign" / "znuny_search.csv", mapping_file=mapping)
+    records, issues, reader = read(DATA / "foreign" / "znuny_search.csv", mapping_file=mapping)
     assert issues == []
-    vpn, jam = records
+    vpn, jam, reset, toner = records
     assert isinstance(vpn, TicketRecord)
     assert isinstance(jam, TicketRecord)
+    assert isinstance(reset, TicketRecord)
+    assert isinstance(toner, TicketRecord)
     assert (vpn.external_id, vpn.severity, vpn.assignee, vpn.title) == (
         "2026030210000011",
         Severity.P1,
@@ -474,6 +476,15 @@ def test_znuny_search_export_through_the_shipped_mapping(tmp_path: Path) -> None
     assert vpn.opened_at == datetime(2026, 3, 2, 7, 5, tzinfo=UTC)  # Sofia is UTC+2 in March
     assert jam.status is TicketStatus.CLOSED
     assert jam.history[-1].at == datetime(2026, 3, 1, 9, 45, tzinfo=UTC)
+    assert jam.title == 'Printer "Floor 2" jams; paper tray 3'
+    # root@localhost owns what no agent has taken: nobody; other owners are logins.
+    assert (reset.status, reset.severity, reset.assignee) == (TicketStatus.NEW, Severity.P3, None)
+    assert (toner.status, toner.severity, toner.assignee) == (
+        TicketStatus.WAITING_CUSTOMER,
+        Severity.P4,
+        "ana",
+    )
+    assert {ref.key for ref in reader.summary.unresolved} == {"K1", "K2", "ana", "bogdan"}
 
 
 def test_a_foreign_value_without_a_translation_is_refused(tmp_path: Path) -> None:
@@ -489,6 +500,68 @@ def test_a_foreign_value_without_a_translation_is_refused(tmp_path: Path) -> Non
         f"{path}:5:8: Organization: no mapping for this contract value (add it to "
         "[values.contract]) ('Beta SRL')",
     ]
+
+
+def test_a_status_that_is_none_of_ours_is_refused_once(tmp_path: Path) -> None:
+    """A mapping without [values.status] takes their states as ours: a wrong one is one
+    issue (it used to come twice, once more from the history entry made of it)."""
+    mapping = write(
+        tmp_path,
+        "m.toml",
+        '[columns]\nexternal_id = "N"\ntitle = "S"\nopened_at = "C"\nstatus = "State"\n\n'
+        '[defaults]\ncontract = "K1"\n',
+    )
+    path = write(
+        tmp_path,
+        "t.csv",
+        "N,S,C,State\n1,a,2026-03-01T10:00:00Z,in_progress\n2,b,2026-03-01T10:00:00Z,pending\n",
+    )
+    records, issues, _ = read(path, mapping_file=mapping)
+    assert issues == [
+        f"{path}:3:4: State: must be one of new, assigned, in_progress, waiting_customer, "
+        "escalated_dev, resolved, closed ('pending')"
+    ]
+    assert [r.external_id for r in records if isinstance(r, TicketRecord)] == ["1"]
+
+
+def test_a_star_line_takes_the_values_a_table_does_not_name(tmp_path: Path) -> None:
+    mapping = write(
+        tmp_path,
+        "m.toml",
+        '[source]\ndelimiter = ";"\n\n[columns]\nexternal_id = "N"\ntitle = "S"\n'
+        'opened_at = "C"\nstatus = "State"\nassignee = "Owner"\nseverity = "P"\n\n'
+        '[values.assignee]\n"root@localhost" = ""\n"*" = "*"\n\n'
+        '[values.status]\n"open" = "in_progress"\n"*" = "*"\n\n'
+        '[values.severity]\n"5 very high" = "P1"\n"*" = "P3"\n\n'
+        '[defaults]\ncontract = "K1"\n',
+    )
+    path = write(
+        tmp_path,
+        "t.csv",
+        "N;S;C;State;Owner;P\n"
+        "1;a;2026-03-01T10:00:00Z;open;Ana.I;5 very high\n"
+        "2;b;2026-03-01T10:00:00Z;new;root@localhost;2 low\n"
+        "3;c;2026-03-01T10:00:00Z;pending;ana;3 normal\n",
+    )
+    records, issues, _ = read(path, mapping_file=mapping)
+    # "*" = "*" passes a value on as it is, to be checked as ours; "*" = "P3" replaces it.
+    assert issues == [
+        f"{path}:4:4: State: must be one of new, assigned, in_progress, waiting_customer, "
+        "escalated_dev, resolved, closed ('pending')"
+    ]
+    first, second = records
+    assert isinstance(first, TicketRecord)
+    assert isinstance(second, TicketRecord)
+    assert (first.assignee, first.status, first.severity) == (
+        "Ana.I",
+        TicketStatus.IN_PROGRESS,
+        Severity.P1,
+    )
+    assert (second.assignee, second.status, second.severity) == (
+        None,
+        TicketStatus.NEW,
+        Severity.P3,
+    )
 
 
 def test_a_bad_mapping_file_reports_all_its_errors(tmp_path: Path) -> None:

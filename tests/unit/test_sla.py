@@ -21,9 +21,11 @@ from dispatch.domain.model import (
     TicketStatus,
 )
 from dispatch.domain.sla import (
+    Outcome,
     SlaEngine,
     SlaState,
     StatusChange,
+    outcome,
     place_calendar,
     status_history,
 )
@@ -192,3 +194,59 @@ def test_status_history_from_events() -> None:
 def test_always_open_builtin_needs_no_country() -> None:
     assert ALWAYS_OPEN.is_template
     assert ALWAYS.timezone == "Europe/Berlin"
+
+
+@pytest.mark.parametrize(
+    ("steps", "status", "hours", "expected"),
+    [
+        pytest.param((), TicketStatus.NEW, 1, (Outcome.RUNNING, Outcome.RUNNING), id="running"),
+        pytest.param((), TicketStatus.NEW, 1.8, (Outcome.RUNNING,) * 2, id="warning-runs"),
+        pytest.param((), TicketStatus.NEW, 3, (Outcome.BREACHED, Outcome.RUNNING), id="late"),
+        pytest.param(
+            ((1, TicketStatus.IN_PROGRESS), (5, TicketStatus.RESOLVED)),
+            TicketStatus.RESOLVED,
+            99,
+            (Outcome.MET, Outcome.MET),
+            id="met",
+        ),
+        pytest.param(
+            ((3, TicketStatus.IN_PROGRESS), (9, TicketStatus.RESOLVED)),
+            TicketStatus.RESOLVED,
+            99,
+            (Outcome.BREACHED, Outcome.BREACHED),
+            id="breached-then-stopped",
+        ),
+        pytest.param(
+            ((0.5, TicketStatus.IN_PROGRESS), (1, TicketStatus.WAITING_CUSTOMER)),
+            TicketStatus.WAITING_CUSTOMER,
+            30,
+            (Outcome.MET, Outcome.RUNNING),
+            id="paused-runs",
+        ),
+        pytest.param(
+            ((0.5, TicketStatus.IN_PROGRESS), (9, TicketStatus.WAITING_CUSTOMER)),
+            TicketStatus.WAITING_CUSTOMER,
+            30,
+            (Outcome.MET, Outcome.BREACHED),
+            id="paused-after-the-deadline",
+        ),
+    ],
+)
+def test_outcome_says_what_each_clock_came_to(
+    steps: tuple[tuple[float, TicketStatus], ...],
+    status: TicketStatus,
+    hours: float,
+    expected: tuple[Outcome, Outcome],
+) -> None:
+    history = hist(*steps)
+    responded = next((c.at for c in history if c.status.counts_as_response), None)
+    resolved = next((c.at for c in history if c.status is TicketStatus.RESOLVED), None)
+    t = ticket(status=status, first_response_at=responded, resolved_at=resolved)
+    readings = SlaEngine(SUB, ALWAYS).read(t, history, T0 + hours * H)
+    assert (outcome(readings[0]), outcome(readings[1])) == expected
+
+
+def test_outcome_of_no_guarantee_is_none() -> None:
+    contract = Contract(id=2, customer_id=1, name="N", kind=ContractKind.AD_HOC)
+    readings = SlaEngine(contract, OFFICE).read(ticket(), hist(), T0 + 99 * H)
+    assert [outcome(r) for r in readings] == [Outcome.NONE, Outcome.NONE]

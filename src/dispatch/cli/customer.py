@@ -1,7 +1,8 @@
 """``dispatch customer`` and ``contact``: the customers and the people at them.
 
-Every write is one transaction through ``services.master_data``: bad input is
-refused with one line naming the field and the value, and nothing is written.
+Every write is one transaction through ``services.master_data`` (contacts:
+``services.contacts``): bad input is refused with one line naming the field
+and the value, and nothing is written.
 """
 
 from __future__ import annotations
@@ -192,7 +193,7 @@ def contact_add(
     """Add a contact to CUSTOMER."""
     from dispatch import formats
     from dispatch.domain.model import Contact
-    from dispatch.services import master_data
+    from dispatch.services import contacts
 
     new = Contact(
         id=0,
@@ -204,7 +205,7 @@ def contact_add(
         external_id=external_id,
     )
     with using_runtime(ctx) as rt:
-        stored = master_data.add_contact(rt.writer(), rt.clock, rt.actor, customer_ref, new)
+        stored = contacts.add_contact(rt.writer(), rt.clock, rt.actor, customer_ref, new)
     _said(stored, as_json, "added", formats.contact_json)
 
 
@@ -227,7 +228,7 @@ def contact_edit(
 ) -> None:
     """Change the given fields of contact ID (--email and --phone replace the lists)."""
     from dispatch import formats
-    from dispatch.services import master_data
+    from dispatch.services import contacts
 
     given: dict[str, Any] = {
         k: v
@@ -239,7 +240,7 @@ def contact_edit(
     if phones:
         given["phones"] = tuple(p for p in phones if p)
     with using_runtime(ctx) as rt:
-        stored = master_data.edit_contact(rt.writer(), rt.clock, rt.actor, contact_id, given)
+        stored = contacts.edit_contact(rt.writer(), rt.clock, rt.actor, contact_id, given)
     _said(stored, as_json, "saved", formats.contact_json)
 
 
@@ -251,10 +252,10 @@ def contact_edit(
 def contact_remove(ctx: click.Context, contact_id: int, as_json: bool) -> None:
     """Remove contact ID (the audit log keeps what it was)."""
     from dispatch import formats
-    from dispatch.services import master_data
+    from dispatch.services import contacts
 
     with using_runtime(ctx) as rt:
-        gone = master_data.remove_contact(rt.writer(), rt.clock, rt.actor, contact_id)
+        gone = contacts.remove_contact(rt.writer(), rt.clock, rt.actor, contact_id)
     _said(gone, as_json, "removed", formats.contact_json)
 
 

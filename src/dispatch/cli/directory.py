@@ -22,6 +22,7 @@ def contract() -> None:
 def contract_list(ctx: click.Context, as_json: bool) -> None:
     """All contracts with their kind, priority and calendar."""
     from dispatch import formats
+    from dispatch.domain.terms import sla_text
     from dispatch.services import directory
 
     with using_runtime(ctx) as rt:
@@ -37,7 +38,7 @@ def contract_list(ctx: click.Context, as_json: bool) -> None:
             c.kind.value,
             str(c.priority_rank),
             formats.clip(c.calendar, 20),
-            formats.sla_text(c),
+            sla_text(c),
         ]
         for c, cust in contracts
     ]

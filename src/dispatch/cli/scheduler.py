@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from dispatch.cli.root import db_option, say, using_storage
+from dispatch.domain.notify import Delivery
 from dispatch.domain.text import printable
 
 
@@ -48,6 +49,7 @@ def scheduler(ctx: click.Context, once: bool, interval: float | None) -> None:
             if done:
                 sent = sum(d.state == "sent" for d in done)
                 say(f"notifications: {sent} sent, {len(done) - sent} not (yet)")
+            _say_replies(monitor.replies_once(), monitor.replies_waiting)
             monitor.stop()
             return
         logging.basicConfig(
@@ -61,3 +63,13 @@ def scheduler(ctx: click.Context, once: bool, interval: float | None) -> None:
         )
         freeze_startup_heap()
         monitor.run_forever()
+
+
+def _say_replies(done: list[Delivery], waiting: int) -> None:
+    """``replies: 1 sent, 0 to retry, 0 failed``, or why replies wait."""
+    if waiting:
+        say(f"replies: {waiting} waiting: [mail] from is not set, so none is sent")
+    if done:
+        sent = sum(d.state == "sent" for d in done)
+        failed = sum(d.state == "failed" for d in done)
+        say(f"replies: {sent} sent, {len(done) - sent - failed} to retry, {failed} failed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +38,12 @@ def ticket() -> None:
 @click.option("--opened-at", type=AwareTime(), help="When the customer asked (default: now).")
 @click.option("--skills", default="", help="Comma-separated skills, e.g. network,printers.")
 @click.option("--onsite", is_flag=True, help="Someone must visit the site.")
+@click.option(
+    "--contact",
+    "contact_ref",
+    metavar="ID-OR-EMAIL",
+    help="The caller: one of the customer's contacts, by id or e-mail address.",
+)
 @click.pass_context
 def ticket_add(
     ctx: click.Context,
@@ -49,9 +56,10 @@ def ticket_add(
     opened_at: datetime | None,
     skills: str,
     onsite: bool,
+    contact_ref: str | None,
 ) -> None:
     """Open a ticket under the customer's active contract; prints its id."""
-    from dispatch.services import tickets
+    from dispatch.services import contacts, tickets
 
     request = NewTicket(
         customer=customer,
@@ -65,6 +73,10 @@ def ticket_add(
         needs_onsite=onsite,
     )
     with using_runtime(ctx) as rt:
+        if contact_ref is not None:
+            # Read first, then checked again in the ticket's transaction (the customer's?).
+            caller = contacts.find_contact(rt.reader(), contact_ref)
+            request = replace(request, contact_id=caller.id)
         created = tickets.open_ticket(
             rt.writer(), rt.clock, rt.actor, request, calendars=rt.calendars
         )

@@ -70,3 +70,7 @@ class StorageUnavailableError(DispatchError):
 
 class DeliveryFailedError(DispatchError):
     """A notification could not be delivered (the message never holds the address)."""
+
+
+class DeliveryRejectedError(DeliveryFailedError):
+    """The receiving server refused a message for good (a 5xx reply): no retry helps."""

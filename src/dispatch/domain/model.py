@@ -177,7 +177,7 @@ _STATUS_LABELS = {
 _STATUS_MEANINGS = {
     TicketStatus.NEW: "just opened, nobody has it yet",
     TicketStatus.ASSIGNED: "a technician has it, not started",
-    TicketStatus.IN_PROGRESS: "working on it (counts as the first response)",
+    TicketStatus.IN_PROGRESS: "working on it (a first response where the contract says so)",
     TicketStatus.WAITING_CUSTOMER: "on the customer, pauses the SLA clocks",
     TicketStatus.ESCALATED_DEV: "to development, needs a bug reference",
     TicketStatus.RESOLVED: "stops the resolution clock",
@@ -525,6 +525,8 @@ class Ticket:
             ``description`` holds only its beginning (read for display: such a
             ticket never writes its description back); ``None`` when whole.
         external_id: Its id in the help desk it was imported from.
+        contact_id: Who called: one of the customer's contacts (``None``: not
+            recorded, or the contact was removed since).
     """
 
     id: int
@@ -552,6 +554,7 @@ class Ticket:
     resolution_warn_at: datetime | None = None
     description_size: int | None = None
     external_id: str | None = None
+    contact_id: int | None = None
 
     @property
     def ref(self) -> str:
@@ -656,6 +659,10 @@ class NewTicket:
         opened_at: When the customer asked; ``None`` means now.
         skills: Skills the work needs.
         needs_onsite: Whether someone must visit.
+        contact_id: The caller, one of the customer's contacts.
+        new_contact: A caller not yet among the customer's contacts: added to
+            them in the ticket's transaction (its ``id`` and ``customer_id`` are
+            ignored). At most one of ``contact_id`` and ``new_contact``.
     """
 
     customer: str
@@ -667,3 +674,5 @@ class NewTicket:
     opened_at: datetime | None = None
     skills: frozenset[str] = frozenset()
     needs_onsite: bool = False
+    contact_id: int | None = None
+    new_contact: Contact | None = None

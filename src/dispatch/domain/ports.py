@@ -154,6 +154,21 @@ class TicketStore(Protocol):
         """
         ...
 
+    def of_customer(
+        self,
+        customer_id: int,
+        *,
+        limit: int,
+        since: datetime | None = None,
+        open_only: bool = False,
+    ) -> list[Ticket]:
+        """A customer's tickets, newest opened first, at most ``limit`` (without descriptions).
+
+        ``since``: opened at or after it only; ``open_only``: open ones only.
+        Each ticket's ``description`` is empty and ``description_size`` its size.
+        """
+        ...
+
 
 class DirectoryStore(Protocol):
     """Customers, contracts and technicians."""
@@ -280,6 +295,10 @@ class EventLog(Protocol):
 
     def for_ticket(self, ticket_id: int) -> Sequence[Event]:
         """A ticket's history, oldest first."""
+        ...
+
+    def for_tickets(self, ticket_ids: Sequence[int]) -> Mapping[int, Sequence[Event]]:
+        """The histories of several tickets at once, oldest first each (none: absent)."""
         ...
 
     def listing(
@@ -558,6 +577,20 @@ class Notifier(Protocol):
 
     def send(self, url: Secret, title: str, body: str) -> None:
         """Deliver, or raise ``DeliveryFailedError`` saying why (never the address)."""
+        ...
+
+
+class Mailer(Protocol):
+    """Hands one e-mail to the configured SMTP server."""
+
+    def send(self, message: bytes, sender: str, recipients: Sequence[str]) -> str:
+        """Deliver ``message``; what the server said (refused recipients, if some were).
+
+        Raises:
+            DeliveryRejectedError: The server refused it for good (5xx): no retry helps.
+            DeliveryFailedError: Anything that may pass (4xx, no connection,
+                a timeout); the text never holds the password.
+        """
         ...
 
 

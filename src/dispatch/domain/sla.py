@@ -54,6 +54,19 @@ class SlaState(enum.StrEnum):
     NONE = "none"
 
 
+class Outcome(enum.StrEnum):
+    """What one SLA clock came to, as a customer's record shows it."""
+
+    MET = "met"
+    """Stopped in time: answered (or resolved) before the deadline."""
+    BREACHED = "breached"
+    """The deadline passed first, whether the clock has stopped since or not."""
+    RUNNING = "running"
+    """Not stopped and not overdue yet (paused while waiting on the customer included)."""
+    NONE = "none"
+    """Nothing was promised."""
+
+
 @dataclass(frozen=True, slots=True)
 class StatusChange:
     """The ticket entered ``status`` at ``at``.
@@ -107,6 +120,25 @@ class ClockReading:
     remaining: timedelta | None = None
     share: float | None = None
     stopped_at: datetime | None = None
+
+
+def outcome(reading: ClockReading) -> Outcome:
+    """What the clock of ``reading`` came to: met, breached, still running, or no guarantee.
+
+    A clock past its deadline is breached for good (stopping it later changes
+    nothing); a paused one is still running, its deadline moves when the pause ends.
+    """
+    return _OUTCOMES[reading.state]
+
+
+_OUTCOMES = {
+    SlaState.MET: Outcome.MET,
+    SlaState.BREACHED: Outcome.BREACHED,
+    SlaState.OK: Outcome.RUNNING,
+    SlaState.WARNING: Outcome.RUNNING,
+    SlaState.PAUSED: Outcome.RUNNING,
+    SlaState.NONE: Outcome.NONE,
+}
 
 
 def status_history(ticket: Ticket, events: Iterable[Event]) -> list[StatusChange]:

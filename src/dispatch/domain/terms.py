@@ -10,6 +10,7 @@ A customer may hold contracts that overlap in time (a subscription beside a
 time-and-material agreement for work outside it) only with different
 ``precedence`` numbers: the one new work falls under is stated, never chosen
 by accident. Pure functions; used by the directory's services and the import.
+How the terms read (:func:`terms_text`) is said here too, once for every screen.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from datetime import date, timedelta
 
 from dispatch.domain.errors import InvalidInputError
 from dispatch.domain.model import Contract, ContractKind, Severity, SlaTarget
+from dispatch.domain.plans import Balance
+from dispatch.domain.queue import describe_wait
 
 TERMS = (
     "hourly_rate",
@@ -116,6 +119,48 @@ def overlap_errors(contract: Contract, others: Iterable[Contract]) -> list[str]:
                 "give one of them another precedence (1 takes new work first)"
             )
     return errors
+
+
+def sla_text(contract: Contract) -> str:
+    """``P1 2h 00m/8h 00m, ...`` (response/resolution), or ``no guarantee``."""
+    parts = [
+        f"{sev.value} {describe_wait(t.response)}/{describe_wait(t.resolution)}"
+        for sev, t in sorted(contract.sla.targets.items())
+    ]
+    return ", ".join(parts) or "no guarantee"
+
+
+def terms_text(contract: Contract, calendar: str, balance: Balance | None = None) -> str:
+    """The contract's terms on one line: targets, hours, fees, rates, prices, the calendar.
+
+    ``P1 1h 00m/4h 00m; 20 h prepaid per month; balance 12.5 h of 20 until
+    2026-12-01; 90 EUR/h; calendar business-hours`` (``balance``: the block's
+    current period, where it is one). Untrusted parts (the currency, the
+    calendar's name) are as stored: the caller makes them safe to show.
+    """
+    c = contract
+    parts = [sla_text(c)]
+    if c.kind is ContractKind.BLOCK_HOURS and c.prepaid_hours is not None:
+        period = c.period.value if c.period else "period"
+        parts.append(f"{c.prepaid_hours:g} h prepaid per {period}")
+        if balance is not None:
+            low = " (low)" if balance.low else ""
+            parts.append(
+                f"balance {balance.left_hours:.1f} h of {balance.prepaid_hours:g} "
+                f"until {balance.end:%Y-%m-%d}{low}"
+            )
+    if c.fixed_fee is not None:
+        parts.append(f"fixed fee {c.fixed_fee:g} {c.currency}")
+    if c.included_hours is not None and c.overage_rate is not None:
+        parts.append(f"{c.included_hours:f} h included, then {c.overage_rate} {c.currency}/h")
+    if c.hourly_rate is not None:
+        parts.append(f"{c.hourly_rate:g} {c.currency}/h")
+    if c.job_price is not None:
+        parts.append(f"{c.job_price} {c.currency} per job")
+    if c.incident_price is not None:
+        parts.append(f"{c.incident_price} {c.currency} per incident")
+    parts.append(f"calendar {calendar}")
+    return "; ".join(parts)
 
 
 SPAN = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m?)?$")

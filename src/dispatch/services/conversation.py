@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from email.utils import make_msgid
+from zoneinfo import ZoneInfo
 
 from dispatch.domain.conversation import Article, ArticleChannel, Visibility
 from dispatch.domain.errors import InvalidInputError
-from dispatch.domain.model import Ticket
+from dispatch.domain.model import Customer, Ticket
 from dispatch.domain.ports import Clock, UnitOfWork
 from dispatch.services.master_data import EMAIL, PHONE
 
@@ -174,15 +176,56 @@ def append_article(uow: UnitOfWork, actor: str, ticket: Ticket, article: Article
     return stored
 
 
-def _reply_to(uow: UnitOfWork, ticket: Ticket, thread: Sequence[Article]) -> tuple[str, ...]:
-    """Whom a reply goes to when no address is given."""
+def default_recipients(
+    thread: Sequence[Article], customer: Customer, caller: int | None = None
+) -> tuple[str, ...]:
+    """Whom a reply goes to when no address is given (empty: nobody known).
+
+    Whoever wrote the newest e-mail in that is not machine-made, else the
+    ticket's caller (the contact ``caller``) if they have an address, else the
+    customer's first contact with an address.
+    """
     for article in reversed(thread):
         if article.channel is ArticleChannel.EMAIL_IN and article.sender and not article.auto:
             return (article.sender,)
-    customer = uow.directory.customer(ticket.customer_id)
-    for contact in customer.contacts:
+    for contact in sorted(customer.contacts, key=lambda c: c.id != caller):
         if contact.emails:
             return (contact.emails[0],)
+    return ()
+
+
+def fill_template(
+    template: str, ticket: Ticket, customer: Customer, *, login: str, contact: str = ""
+) -> str:
+    """A reply template with its ``{placeholders}`` filled, as plain text.
+
+    Deadlines are given in the customer's zone (``{zone}``); a placeholder with
+    nothing to say (no deadline running) becomes ``—``.
+    """
+    tz = ZoneInfo(customer.timezone)
+
+    def local(value: datetime | None) -> str:
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+    values = {
+        "ref": ticket.ref,
+        "title": " ".join(ticket.title.split()),
+        "customer": customer.name,
+        "contact": contact,
+        "response_due": local(None if ticket.first_response_at else ticket.response_due),
+        "resolution_due": local(ticket.resolution_due),
+        "zone": customer.timezone,
+        "login": login,
+    }
+    return template.format_map(values)
+
+
+def _reply_to(uow: UnitOfWork, ticket: Ticket, thread: Sequence[Article]) -> tuple[str, ...]:
+    """Whom a reply goes to when no address is given."""
+    customer = uow.directory.customer(ticket.customer_id)
+    found = default_recipients(thread, customer, ticket.contact_id)
+    if found:
+        return found
     raise InvalidInputError(
         f"{ticket.ref}: no e-mail address to reply to: give one (--to), "
         f"or add a contact with an address to {customer.name!r}"

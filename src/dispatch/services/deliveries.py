@@ -69,11 +69,7 @@ def deliver_due(
     recorded: sent (never sent again), retried after the policy's wait, or
     given up after ``max_attempts``.
     """
-    now = clock.now()
-    with writer:
-        due = writer.outbox.due(now, limit)
-        claimed = [d for d in due if writer.outbox.claim(d.id, now, now + CLAIM_HOLD)]
-        writer.commit()
+    claimed = claim_due(writer, clock.now(), limit)
     done: list[Delivery] = []
     for delivery in claimed:
         if delivery.alert_id is None:  # a reply: ``due`` gave none
@@ -90,16 +86,55 @@ def deliver_due(
                 notifier.send(url, title, body)
             except DeliveryFailedError as exc:
                 ok, detail = False, str(exc)
-        at = clock.now()
-        attempts = delivery.attempts + 1
-        give_up = url is None or attempts >= notify.max_attempts
-        retry_at = None if ok or give_up else at + notify.wait_after(attempts)
-        with writer:
-            done.append(
-                writer.outbox.record(delivery.id, at, ok=ok, detail=detail, retry_at=retry_at)
-            )
-            writer.commit()
+        done.append(
+            record_attempt(writer, clock, notify, delivery, ok, detail, give_up=url is None)
+        )
     return done
+
+
+def claim_due(
+    writer: UnitOfWork,
+    now: datetime,
+    limit: int,
+    *,
+    replies: bool = False,
+    hold: timedelta = CLAIM_HOLD,
+) -> list[Delivery]:
+    """The due deliveries (of alerts, or of replies) this sender now holds for ``hold``.
+
+    One short transaction: a delivery another sender claimed first is not
+    returned, so two senders running at once never attempt the same one.
+    """
+    with writer:
+        due = writer.outbox.due(now, limit, replies=replies)
+        claimed = [d for d in due if writer.outbox.claim(d.id, now, now + hold)]
+        writer.commit()
+    return claimed
+
+
+def record_attempt(
+    writer: UnitOfWork,
+    clock: Clock,
+    policy: NotifyPolicy,
+    delivery: Delivery,
+    ok: bool,
+    detail: str,
+    *,
+    give_up: bool = False,
+) -> Delivery:
+    """Record one attempt of a claimed delivery: sent, retried after the policy's wait, or failed.
+
+    A delivery is given up (``failed``) at ``policy.max_attempts``, or at once
+    with ``give_up`` (nothing a retry could change).
+    """
+    at = clock.now()
+    attempts = delivery.attempts + 1
+    stop = give_up or attempts >= policy.max_attempts
+    retry_at = None if ok or stop else at + policy.wait_after(attempts)
+    with writer:
+        recorded = writer.outbox.record(delivery.id, at, ok=ok, detail=detail, retry_at=retry_at)
+        writer.commit()
+    return recorded
 
 
 def alert_deliveries(

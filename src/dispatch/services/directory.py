@@ -7,7 +7,7 @@ here and only here. Uses the domain's ports.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from dispatch.domain.errors import NotFoundError
 from dispatch.domain.model import Contract, Customer, Technician
@@ -25,12 +25,18 @@ def active_contract(contracts: Sequence[Contract], customer: Customer, at: datet
         NotFoundError: If no contract of the customer is valid on that day.
     """
     day = at.date()
-    active = [c for c in contracts if c.is_active_on(day)]
+    active = active_contracts(contracts, day)
     if not active:
         raise NotFoundError(
             f"customer {customer.name!r} has no contract valid on {day.isoformat()}"
         )
-    return min(active, key=lambda c: (c.precedence, c.priority_rank, c.id))
+    return active[0]
+
+
+def active_contracts(contracts: Sequence[Contract], day: date) -> list[Contract]:
+    """The contracts valid on ``day``, the one new work falls under first (see above)."""
+    active = [c for c in contracts if c.is_active_on(day)]
+    return sorted(active, key=lambda c: (c.precedence, c.priority_rank, c.id))
 
 
 def list_customers(uow: UnitOfWork) -> list[Customer]:

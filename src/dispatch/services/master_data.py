@@ -1,4 +1,4 @@
-"""The administrator's writes: customers, their contacts and technicians.
+"""The administrator's writes: customers and technicians; the checks of contacts too.
 
 What ``dispatch customer|contact|contract|tech add|edit|...`` and the import
 do. Each use case is one short transaction that checks everything first and
@@ -10,8 +10,8 @@ same record never undo each other.
 Retiring keeps history: a retired customer's tickets stay readable and a
 retired technician stays in old assignments; neither can be chosen for new
 work (``tickets.open_ticket``, ``tickets.assign_technician`` and the ranking
-refuse them). Contracts have their own room (``services.contracts``), which
-uses the checks and the event record here.
+refuse them). Contracts and contacts have their own rooms (``services.contracts``,
+``services.contacts``), which use the checks and the event record here.
 """
 
 from __future__ import annotations
@@ -129,6 +129,18 @@ def _phones(values: Sequence[str]) -> tuple[str, ...]:
             raise InvalidInputError(f"phone: not a phone number (got {value!r})")
         out.append(number)
     return tuple(dict.fromkeys(out))
+
+
+def checked_contact(contact: Contact) -> Contact:
+    """``contact`` tidied (addresses lower-cased, numbers spaced once) and checked."""
+    return replace(
+        contact,
+        name=checked_name(contact.name),
+        emails=_emails(contact.emails),
+        phones=_phones(contact.phones),
+        role=contact.role.strip()[:100],
+        external_id=checked_external_id(contact.external_id),
+    )
 
 
 def changed_fields(before: Any, after: Any) -> list[str]:
@@ -270,89 +282,6 @@ def _customer_json(customer: Customer) -> dict[str, Any]:
     out = {n: jsonable(getattr(customer, n)) for n in names}
     out["contacts"] = [k.name for k in customer.contacts]
     return out
-
-
-# --- contacts -------------------------------------------------------------------------------
-
-
-def checked_contact(contact: Contact) -> Contact:
-    """``contact`` tidied (addresses lower-cased, numbers spaced once) and checked."""
-    return replace(
-        contact,
-        name=checked_name(contact.name),
-        emails=_emails(contact.emails),
-        phones=_phones(contact.phones),
-        role=contact.role.strip()[:100],
-        external_id=checked_external_id(contact.external_id),
-    )
-
-
-def add_contact(uow: UnitOfWork, clock: Clock, actor: str, ref: str, contact: Contact) -> Contact:
-    """Add ``contact`` to the customer ``ref``."""
-    checked = checked_contact(contact)
-    with uow:
-        customer = find_customer(uow, ref)
-        _unique_contact(uow, checked)
-        stored = uow.directory.add_contact(replace(checked, customer_id=customer.id))
-        after = {"customer": customer.name, **_contact_json(stored)}
-        record_change(uow, clock, actor, "contact.added", None, after)
-        uow.commit()
-    return stored
-
-
-def edit_contact(
-    uow: UnitOfWork, clock: Clock, actor: str, contact_id: int, changes: Mapping[str, Any]
-) -> Contact:
-    """Change the fields named in ``changes`` of one contact.
-
-    Fields: ``name``, ``emails``, ``phones``, ``role``, ``external_id``.
-    """
-    only_fields(changes, {"name", "emails", "phones", "role", "external_id"})
-    with uow:
-        before = uow.directory.contact(contact_id)
-        after = checked_contact(replace(before, **changes))
-        _unique_contact(uow, after)
-        names = changed_fields(before, after)
-        if not names:
-            return before
-        stored = uow.directory.update_contact(after, names)
-        record_change(uow, clock, actor, "contact.changed", *field_diff(before, stored, names))
-        uow.commit()
-    return stored
-
-
-def remove_contact(uow: UnitOfWork, clock: Clock, actor: str, contact_id: int) -> Contact:
-    """Remove one contact (the event keeps what it was)."""
-    with uow:
-        gone = uow.directory.contact(contact_id)
-        uow.directory.remove_contact(contact_id)
-        record_change(uow, clock, actor, "contact.removed", _contact_json(gone), {})
-        uow.commit()
-    return gone
-
-
-def _unique_contact(uow: UnitOfWork, contact: Contact) -> None:
-    """An address belongs to one contact (mail is matched by it); an external id too."""
-    mine = set(contact.emails)
-    for other_customer in uow.directory.customers():
-        for other in other_customer.contacts:
-            if other.id == contact.id:
-                continue
-            shared = mine & set(other.emails)
-            if shared:
-                raise InvalidInputError(
-                    f"email: {sorted(shared)[0]!r} is {other.name!r}'s already "
-                    f"(at {other_customer.name!r})"
-                )
-            if contact.external_id and other.external_id == contact.external_id:
-                raise InvalidInputError(
-                    f"external_id: {contact.external_id!r} is {other.name!r}'s already"
-                )
-
-
-def _contact_json(contact: Contact) -> dict[str, Any]:
-    names = [f.name for f in fields(contact) if f.name not in ("id", "customer_id")]
-    return {n: jsonable(getattr(contact, n)) for n in names}
 
 
 # --- technicians ----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from dispatch.domain.conversation import Article
 from dispatch.domain.errors import InvalidInputError, NotFoundError
 from dispatch.domain.model import (
     ALLOWED_TRANSITIONS,
+    Contact,
     Contract,
     Customer,
     Event,
@@ -31,7 +32,7 @@ from dispatch.domain.model import (
 from dispatch.domain.plans import Balance
 from dispatch.domain.ports import Clock, UnitOfWork
 from dispatch.domain.sla import ClockReading, StatusChange, status_history
-from dispatch.services import audit, deadlines, directory, hours
+from dispatch.services import audit, contacts, deadlines, directory, hours, master_data
 
 MAX_TITLE = 500
 MAX_DESCRIPTION = 1_000_000
@@ -55,6 +56,7 @@ class TicketDetail:
         article_count: How many articles it has in all.
         follows: The (closed) tickets it follows: mail answering them opened it.
         followed_by: The tickets that follow it.
+        caller: Who called (a property: one of the customer's contacts).
     """
 
     ticket: Ticket
@@ -71,6 +73,12 @@ class TicketDetail:
     follows: Sequence[int] = ()
     followed_by: Sequence[int] = ()
 
+    @property
+    def caller(self) -> Contact | None:
+        """Who called, among the customer's contacts (``None``: not recorded)."""
+        wanted = self.ticket.contact_id
+        return next((k for k in self.customer.contacts if k.id == wanted), None)
+
 
 def open_ticket(
     uow: UnitOfWork,
@@ -82,9 +90,14 @@ def open_ticket(
 ) -> Ticket:
     """Open a ticket under the customer's active contract, with its SLA deadlines.
 
+    The caller is ``request.contact_id``, or ``request.new_contact``, which is
+    added to the customer's contacts in the same transaction.
+
     Raises:
-        InvalidInputError: Empty or oversized title, a naive or future opening time.
-        NotFoundError: Unknown customer, or a customer without a valid contract.
+        InvalidInputError: Empty or oversized title, a naive or future opening time,
+            a caller who is another customer's contact, a new contact refused by
+            the checks of ``dispatch contact add`` (the field named).
+        NotFoundError: Unknown customer or contact, or a customer without a valid contract.
     """
     title = request.title.strip()
     if not title:
@@ -97,6 +110,11 @@ def open_ticket(
     opened_at = now if request.opened_at is None else require_utc(request.opened_at, "opened at")
     if opened_at > now:
         raise InvalidInputError(f"opened at {opened_at.isoformat()} lies in the future")
+    new_contact = None
+    if request.new_contact is not None:
+        if request.contact_id is not None:
+            raise InvalidInputError("contact: a contact or a new one, not both")
+        new_contact = master_data.checked_contact(request.new_contact)
     with uow:
         customer = uow.directory.customer_by_name(request.customer)
         if customer.retired_at is not None:
@@ -104,6 +122,11 @@ def open_ticket(
         contract = directory.active_contract(
             uow.directory.contracts(customer.id), customer, opened_at
         )
+        if new_contact is not None:
+            # In the ticket's transaction: a refused ticket leaves no contact behind
+            # (the dispatcher corrects the form and saves both again).
+            added = contacts.insert_contact(uow, clock, actor, customer, new_contact)
+            request = replace(request, contact_id=added.id, new_contact=None)
         ticket = add_ticket(
             uow, actor, request, title, customer, contract, opened_at, now, calendars
         )
@@ -122,7 +145,16 @@ def add_ticket(
     now: datetime,
     calendars: Mapping[str, Calendar],
 ) -> Ticket:
-    """Insert the ticket with its deadlines and its event, in the caller's transaction."""
+    """Insert the ticket with its deadlines and its event, in the caller's transaction.
+
+    ``request.contact_id`` is the caller, one of ``customer``'s contacts; the
+    event keeps their name, which outlives the contact's removal.
+
+    Raises:
+        NotFoundError: No contact has the id ``request.contact_id``.
+        InvalidInputError: The contact is another customer's.
+    """
+    caller = contacts.caller_of(uow, customer, request.contact_id)
     due = deadlines.engine(uow, contract, customer, calendars).deadlines(
         request.severity, opened_at
     )
@@ -145,15 +177,13 @@ def add_ticket(
             resolution_due=due.resolution,
             response_warn_at=due.response_warn,
             resolution_warn_at=due.resolution_warn,
+            contact_id=request.contact_id,
         )
     )
-    uow.events.append(
-        at=now,
-        actor=actor,
-        action="ticket.opened",
-        ticket_id=ticket.id,
-        after=audit.snapshot(ticket),
-    )
+    after = audit.snapshot(ticket)
+    if caller is not None:
+        after.update(caller=caller.name, contact_id=caller.id)
+    uow.events.append(at=now, actor=actor, action="ticket.opened", ticket_id=ticket.id, after=after)
     return ticket
 
 
@@ -386,6 +416,12 @@ def change_severity(
         )
         uow.commit()
     return stored
+
+
+def read_ticket(uow: UnitOfWork, ticket_id: int) -> Ticket:
+    """The ticket as stored now (without its description)."""
+    with uow:
+        return uow.tickets.get(ticket_id, description_chars=0)
 
 
 def ticket_detail(

@@ -18,6 +18,7 @@ from dispatch.store.schema import (
     ContractRow,
     CustomerRow,
     TechnicianRow,
+    TicketRow,
 )
 
 
@@ -105,7 +106,10 @@ class SqlDirectoryStore:
         return self.contact(contact.id)
 
     def remove_contact(self, contact_id: int) -> None:
-        """Delete a contact (tickets keep their own copy of who called)."""
+        """Delete a contact; the tickets they called about keep no caller."""
+        self._session.execute(
+            update(TicketRow).where(TicketRow.contact_id == contact_id).values(contact_id=None)
+        )
         done = self._session.execute(delete(ContactRow).where(ContactRow.id == contact_id))
         if getattr(done, "rowcount", 0):
             return

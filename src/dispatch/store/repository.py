@@ -1,7 +1,8 @@
 """The tickets in SQL (the ``TicketStore`` port): windows, counts, positions, versioned writes.
 
 Customers, contracts and technicians are in ``directory.py``, the event log in
-``events.py``; all work inside the unit of work's one Session.
+``events.py``, one customer's tickets in ``customer_tickets.py`` (a base); all
+work inside the unit of work's one Session.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from dispatch.domain.filter import UNASSIGNED, QueueFilter, Scope
 from dispatch.domain.model import Ticket
 from dispatch.store import convert
 from dispatch.store.counters import Counters
+from dispatch.store.customer_tickets import CustomerTickets
 from dispatch.store.queue_filter import (
     QUEUE_ORDER,
     filtered,
@@ -83,7 +85,7 @@ SMALL_MATCHES = 1000
 """A word's matches a window read sorts by itself (see ``_part_ids``)."""
 
 
-class SqlTicketStore:
+class SqlTicketStore(CustomerTickets):
     """Tickets in SQL.
 
     Args:
@@ -201,6 +203,10 @@ class SqlTicketStore:
         ).items():
             if name == "description" and ticket.description_size is not None:
                 continue  # read cut for display: the stored text stays whole
+            if name == "contact_id":
+                # Set when the ticket is opened; a contact removed since has set it to
+                # NULL (without a new version), which writing the read value back would undo.
+                continue
             setattr(row, name, value)
         try:
             # The UPDATE carries "WHERE version = :read": a concurrent writer in

@@ -214,6 +214,9 @@ class TicketRow(Base):
     response_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("technicians.id"), index=True)
+    # Who called. Removing a contact clears it here first (``SqlDirectoryStore.remove_contact``),
+    # not ON DELETE SET NULL: SQLite would not reflect that on a column added later (0014).
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     bug_ref: Mapped[str | None] = mapped_column(String(200))
     is_open: Mapped[bool] = mapped_column(Boolean)
     priority_rank: Mapped[int] = mapped_column(Integer)

@@ -1,7 +1,9 @@
 """The command palette (ctrl+p): every keyed action of the screen on top, with its current keys.
 
 Built from the live bindings of the screen and the app, so that a new key
-appears in the palette by itself and a remapped key shows its new key.
+appears in the palette by itself and a remapped key shows its new key. A
+screen may add entries that have no key (``PALETTE_ENTRIES``), such as
+"Customer card…", which asks which customer first.
 """
 
 from __future__ import annotations
@@ -25,7 +27,25 @@ class Command:
     @property
     def text(self) -> str:
         """The help line: what it does, then its keys."""
-        return f"{self.help} ({', '.join(self.keys)})" if self.help else ", ".join(self.keys)
+        keys = ", ".join(self.keys)
+        if not self.help:
+            return keys
+        return f"{self.help} ({keys})" if keys else self.help
+
+
+@dataclass(frozen=True)
+class PaletteEntry:
+    """A palette entry without a key: a screen lists these in ``PALETTE_ENTRIES``.
+
+    Attributes:
+        title: What the palette shows.
+        action: The action it runs (``screen.…`` or ``app.…``).
+        help: What it does, in a few words.
+    """
+
+    title: str
+    action: str
+    help: str
 
 
 class DispatchCommands(Provider):
@@ -45,7 +65,12 @@ class DispatchCommands(Provider):
                 Command(binding.description or binding.id, action, binding.tooltip),
             )
             command.keys.append(self.app.get_key_display(binding))
-        return list(found.values())
+        commands = list(found.values())
+        for entry in getattr(self.screen, "PALETTE_ENTRIES", ()):
+            name = entry.action.partition(".")[2]
+            if self.screen.check_action(name, ()) is not False:
+                commands.append(Command(entry.title, entry.action, entry.help))
+        return commands
 
     async def discover(self) -> Hits:
         """All commands, for an empty query."""

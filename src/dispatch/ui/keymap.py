@@ -24,7 +24,10 @@ from dispatch.domain.errors import InvalidInputError
 from dispatch.ui.app import DispatchApp
 from dispatch.ui.screens.alerts import AlertsScreen
 from dispatch.ui.screens.assign import AssignModal
+from dispatch.ui.screens.compose import ComposeModal
 from dispatch.ui.screens.confirm import ConfirmModal
+from dispatch.ui.screens.customer_card import CustomerCardModal
+from dispatch.ui.screens.customer_pick import CustomerPickModal
 from dispatch.ui.screens.dispatch import DispatchScreen
 from dispatch.ui.screens.help import HelpModal
 from dispatch.ui.screens.new_ticket import NewTicketModal
@@ -49,6 +52,9 @@ SCREENS: dict[str, tuple[type, ...]] = {
     "a question": (ConfirmModal,),
     "the help": (HelpModal,),
     "the on-call view": (OnCallModal,),
+    "the writing dialog": (ComposeModal,),
+    "the customer card": (CustomerCardModal, NavList),
+    "picking a customer": (CustomerPickModal,),
 }
 """Each screen and the classes whose bindings are live on it (a dialog also gets the
 app's priority bindings)."""

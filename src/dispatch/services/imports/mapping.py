@@ -4,8 +4,10 @@ A mapping is a small TOML file: which of their columns holds which of our
 ticket fields, how their values (states, priorities, owners, organisations)
 translate to ours, the zone and format of their times, and defaults. Their
 other columns are ignored (exports carry many). A value with no translation is
-an error naming the line, so nothing is guessed. README "Mapping files" has
-the format; ``assets/mappings/`` holds ready mappings for Zammad and Znuny.
+an error naming the line, so nothing is guessed, unless the table says what to
+do with the values it does not name (``"*" = "*"``: take them as they are).
+README "Mapping files" has the format; ``assets/mappings/`` holds ready
+mappings for Zammad and Znuny.
 
 A foreign export has no history, so one is made from the columns it has: the
 first response (if a column holds its time) and the current status, entered at
@@ -48,7 +50,12 @@ MAPPED_FIELDS = (
 )
 """Our fields a mapping's ``[columns]`` may fill (``status*``, ``*_at`` make the history)."""
 
+ANY = "*"
+"""In a ``[values.FIELD]`` table, the key for every value the table does not name (as the
+value: that value as it is)."""
+
 TIME_FIELDS = frozenset({"opened_at", "status_at", "first_response_at", "closed_at"})
+_STATUSES = frozenset(s.value for s in TicketStatus)
 _SOURCE_KEYS = frozenset({"kind", "name", "delimiter", "encoding", "timezone", "time_format"})
 _TOP_KEYS = frozenset({"source", "columns", "values", "defaults"})
 
@@ -137,7 +144,7 @@ def load_mapping(text: str, file: str) -> tuple[TicketMapping | None, list[Impor
             }
     if "status" in values:
         for theirs, ours in values["status"].items():
-            if ours not in {s.value for s in TicketStatus}:
+            if (theirs, ours) != (ANY, ANY) and ours not in _STATUSES:
                 fail(f"values.status.{theirs}", "is not a status of ours", ours)
     defaults = _strings(_table(data, "defaults", fail), "defaults", fail)
     for key in defaults:
@@ -217,7 +224,7 @@ def _ticket(
         if column:
             origin[(name,)] = column
         if value and name in mapping.values:
-            translated = mapping.values[name].get(value.casefold())
+            translated = _translate(mapping.values[name], value)
             if translated is None:
                 issues.append(
                     ImportIssue(
@@ -278,7 +285,8 @@ def _history(
             )
         )
     status = ours.get("status", TicketStatus.NEW.value)
-    if status != TicketStatus.NEW.value:
+    # A status that is none of ours is refused once, as the ticket's, not again as its entry's.
+    if status != TicketStatus.NEW.value and status in _STATUSES:
         final = status in (TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value)
         key = "closed_at" if final and "closed_at" in ours else "status_at"
         at = ours.get(key) or ours.get("first_response_at") or ours.get("opened_at", "")
@@ -292,6 +300,14 @@ def _history(
             origin[("history", index, "status")] = mapping.columns["status"]
         out.append(entry)
     return out
+
+
+def _translate(table: Mapping[str, str], value: str) -> str | None:
+    """Their ``value`` in ours by ``table``: its own line, else the ``"*"`` line, else ``None``."""
+    found = table.get(value.casefold())
+    if found is None and ANY in table:
+        found = value if table[ANY] == ANY else table[ANY]
+    return found
 
 
 def _iso(value: str, mapping: TicketMapping) -> str | None:

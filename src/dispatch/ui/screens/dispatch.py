@@ -2,9 +2,9 @@
 
 The screen composes the widgets, binds the dispatcher's keys and routes
 messages. Its bases hold the rest, each in its own module: finding tickets
-(``dispatch_find.py``: filter, order, scope, go to), the changes
-(``dispatch_changes.py``), the thread workers that read and write and post a
-message back (``dispatch_workers.py``) and the change feed
+(``dispatch_find.py``: filter, order, scope, go to), the customer card
+(``dispatch_cards.py``), the changes (``dispatch_changes.py``), the thread
+workers that read and write and post a message back (``dispatch_workers.py``) and the change feed
 (``dispatch_feed.py``); its toasts are in ``dispatch_toasts.py``. The queue
 view asks for windows of rows; the screen has them read. A one-second tick
 redraws countdowns from loaded data; every few seconds the window, counts and
@@ -43,8 +43,8 @@ from dispatch.ui.messages import AlertsRaised
 from dispatch.ui.safe import safe
 from dispatch.ui.screens.alerts import AlertsScreen
 from dispatch.ui.screens.confirm import ConfirmModal
+from dispatch.ui.screens.dispatch_cards import DispatchCards
 from dispatch.ui.screens.dispatch_copy import copy_line, copy_summary
-from dispatch.ui.screens.dispatch_find import DispatchFind
 from dispatch.ui.screens.dispatch_toasts import toast_alerts, toast_notice
 from dispatch.ui.screens.dispatch_workers import DispatchWorkers
 from dispatch.ui.screens.explain import ExplainModal
@@ -69,7 +69,7 @@ FULL_REFRESH_EVERY = 12
 no change feed (or the database lost), every refresh reads everything."""
 
 
-class DispatchScreen(DispatchFind):
+class DispatchScreen(DispatchCards):
     """Queue on the left, the selected ticket on the right (or one at a time when narrow)."""
 
     HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 - Textual's own attribute
@@ -135,7 +135,25 @@ class DispatchScreen(DispatchFind):
             tooltip="The ticket gone back from",
         ),
         Binding("exclamation_mark", "alerts", "Alerts", id="show-alerts", tooltip="The alert log"),
-        Binding("r", "reload", "Reload", show=False, id="reload", tooltip="Read everything again"),
+        Binding("c", "add_note", "Note", id="add-note", tooltip="An internal note on the ticket"),
+        Binding("r", "reply", "Reply", id="reply", tooltip="Reply to the customer by e-mail"),
+        Binding("l", "log_call", "Call", show=False, id="log-call", tooltip="Log a phone call"),
+        Binding(
+            "f5,ctrl+r",
+            "reload",
+            "Reload",
+            show=False,
+            id="reload",
+            tooltip="Read everything again",
+        ),
+        Binding(
+            "C",
+            "customer_card",
+            "Customer card",
+            show=False,
+            id="customer-card",
+            tooltip="Contacts, contracts, on call, tickets",
+        ),
         Binding("y", "copy(False)", "Copy", show=False, id="copy-ref", tooltip="Ref and title"),
         Binding("Y", "copy(True)", "Copy all", show=False, id="copy-summary", tooltip="Summary"),
         Binding("q", "app.quit", "Quit", id="quit", tooltip="Leave the console"),

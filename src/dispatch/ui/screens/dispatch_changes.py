@@ -39,7 +39,17 @@ UNDO_WINDOW = timedelta(seconds=60)
 """How long the last change can be undone (``u``)."""
 
 CHANGE_ACTIONS = frozenset(
-    {"assign", "take", "change_status", "change_severity", "undo", "new_ticket"}
+    {
+        "assign",
+        "take",
+        "change_status",
+        "change_severity",
+        "undo",
+        "new_ticket",
+        "add_note",
+        "log_call",
+        "reply",
+    }
 )
 """The actions that change tickets: hidden and refused in a read-only console."""
 

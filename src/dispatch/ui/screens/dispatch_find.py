@@ -25,7 +25,7 @@ from textual.widgets import Input
 from dispatch.domain.filter import QueueFilter, SavedView, Scope, ticket_ref
 from dispatch.services.runtime import Runtime
 from dispatch.ui.history import TicketHistory
-from dispatch.ui.screens.dispatch_changes import DispatchChanges
+from dispatch.ui.screens.dispatch_conversation import DispatchConversation
 from dispatch.ui.screens.dispatch_workers import WindowRequest
 from dispatch.ui.widgets.app_header import AppHeader
 from dispatch.ui.widgets.filter_bar import FilterBar
@@ -33,7 +33,7 @@ from dispatch.ui.widgets.queue_view import QueueView
 from dispatch.ui.widgets.view_tabs import ViewTabs
 
 
-class DispatchFind(DispatchChanges):
+class DispatchFind(DispatchConversation):
     """The filter, order and scope the queue is read under, saved views, going to a ticket."""
 
     def __init__(

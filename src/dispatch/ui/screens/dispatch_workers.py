@@ -34,6 +34,7 @@ from dispatch.services.tickets import TicketDetail
 from dispatch.services.undo import Change
 from dispatch.ui.screens.dispatch_feed import DispatchFeed
 from dispatch.ui.screens.status import StatusRequest
+from dispatch.ui.widgets.conversation_view import MAX_ARTICLES
 from dispatch.ui.widgets.queue_view import QueueView
 from dispatch.ui.widgets.ticket_detail import MAX_DESCRIPTION_CHARS
 
@@ -236,6 +237,7 @@ class DispatchWorkers(DispatchFeed):
             now,
             calendars=self.runtime.calendars,
             description_chars=MAX_DESCRIPTION_CHARS,  # no more is shown
+            last_articles=MAX_ARTICLES,
         )
         _, ranked = queue.technician_ranking(self.runtime.reader(), ticket_id, now, self._loads)
         self.post_message(self.DetailLoaded(detail, ranked, now))

@@ -2,31 +2,40 @@
 
 The customer is picked from a list; their active contract is shown as soon as
 one is picked, so the dispatcher sees what the caller is entitled to before
-saving. Problems are shown in the form, which stays open until they are fixed.
+saving. The caller is then picked among the customer's contacts (name, role,
+first phone), or added as a new contact (name, e-mail addresses, phone numbers,
+role), which is saved with the ticket, in its transaction. Problems are shown
+in the form, which stays open until they are fixed; a new contact is checked
+as ``dispatch contact add`` checks it, its field named.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, TextArea
 
+from dispatch.domain.errors import InvalidInputError
 from dispatch.domain.model import (
     Channel,
+    Contact,
     Contract,
     Customer,
     NewTicket,
     Severity,
     TicketKind,
 )
-from dispatch.formats import sla_text
+from dispatch.domain.terms import sla_text
+from dispatch.services import contacts, master_data
 from dispatch.services.tickets import MAX_TITLE
 from dispatch.ui.safe import literal, safe
 from dispatch.ui.screens.confirm import ask_before_leaving
@@ -35,9 +44,15 @@ SKILL_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 DEFAULTS = {"new-severity": "P3", "new-kind": "emergency", "new-channel": "phone"}
 """The form's preset choices (a changed one is part of a draft)."""
 
+NEW_CONTACT = "new"
+"""The caller picker's value for "+ New contact…" (the others are contact ids)."""
+
+CONTACT_FIELDS = {"name": "name", "email": "emails", "phone": "phones", "role": "role"}
+"""A contact check's field (its message's first word) -> the input holding it."""
+
 
 class NewTicketModal(ModalScreen[NewTicket | None]):
-    """Customer, contract (shown), title, description, severity, kind, channel, skills, on site."""
+    """Customer, contract (shown), caller, title, description, severity, kind, channel, skills."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="new-ticket.save", tooltip="Open the ticket"),
@@ -62,6 +77,21 @@ class NewTicketModal(ModalScreen[NewTicket | None]):
                 id="new-customer",
             )
             yield Label(Content.styled("no customer picked", "dim"), id="new-contract")
+            yield Label("Caller")
+            yield Select[int | str]([], prompt="no caller recorded", id="new-caller", disabled=True)
+            with Vertical(id="new-contact"):
+                yield Label(Content.styled("New contact, saved with the ticket", "dim"))
+                with Horizontal(classes="row"):
+                    yield Input(
+                        placeholder="name",
+                        id="new-contact-name",
+                        max_length=master_data.MAX_NAME,
+                    )
+                    yield Input(placeholder="role, e.g. IT lead", id="new-contact-role")
+                with Horizontal(classes="row"):
+                    yield Input(placeholder="e-mail(s), comma-separated", id="new-contact-emails")
+                    yield Input(placeholder="phone(s), comma-separated", id="new-contact-phones")
+                yield Label("", id="new-contact-error", classes="error")
             yield Label("Title")
             yield Input(
                 placeholder="one line: what is broken", id="new-title", max_length=MAX_TITLE
@@ -103,6 +133,7 @@ class NewTicketModal(ModalScreen[NewTicket | None]):
     @on(Select.Changed, "#new-customer")
     def _customer_picked(self, event: Select.Changed) -> None:
         label = self.query_one("#new-contract", Label)
+        self._offer_callers(event.value if isinstance(event.value, int) else None)
         if not isinstance(event.value, int):
             label.update(Content.styled("no customer picked", "dim"))
             return
@@ -121,6 +152,27 @@ class NewTicketModal(ModalScreen[NewTicket | None]):
                 (f"  ({customer.timezone})", "dim"),
             )
         )
+
+    @on(Select.Changed, "#new-caller")
+    def _caller_picked(self, event: Select.Changed) -> None:
+        # Shown right after the picker, so tab goes on to them (the picker keeps the
+        # focus when its list closes: moving it here would race the list's own focus).
+        self.query_one("#new-contact", Vertical).set_class(event.value == NEW_CONTACT, "-shown")
+
+    def _offer_callers(self, customer_id: int | None) -> None:
+        """The caller picker lists ``customer_id``'s contacts (none picked), then "new"."""
+        picker = self.query_one("#new-caller", Select)
+        if customer_id is None:
+            picker.set_options([])
+            picker.disabled = True
+            return
+        customer = self._customers[customer_id][0]
+        options: list[tuple[Text, int | str]] = [
+            (_contact_label(k), k.id) for k in customer.contacts
+        ]
+        options.append((Text("+ New contact…", style="italic"), NEW_CONTACT))
+        picker.set_options(options)
+        picker.disabled = False
 
     def has_draft(self) -> bool:
         """Whether anything was typed or picked (leaving the form then asks first)."""
@@ -157,6 +209,10 @@ class NewTicketModal(ModalScreen[NewTicket | None]):
         bad = sorted(s for s in skills if not set(s) <= SKILL_CHARS)
         if bad:
             problems.append(f"skills may use letters, digits, - and _ only: {', '.join(bad)}")
+        caller = self.query_one("#new-caller", Select).value
+        new_contact = None
+        if caller == NEW_CONTACT and isinstance(customer_id, int):
+            new_contact = self._new_contact(self._customers[customer_id][0], problems)
         if problems:
             self.query_one("#new-error", Label).update(
                 Content.styled("Cannot save: " + "; ".join(problems), "bold $error")
@@ -165,6 +221,8 @@ class NewTicketModal(ModalScreen[NewTicket | None]):
         assert isinstance(customer_id, int)
         self.dismiss(
             NewTicket(
+                contact_id=caller if isinstance(caller, int) else None,
+                new_contact=new_contact,
                 customer=self._customers[customer_id][0].name,
                 title=title,
                 description=self.query_one("#new-description", TextArea).text,
@@ -175,3 +233,46 @@ class NewTicketModal(ModalScreen[NewTicket | None]):
                 needs_onsite=self.query_one("#new-onsite", Checkbox).value,
             )
         )
+
+    def _new_contact(self, customer: Customer, problems: list[str]) -> Contact | None:
+        """The new contact as typed, checked as ``dispatch contact add`` checks it.
+
+        A refusal is added to ``problems``, shown under the contact's fields and
+        its field focused; the address check is against the contacts loaded with
+        the form (the save checks again against the database).
+        """
+        error = self.query_one("#new-contact-error", Label)
+        typed = Contact(
+            id=0,
+            customer_id=customer.id,
+            name=self.query_one("#new-contact-name", Input).value,
+            emails=_split(self.query_one("#new-contact-emails", Input).value, r"[,;\s]+"),
+            phones=_split(self.query_one("#new-contact-phones", Input).value, r"[,;]"),
+            role=self.query_one("#new-contact-role", Input).value,
+        )
+        try:
+            checked = master_data.checked_contact(typed)
+            contacts.unique_contact(checked, [c for c, _ in self._customers.values()])
+        except InvalidInputError as exc:
+            message = f"new contact {exc}"
+            problems.append(message)
+            error.update(Content.styled(message, "$error"))
+            field = CONTACT_FIELDS.get(str(exc).split(":", 1)[0], "name")
+            self.query_one(f"#new-contact-{field}", Input).focus()
+            return None
+        error.update("")
+        return checked
+
+
+def _contact_label(contact: Contact) -> Text:
+    """``Ion Pop · IT lead · +40 21 555 0101``: name, role, first phone (untrusted, literal)."""
+    parts = [literal(contact.name)]
+    for extra in (contact.role, *contact.phones[:1]):
+        if extra:
+            parts += [Text(" · ", style="dim"), literal(extra, "dim")]
+    return Text.assemble(*parts)
+
+
+def _split(text: str, separators: str) -> tuple[str, ...]:
+    """The non-empty parts of ``text`` between ``separators`` (a pattern)."""
+    return tuple(part.strip() for part in re.split(separators, text) if part.strip())

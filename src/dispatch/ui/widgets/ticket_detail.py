@@ -1,4 +1,4 @@
-"""Every field of the selected ticket, its contract and its history.
+"""Every field of the selected ticket, its contract, its history and its conversation.
 
 Customer text is shown literally and safely; a huge description is cut for
 display (the full text stays in the database and ``dispatch ticket show``),
@@ -16,10 +16,11 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from dispatch.domain.model import ContractKind
-from dispatch.formats import change_text, sla_text
+from dispatch.domain.terms import terms_text
+from dispatch.formats import change_text
 from dispatch.services.tickets import TicketDetail
 from dispatch.ui.safe import safe
+from dispatch.ui.widgets.conversation_view import conversation_content
 from dispatch.ui.widgets.quiet_static import QuietStatic, same_visual
 
 MAX_DESCRIPTION_CHARS = 20_000
@@ -94,7 +95,7 @@ class TicketDetailPane(VerticalScroll, can_focus=True):
         lines: list[Content] = [
             safe(t.title, "bold"),
             Content.assemble(("Customer  ", field), safe(cu.name), f"  ({cu.timezone})"),
-            Content.assemble(("Contact   ", field), safe(cu.contact_line or "—")),
+            self._caller(detail),
             Content.assemble(("Site      ", field), safe(cu.address or "—")),
             Content.assemble(
                 ("Contract  ", field), safe(c.name), f"  {c.kind.label}, priority {c.priority_rank}"
@@ -136,33 +137,26 @@ class TicketDetailPane(VerticalScroll, can_focus=True):
                     Content.assemble(("  — ", "dim"), safe(event.note)) if event.note else "",
                 )
             )
+        lines.append(Content(""))
+        lines.append(conversation_content(detail.articles, detail.article_count, self._zone))
         return Content("\n").join(lines)
 
+    def _caller(self, detail: TicketDetail) -> Content:
+        """Who called (name, role, phones); without one, the customer's first contact."""
+        caller = detail.caller
+        if caller is None:
+            return Content.assemble(
+                ("Contact   ", "bold"), safe(detail.customer.contact_line or "—")
+            )
+        return Content.assemble(
+            ("Caller    ", "bold"),
+            safe(caller.name),
+            Content.assemble(" (", safe(caller.role), ")") if caller.role else "",
+            Content.assemble("  ", safe(", ".join(caller.phones))) if caller.phones else "",
+        )
+
     def _terms(self, detail: TicketDetail) -> Content:
-        c = detail.contract
-        parts = [sla_text(c)]
-        if c.kind is ContractKind.BLOCK_HOURS and c.prepaid_hours is not None:
-            period = c.period.value if c.period else "period"
-            parts.append(f"{c.prepaid_hours:g} h prepaid per {period}")
-            balance = detail.balance
-            if balance is not None:
-                low = " (low)" if balance.low else ""
-                parts.append(
-                    f"balance {balance.left_hours:.1f} h of {balance.prepaid_hours:g} "
-                    f"until {balance.end:%Y-%m-%d}{low}"
-                )
-        if c.fixed_fee is not None:
-            parts.append(f"fixed fee {c.fixed_fee:g} {c.currency}")
-        if c.included_hours is not None and c.overage_rate is not None:
-            parts.append(f"{c.included_hours:f} h included, then {c.overage_rate} {c.currency}/h")
-        if c.hourly_rate is not None:
-            parts.append(f"{c.hourly_rate:g} {c.currency}/h")
-        if c.job_price is not None:
-            parts.append(f"{c.job_price} {c.currency} per job")
-        if c.incident_price is not None:
-            parts.append(f"{c.incident_price} {c.currency} per incident")
-        parts.append(f"calendar {detail.calendar.name}")
-        return safe("; ".join(parts))
+        return safe(terms_text(detail.contract, detail.calendar.name, detail.balance))
 
     def _description(self, text: str, size: int | None) -> Content:
         """``text``, cut for display (``size``: the bytes of a longer whole, read cut)."""
