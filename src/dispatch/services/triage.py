@@ -73,13 +73,16 @@ def move_to_customer(
     clock: Clock,
     actor: str,
     ticket_id: int,
-    customer_ref: str,
+    customer_ref: str | int,
     *,
     if_version: int | None = None,
     add_sender: bool = False,
     calendars: Mapping[str, Calendar] = deadlines.NO_CALENDARS,
 ) -> Ticket:
     """Move an open ticket to ``customer_ref``'s active contract, deadlines recomputed.
+
+    ``customer_ref`` is a name or an external id (the command line), or an id
+    (the console's picker).
 
     With ``add_sender`` the address of the ticket's first e-mail becomes a
     contact of that customer (unless it is someone's already), so that the
@@ -95,7 +98,10 @@ def move_to_customer(
     with uow:
         ticket = uow.tickets.get(ticket_id)
         expected = ticket.version if if_version is None else if_version
-        customer = master_data.find_customer(uow, customer_ref)
+        if isinstance(customer_ref, int):
+            customer = uow.directory.customer(customer_ref)  # picked in the console
+        else:
+            customer = master_data.find_customer(uow, customer_ref)
         if customer.id == ticket.customer_id:
             uow.tickets.check_version(ticket.id, expected)
             raise InvalidInputError(f"{ticket.ref} is {customer.name!r}'s already")

@@ -63,9 +63,13 @@ class CustomerPickModal(ModalScreen[int | None]):
             self.customers = customers
             super().__init__()
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(
+        self, runtime: Runtime, *, title: str = "Customer card: which customer?", verb: str = "show"
+    ) -> None:
         super().__init__()
         self.runtime = runtime
+        self._title = title
+        self._verb = verb
         self.customers: list[Customer] = []
         """Every customer that may be picked, by name."""
         self.shown: list[Customer] = []
@@ -74,8 +78,8 @@ class CustomerPickModal(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         """The field and the list under it."""
         with Vertical(id="pick-dialog", classes="dialog") as box:
-            box.border_title = "Customer card: which customer?"
-            box.border_subtitle = "type to narrow · up/down · enter show · esc cancel"
+            box.border_title = self._title
+            box.border_subtitle = f"type to narrow · up/down · enter {self._verb} · esc cancel"
             yield Input(placeholder="part of the name", id="pick-filter")
             options = OptionList(
                 Option(Content.styled("Reading the customers…", "dim"), disabled=True),

@@ -49,6 +49,7 @@ CHANGE_ACTIONS = frozenset(
         "add_note",
         "log_call",
         "reply",
+        "move_to_customer",
     }
 )
 """The actions that change tickets: hidden and refused in a read-only console."""
