@@ -20,6 +20,7 @@ from typing import Any
 
 import platformdirs
 
+from dispatch.config_intake import IntakeSettings, parse_intake
 from dispatch.config_mail import MailSettings, parse_mail
 from dispatch.domain.alerts import AlertLevel
 from dispatch.domain.calendar import Calendar
@@ -137,6 +138,7 @@ class Settings:
             order (the console switches them with ``1``–``9``).
         serve: The ``[serve]`` table.
         mail: The ``[mail]`` table: the SMTP server replies leave by, their templates.
+        intake: The ``[intake]`` table: monitoring sources and their tokens.
     """
 
     db_url: str = field(repr=False)  # may hold a password
@@ -152,6 +154,7 @@ class Settings:
     views: tuple[SavedView, ...] = ()
     serve: ServeSettings = field(default_factory=ServeSettings)
     mail: MailSettings = field(default_factory=MailSettings)
+    intake: IntakeSettings = field(default_factory=IntakeSettings)
 
 
 def not_utf8(exc: UnicodeDecodeError) -> str:
@@ -231,6 +234,7 @@ def load_settings(
         views=_views(data.get("views", {}), path),
         serve=_serve(data.get("serve", {}), path),
         mail=parse_mail(data.get("mail", {}), path, env),
+        intake=parse_intake(data.get("intake", {}), path, env),
     )
 
 

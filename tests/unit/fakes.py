@@ -28,6 +28,7 @@ from dispatch.domain.model import (
     Technician,
     Ticket,
 )
+from dispatch.domain.monitoring import Incident, KeyTicket
 from dispatch.domain.notify import Delivery
 from dispatch.domain.oncall import Override, Rotation
 from dispatch.domain.plans import Plan, PlanRun
@@ -712,6 +713,35 @@ class FakeArticles:
         return [a.message_id for a in self.rows if a.ticket_id == ticket_id and a.message_id]
 
 
+class FakeMonitoring:
+    """Incidents by ticket id; one open ticket per key, as the SQL index enforces."""
+
+    def __init__(self, tickets: FakeTicketStore) -> None:
+        self._tickets = tickets
+        self.rows: dict[int, Incident] = {}
+
+    def latest(self, source: str, key: str) -> KeyTicket | None:
+        found = [i for i in self.rows.values() if (i.source, i.key) == (source, key)]
+        if not found:
+            return None
+        newest = max(found, key=lambda i: i.ticket_id)
+        ticket = self._tickets.rows[newest.ticket_id]
+        return KeyTicket(newest, ticket.status, ticket.resolved_at)
+
+    def incident(self, ticket_id: int) -> Incident | None:
+        return self.rows.get(ticket_id)
+
+    def attach(self, incident: Incident) -> None:
+        for other in self.rows.values():
+            same = (other.source, other.key) == (incident.source, incident.key)
+            if same and self._tickets.rows[other.ticket_id].is_open:
+                raise DuplicateError(f"an open ticket holds {incident.key!r} already")
+        self.rows[incident.ticket_id] = incident
+
+    def save(self, incident: Incident) -> None:
+        self.rows[incident.ticket_id] = incident
+
+
 class FakeUnitOfWork:
     """Commits are counted; leaving without commit restores the stores."""
 
@@ -722,6 +752,8 @@ class FakeUnitOfWork:
         self._alerts = FakeAlertStore(self._tickets)
         self._outbox = FakeOutbox(self._tickets, self._alerts)
         self._articles = FakeArticles(self._outbox)
+        self._monitoring = FakeMonitoring(self._tickets)
+        self._saved_monitoring: dict[int, Incident] = {}
         self._plans = FakePlanStore()
         self._presence = FakePresence()
         self._oncall = FakeOnCall()
@@ -756,6 +788,10 @@ class FakeUnitOfWork:
         return self._articles
 
     @property
+    def monitoring(self) -> FakeMonitoring:
+        return self._monitoring
+
+    @property
     def plans(self) -> FakePlanStore:
         return self._plans
 
@@ -775,6 +811,7 @@ class FakeUnitOfWork:
         self._saved = (dict(self._tickets.rows), list(self._events.events))
         self._saved_oncall = (list(self._oncall.rotation_list), list(self._oncall.override_list))
         self._saved_articles = list(self._articles.rows)
+        self._saved_monitoring = dict(self._monitoring.rows)
         return self
 
     def __exit__(
@@ -788,6 +825,7 @@ class FakeUnitOfWork:
     def commit(self) -> None:
         self.commits += 1
         self._saved_articles = list(self._articles.rows)
+        self._saved_monitoring = dict(self._monitoring.rows)
         self._saved = (dict(self._tickets.rows), list(self._events.events))
         self._saved_oncall = (list(self._oncall.rotation_list), list(self._oncall.override_list))
 
@@ -797,3 +835,4 @@ class FakeUnitOfWork:
         self._oncall.rotation_list = list(self._saved_oncall[0])
         self._oncall.override_list = list(self._saved_oncall[1])
         self._articles.rows = list(self._saved_articles)
+        self._monitoring.rows = dict(self._saved_monitoring)

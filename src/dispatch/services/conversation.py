@@ -53,7 +53,7 @@ def add_note(uow: UnitOfWork, clock: Clock, actor: str, ticket_id: int, text: st
             visibility=Visibility.INTERNAL,
             body=body,
         )
-        stored = _append(uow, actor, ticket, article)
+        stored = append_article(uow, actor, ticket, article)
         uow.commit()
     return stored
 
@@ -83,7 +83,7 @@ def log_call(
             body=body,
             phone=phone,
         )
-        stored = _append(uow, actor, ticket, article)
+        stored = append_article(uow, actor, ticket, article)
         uow.commit()
     return stored
 
@@ -137,7 +137,7 @@ def reply(
             in_reply_to=(last_in or mails[-1]).message_id if mails else None,
             references=references,
         )
-        stored = _append(uow, actor, ticket, article)
+        stored = append_article(uow, actor, ticket, article)
         uow.outbox.enqueue_reply(stored.id, REPLY_TARGET, now)
         stored = uow.articles.get(stored.id)
         uow.commit()
@@ -151,8 +151,12 @@ def articles(uow: UnitOfWork, ticket_id: int, *, last: int | None = None) -> lis
         return uow.articles.for_ticket(ticket_id, last=last)
 
 
-def _append(uow: UnitOfWork, actor: str, ticket: Ticket, article: Article) -> Article:
-    """Store ``article``, record it, and stop the response clock if it is the first reply."""
+def append_article(uow: UnitOfWork, actor: str, ticket: Ticket, article: Article) -> Article:
+    """Store ``article`` in the caller's transaction, record it, stop the clock on a first reply.
+
+    The one way an article is added (the intakes use it inside their own
+    transactions).
+    """
     stored = uow.articles.add(article)
     after: dict[str, object] = {"article": stored.id, "channel": stored.channel.value}
     before: dict[str, object] = {}

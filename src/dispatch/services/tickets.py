@@ -283,50 +283,77 @@ def change_status(
                 f"{ticket.ref} cannot go from {ticket.status.label} to {status.label}"
                 f" (allowed: {allowed or 'none, it is closed'})"
             )
-        first_response = ticket.first_response_at
-        contract = uow.directory.contract(ticket.contract_id)
-        if first_response is None and contract.responds_by_status(status):
-            first_response = now
-        resolved_at = ticket.resolved_at
-        if status is TicketStatus.RESOLVED:
-            resolved_at = now
-        elif status.is_open:
-            resolved_at = None
-        history = [
-            *status_history(ticket, uow.events.for_ticket(ticket.id)),
-            StatusChange(now, status),
-        ]
-        moved = replace(
-            ticket,
-            status=status,
-            first_response_at=first_response,
-            resolved_at=resolved_at,
-            bug_ref=bug or ticket.bug_ref,
-        )
-        changed = deadlines.recomputed(uow, moved, history, calendars)
-        stored = uow.tickets.update(changed, expected)
-        before, after = audit.diff(
-            ticket,
-            stored,
-            (
-                "status",
-                "first_response_at",
-                "resolved_at",
-                "bug_ref",
-                "response_due",
-                "resolution_due",
-            ),
-        )
-        uow.events.append(
-            at=now,
-            actor=actor,
-            action="ticket.status",
-            ticket_id=ticket.id,
-            note=note,
-            before=before,
-            after=after,
+        stored = move_status(
+            uow, now, actor, ticket, status, expected, note=note, bug_ref=bug, calendars=calendars
         )
         uow.commit()
+    return stored
+
+
+def move_status(
+    uow: UnitOfWork,
+    now: datetime,
+    actor: str,
+    ticket: Ticket,
+    status: TicketStatus,
+    expected: int,
+    *,
+    note: str | None = None,
+    bug_ref: str | None = None,
+    calendars: Mapping[str, Calendar] = deadlines.NO_CALENDARS,
+    by_support: bool = True,
+) -> Ticket:
+    """Store ``ticket`` moved to ``status`` with its event, in the caller's transaction.
+
+    The transition must be allowed (``change_status`` checks it for people;
+    the monitoring intake moves only resolved tickets back and open ones to
+    resolved). Stamps the resolution time and, where the contract counts the
+    status and support made the change (``by_support``: not a monitor's
+    recovery), the first response; recomputes both deadlines from the history.
+    """
+    first_response = ticket.first_response_at
+    contract = uow.directory.contract(ticket.contract_id)
+    if by_support and first_response is None and contract.responds_by_status(status):
+        first_response = now
+    resolved_at = ticket.resolved_at
+    if status is TicketStatus.RESOLVED:
+        resolved_at = now
+    elif status.is_open:
+        resolved_at = None
+    history = [
+        *status_history(ticket, uow.events.for_ticket(ticket.id)),
+        StatusChange(now, status),
+    ]
+    moved = replace(
+        ticket,
+        status=status,
+        first_response_at=first_response,
+        resolved_at=resolved_at,
+        bug_ref=bug_ref or ticket.bug_ref,
+    )
+    changed = deadlines.recomputed(uow, moved, history, calendars)
+    stored = uow.tickets.update(changed, expected)
+    before, after = audit.diff(
+        ticket,
+        stored,
+        (
+            "status",
+            "first_response_at",
+            "resolved_at",
+            "bug_ref",
+            "response_due",
+            "resolution_due",
+        ),
+    )
+    uow.events.append(
+        at=now,
+        actor=actor,
+        action="ticket.status",
+        ticket_id=ticket.id,
+        note=note,
+        before=before,
+        after=after,
+    )
     return stored
 
 

@@ -15,6 +15,7 @@ from dispatch.store.directory import SqlDirectoryStore
 from dispatch.store.events import SqlEventLog
 from dispatch.store.export import SqlExportSource
 from dispatch.store.feed import SqlPresence
+from dispatch.store.monitoring import SqlMonitoringStore
 from dispatch.store.oncall import SqlOnCallStore
 from dispatch.store.plans import SqlPlanStore
 from dispatch.store.repository import SqlTicketStore
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
     events: SqlEventLog
     articles: SqlArticleStore
     alerts: SqlAlertStore
+    monitoring: SqlMonitoringStore
     outbox: SqlOutbox
     plans: SqlPlanStore
     presence: SqlPresence
@@ -64,6 +66,7 @@ class SqlUnitOfWork:
         self.events = SqlEventLog(session)
         self.articles = SqlArticleStore(session)
         self.alerts = SqlAlertStore(session)
+        self.monitoring = SqlMonitoringStore(session)
         self.outbox = SqlOutbox(session)
         self.plans = SqlPlanStore(session)
         self.presence = SqlPresence(session)
