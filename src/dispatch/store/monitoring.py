@@ -29,13 +29,19 @@ class SqlMonitoringStore:
         self._session = session
 
     def latest(self, source: str, key: str) -> KeyTicket | None:
-        """The key's newest ticket with its incident, or ``None``."""
+        """The key's newest ticket with its incident, or ``None``.
+
+        The incident's row is locked until the transaction ends (PostgreSQL;
+        SQLite's writers hold the whole database), so two events for one key
+        count one after the other instead of both counting from the same number.
+        """
         query = (
             select(MonitoringIncidentRow, TicketRow.status, TicketRow.resolved_at)
             .join(TicketRow, TicketRow.id == MonitoringIncidentRow.ticket_id)
             .where(MonitoringIncidentRow.source == source, MonitoringIncidentRow.dedup_key == key)
             .order_by(MonitoringIncidentRow.ticket_id.desc())
             .limit(1)
+            .with_for_update(of=MonitoringIncidentRow)
         )
         found = self._session.execute(query).first()
         if found is None:
