@@ -253,6 +253,13 @@ def test_the_command_stores_counts_and_resolves_with_exit_zero(
     )
     assert resolved.exit_code == 0
     assert " recovered " in resolved.output
+    ref = first.output.split()[0]
+    shown = runner.invoke(cli, ["ticket", "show", ref, "--db", db_url])
+    assert "monitoring   prom: recovered, 3 events, last " in shown.output
+    data = json.loads(runner.invoke(cli, ["ticket", "show", ref, "--db", db_url, "--json"]).output)
+    assert data["monitoring"]["occurrences"] == 3
+    assert data["monitoring"]["state"] == "recovered"
+    assert data["status"] == "resolved"
 
 
 def test_nagios_macros_from_the_environment(

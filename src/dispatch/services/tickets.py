@@ -28,6 +28,7 @@ from dispatch.domain.model import (
     TicketStatus,
     require_utc,
 )
+from dispatch.domain.monitoring import Incident
 from dispatch.domain.plans import Balance
 from dispatch.domain.ports import Clock, UnitOfWork
 from dispatch.domain.sla import ClockReading, StatusChange, status_history
@@ -53,6 +54,7 @@ class TicketDetail:
         balance: The current block-hours period, for a block-hours contract.
         articles: Its conversation, oldest first (the newest ones when cut).
         article_count: How many articles it has in all.
+        monitoring: The monitoring incident it was opened for, if any.
     """
 
     ticket: Ticket
@@ -66,6 +68,7 @@ class TicketDetail:
     balance: Balance | None = None
     articles: Sequence[Article] = ()
     article_count: int = 0
+    monitoring: Incident | None = None
 
 
 def open_ticket(
@@ -423,6 +426,7 @@ def ticket_detail(
         balance = hours.read_balance(uow, contract, now.date()) if contract.period else None
         articles = uow.articles.for_ticket(ticket_id, last=last_articles)
         article_count = len(articles) if last_articles is None else uow.articles.count(ticket_id)
+        monitoring = uow.monitoring.incident(ticket_id)
     history = status_history(ticket, events)
     response, resolution = engine.read(ticket, history, now)
     explanation = [
@@ -441,4 +445,5 @@ def ticket_detail(
         balance=balance,
         articles=articles,
         article_count=article_count,
+        monitoring=monitoring,
     )
