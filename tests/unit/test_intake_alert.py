@@ -213,6 +213,11 @@ def test_acknowledgements_add_one_article(uow: FakeUnitOfWork, clock: FixedClock
     )
     assert [o.step for o in outcomes] == [Step.OPEN, Step.ARTICLE, Step.COUNT]
     assert monitoring_articles(uow, outcomes[0].ticket_id or 0)[-1] == "prom: acknowledge"
+    (repeat,) = send(uow, clock, fire())
+    assert repeat.step is Step.COUNT
+    incident = uow.monitoring.incident(outcomes[0].ticket_id or 0)
+    assert incident is not None
+    assert incident.state is IncidentState.ACKNOWLEDGED  # a repeat keeps the acknowledgement
 
 
 def test_two_keys_are_two_tickets(uow: FakeUnitOfWork, clock: FixedClock) -> None:
