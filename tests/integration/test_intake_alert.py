@@ -124,6 +124,20 @@ def test_the_database_refuses_a_second_open_ticket_for_a_key(
     seeded: Storage, clock: FixedClock
 ) -> None:
     (first,) = intake_alert.receive(seeded.writer, clock, RULE, [fire()])
+    with seeded.reader() as uow:
+        if seeded.engine.dialect.name == "sqlite":
+            ddl = uow.session.scalar(
+                text("SELECT sql FROM sqlite_master WHERE name = 'ix_tickets_open_monitoring_key'")
+            )
+        else:
+            ddl = uow.session.scalar(
+                text(
+                    "SELECT indexdef FROM pg_indexes "
+                    "WHERE indexname = 'ix_tickets_open_monitoring_key'"
+                )
+            )
+    assert "UNIQUE" in str(ddl).upper()
+    assert "WHERE is_open" in str(ddl).replace("(", "").replace(")", "")
     with seeded.writer() as uow:
         other = uow.session.scalars(
             select(TicketRow.id).where(TicketRow.is_open, TicketRow.id != first.ticket_id)

@@ -202,7 +202,8 @@ def _follow_up(
     """A repeat, a change, a re-fire or a recovery on the key's ticket."""
     incident = latest.incident
     state = _STATES.get(event.action, incident.state)
-    if step is Step.COUNT and incident.state is IncidentState.ACKNOWLEDGED:
+    acknowledged = incident.state is IncidentState.ACKNOWLEDGED
+    if step is Step.COUNT and event.action is EventAction.TRIGGER and acknowledged:
         state = incident.state  # a repeat does not take back the acknowledgement
     changed = replace(
         incident,

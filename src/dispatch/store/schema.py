@@ -195,12 +195,13 @@ class TicketRow(Base):
         Index("ix_tickets_open_resolution_warn", "is_open", "resolution_warn_at"),
         Index("ix_tickets_external_id", "external_id", unique=True),
         # One open ticket per monitoring key: two alerts at once cannot open two.
+        # Migration 0017 makes it partial (WHERE is_open) on PostgreSQL too; naming
+        # postgresql_where here would import that dialect at every SQLite start.
         Index(
             "ix_tickets_open_monitoring_key",
             "monitoring_key",
             unique=True,
             sqlite_where=text("is_open"),
-            postgresql_where=text("is_open"),
         ),
     )
 
