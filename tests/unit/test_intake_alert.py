@@ -287,3 +287,16 @@ def test_the_payload_is_kept_capped(uow: FakeUnitOfWork, clock: FixedClock) -> N
     incident = uow.monitoring.incident(opened.ticket_id or 0)
     assert incident is not None
     assert len(incident.payload) == 65_536
+
+
+def test_a_recovery_after_an_acknowledgement_on_a_closed_ticket_is_recorded(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    opened, _ = send(uow, clock, fire(), event(EventAction.ACKNOWLEDGE))
+    tickets.change_status(uow, clock, "ana", opened.ticket_id or 0, TicketStatus.RESOLVED)
+    tickets.change_status(uow, clock, "ana", opened.ticket_id or 0, TicketStatus.CLOSED)
+    (recovered,) = send(uow, clock, event(EventAction.RESOLVE))
+    assert recovered.step is Step.COUNT
+    incident = uow.monitoring.incident(opened.ticket_id or 0)
+    assert incident is not None
+    assert incident.state is IncidentState.RECOVERED
