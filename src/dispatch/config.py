@@ -138,7 +138,8 @@ class Settings:
             order (the console switches them with ``1``–``9``).
         serve: The ``[serve]`` table.
         mail: The ``[mail]`` table: the SMTP server replies leave by, their templates.
-        intake: The ``[intake]`` table: the mail spool and its limits.
+        intake: The ``[intake]`` table: the mail spool and its limits, monitoring
+            sources and their tokens.
     """
 
     db_url: str = field(repr=False)  # may hold a password
@@ -239,7 +240,7 @@ def load_settings(
         views=_views(data.get("views", {}), path),
         serve=_serve(data.get("serve", {}), path),
         mail=parse_mail(data.get("mail", {}), path, env),
-        intake=parse_intake(data.get("intake", {}), path),
+        intake=parse_intake(data.get("intake", {}), path, env),
     )
 
 

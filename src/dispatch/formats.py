@@ -30,6 +30,7 @@ from dispatch.domain.oncall import Override, Rotation, Shift
 from dispatch.domain.queue import describe_wait
 from dispatch.domain.sla import ClockReading, SlaState
 from dispatch.domain.text import printable
+from dispatch.monitoring_format import incident_json, incident_line
 from dispatch.services.tickets import TicketDetail
 
 UTC = ZoneInfo("UTC")
@@ -305,6 +306,7 @@ def detail_json(detail: TicketDetail) -> dict[str, Any]:
     }
     data["events"] = [event_json(e) for e in detail.events]
     data["articles"] = [article_json(a) for a in detail.articles]
+    data["monitoring"] = incident_json(detail.monitoring)
     return data
 
 
@@ -483,6 +485,7 @@ def detail_text(detail: TicketDetail, now: datetime) -> str:
             if detail.followed_by
             else []
         ),
+        *([incident_line(detail.monitoring)] if detail.monitoring else []),
         "",
         printable(t.description, keep_newlines=True) or "(no description)",
         "",

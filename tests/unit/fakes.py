@@ -28,6 +28,7 @@ from dispatch.domain.model import (
     Technician,
     Ticket,
 )
+from dispatch.domain.monitoring import Incident, KeyTicket
 from dispatch.domain.notify import Delivery
 from dispatch.domain.oncall import Override, Rotation
 from dispatch.domain.plans import Plan, PlanRun
@@ -753,6 +754,35 @@ class FakeLinks:
         return [a for a, b in self.rows if b == ticket_id]
 
 
+class FakeMonitoring:
+    """Incidents by ticket id; one open ticket per key, as the SQL index enforces."""
+
+    def __init__(self, tickets: FakeTicketStore) -> None:
+        self._tickets = tickets
+        self.rows: dict[int, Incident] = {}
+
+    def latest(self, source: str, key: str) -> KeyTicket | None:
+        found = [i for i in self.rows.values() if (i.source, i.key) == (source, key)]
+        if not found:
+            return None
+        newest = max(found, key=lambda i: i.ticket_id)
+        ticket = self._tickets.rows[newest.ticket_id]
+        return KeyTicket(newest, ticket.status, ticket.resolved_at)
+
+    def incident(self, ticket_id: int) -> Incident | None:
+        return self.rows.get(ticket_id)
+
+    def attach(self, incident: Incident) -> None:
+        for other in self.rows.values():
+            same = (other.source, other.key) == (incident.source, incident.key)
+            if same and self._tickets.rows[other.ticket_id].is_open:
+                raise DuplicateError(f"an open ticket holds {incident.key!r} already")
+        self.rows[incident.ticket_id] = incident
+
+    def save(self, incident: Incident) -> None:
+        self.rows[incident.ticket_id] = incident
+
+
 class FakeUnitOfWork:
     """Commits are counted; leaving without commit restores the stores."""
 
@@ -764,6 +794,8 @@ class FakeUnitOfWork:
         self._outbox = FakeOutbox(self._tickets, self._alerts)
         self._articles = FakeArticles(self._outbox)
         self._links = FakeLinks()
+        self._monitoring = FakeMonitoring(self._tickets)
+        self._saved_monitoring: dict[int, Incident] = {}
         self._plans = FakePlanStore()
         self._presence = FakePresence()
         self._oncall = FakeOnCall()
@@ -803,6 +835,10 @@ class FakeUnitOfWork:
         return self._links
 
     @property
+    def monitoring(self) -> FakeMonitoring:
+        return self._monitoring
+
+    @property
     def plans(self) -> FakePlanStore:
         return self._plans
 
@@ -823,6 +859,7 @@ class FakeUnitOfWork:
         self._saved_customers = list(self._directory._customers)  # with their contacts
         self._saved_oncall = (list(self._oncall.rotation_list), list(self._oncall.override_list))
         self._saved_articles = list(self._articles.rows)
+        self._saved_monitoring = dict(self._monitoring.rows)
         return self
 
     def __exit__(
@@ -836,6 +873,7 @@ class FakeUnitOfWork:
     def commit(self) -> None:
         self.commits += 1
         self._saved_articles = list(self._articles.rows)
+        self._saved_monitoring = dict(self._monitoring.rows)
         self._saved = (dict(self._tickets.rows), list(self._events.events))
         self._saved_customers = list(self._directory._customers)
         self._saved_oncall = (list(self._oncall.rotation_list), list(self._oncall.override_list))
@@ -847,3 +885,4 @@ class FakeUnitOfWork:
         self._oncall.rotation_list = list(self._saved_oncall[0])
         self._oncall.override_list = list(self._saved_oncall[1])
         self._articles.rows = list(self._saved_articles)
+        self._monitoring.rows = dict(self._saved_monitoring)

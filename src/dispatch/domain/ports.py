@@ -25,6 +25,7 @@ from dispatch.domain.model import (
     Technician,
     Ticket,
 )
+from dispatch.domain.monitoring import MonitoringStore
 from dispatch.domain.notify import Delivery, Secret
 from dispatch.domain.oncall import Override, Rotation
 from dispatch.domain.plans import Plan, PlanRun
@@ -683,6 +684,11 @@ class UnitOfWork(Protocol):
     @property
     def alerts(self) -> AlertStore:
         """Alerts and leases."""
+        ...
+
+    @property
+    def monitoring(self) -> MonitoringStore:
+        """Monitoring keys on tickets."""
         ...
 
     @property

@@ -154,9 +154,10 @@ def articles(uow: UnitOfWork, ticket_id: int, *, last: int | None = None) -> lis
 
 
 def append_article(uow: UnitOfWork, actor: str, ticket: Ticket, article: Article) -> Article:
-    """Store ``article``, record it, and stop the response clock if it is the first reply.
+    """Store ``article`` in the caller's transaction, record it, stop the clock on a first reply.
 
-    In the caller's transaction (mail intake adds its articles so too).
+    The one way an article is added (the intakes use it inside their own
+    transactions).
     """
     stored = uow.articles.add(article)
     after: dict[str, object] = {"article": stored.id, "channel": stored.channel.value}

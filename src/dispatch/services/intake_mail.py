@@ -133,7 +133,7 @@ def take_in(
             ticket = _open(uow, mail, policy, now, customer, calendars)
             opened, in_triage = True, customer is None or ticket.customer_id != customer.id
         elif ticket.status is TicketStatus.RESOLVED and not mail.auto:
-            ticket = tickets.apply_status(
+            ticket = tickets.move_status(
                 uow,
                 now,
                 ACTOR,
@@ -142,6 +142,7 @@ def take_in(
                 ticket.version,
                 note=f"reopened by e-mail from {mail.sender or 'an unknown sender'}",
                 calendars=calendars,
+                by_support=False,  # the customer wrote: no response of ours
             )
             reopened = True
         try:

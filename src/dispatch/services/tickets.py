@@ -29,6 +29,7 @@ from dispatch.domain.model import (
     TicketStatus,
     require_utc,
 )
+from dispatch.domain.monitoring import Incident
 from dispatch.domain.plans import Balance
 from dispatch.domain.ports import Clock, UnitOfWork
 from dispatch.domain.sla import ClockReading, StatusChange, status_history
@@ -57,6 +58,7 @@ class TicketDetail:
         follows: The (closed) tickets it follows: mail answering them opened it.
         followed_by: The tickets that follow it.
         caller: Who called (a property: one of the customer's contacts).
+        monitoring: The monitoring incident it was opened for, if any.
     """
 
     ticket: Ticket
@@ -78,6 +80,8 @@ class TicketDetail:
         """Who called, among the customer's contacts (``None``: not recorded)."""
         wanted = self.ticket.contact_id
         return next((k for k in self.customer.contacts if k.id == wanted), None)
+
+    monitoring: Incident | None = None
 
 
 def open_ticket(
@@ -308,14 +312,23 @@ def change_status(
     with uow:
         ticket = uow.tickets.get(ticket_id)
         expected = ticket.version if if_version is None else if_version
-        stored = apply_status(
-            uow, now, actor, ticket, status, expected, note=note, bug=bug, calendars=calendars
+        if status is ticket.status:
+            uow.tickets.check_version(ticket.id, expected)  # stale: a conflict, not a no-op
+            raise InvalidInputError(f"{ticket.ref} is already {status.label}")
+        if status not in ALLOWED_TRANSITIONS[ticket.status]:
+            allowed = ", ".join(sorted(s.label for s in ALLOWED_TRANSITIONS[ticket.status]))
+            raise InvalidInputError(
+                f"{ticket.ref} cannot go from {ticket.status.label} to {status.label}"
+                f" (allowed: {allowed or 'none, it is closed'})"
+            )
+        stored = move_status(
+            uow, now, actor, ticket, status, expected, note=note, bug_ref=bug, calendars=calendars
         )
         uow.commit()
     return stored
 
 
-def apply_status(
+def move_status(
     uow: UnitOfWork,
     now: datetime,
     actor: str,
@@ -324,22 +337,21 @@ def apply_status(
     expected: int,
     *,
     note: str | None = None,
-    bug: str | None = None,
+    bug_ref: str | None = None,
     calendars: Mapping[str, Calendar] = deadlines.NO_CALENDARS,
+    by_support: bool = True,
 ) -> Ticket:
-    """``change_status``'s work inside the caller's transaction (mail intake reopens so)."""
-    if status is ticket.status:
-        uow.tickets.check_version(ticket.id, expected)  # stale: a conflict, not a no-op
-        raise InvalidInputError(f"{ticket.ref} is already {status.label}")
-    if status not in ALLOWED_TRANSITIONS[ticket.status]:
-        allowed = ", ".join(sorted(s.label for s in ALLOWED_TRANSITIONS[ticket.status]))
-        raise InvalidInputError(
-            f"{ticket.ref} cannot go from {ticket.status.label} to {status.label}"
-            f" (allowed: {allowed or 'none, it is closed'})"
-        )
+    """Store ``ticket`` moved to ``status`` with its event, in the caller's transaction.
+
+    The transition must be allowed (``change_status`` checks it for people;
+    the monitoring intake moves only resolved tickets back and open ones to
+    resolved). Stamps the resolution time and, where the contract counts the
+    status and support made the change (``by_support``: not a monitor's
+    recovery), the first response; recomputes both deadlines from the history.
+    """
     first_response = ticket.first_response_at
     contract = uow.directory.contract(ticket.contract_id)
-    if first_response is None and contract.responds_by_status(status):
+    if by_support and first_response is None and contract.responds_by_status(status):
         first_response = now
     resolved_at = ticket.resolved_at
     if status is TicketStatus.RESOLVED:
@@ -355,14 +367,21 @@ def apply_status(
         status=status,
         first_response_at=first_response,
         resolved_at=resolved_at,
-        bug_ref=bug or ticket.bug_ref,
+        bug_ref=bug_ref or ticket.bug_ref,
     )
     changed = deadlines.recomputed(uow, moved, history, calendars)
     stored = uow.tickets.update(changed, expected)
     before, after = audit.diff(
         ticket,
         stored,
-        ("status", "first_response_at", "resolved_at", "bug_ref", "response_due", "resolution_due"),
+        (
+            "status",
+            "first_response_at",
+            "resolved_at",
+            "bug_ref",
+            "response_due",
+            "resolution_due",
+        ),
     )
     uow.events.append(
         at=now,
@@ -450,6 +469,7 @@ def ticket_detail(
         article_count = len(articles) if last_articles is None else uow.articles.count(ticket_id)
         follows = uow.links.follows(ticket_id)
         followed_by = uow.links.followed_by(ticket_id)
+        monitoring = uow.monitoring.incident(ticket_id)
     history = status_history(ticket, events)
     response, resolution = engine.read(ticket, history, now)
     explanation = [
@@ -470,4 +490,5 @@ def ticket_detail(
         article_count=article_count,
         follows=follows,
         followed_by=followed_by,
+        monitoring=monitoring,
     )

@@ -248,7 +248,7 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 # plain SQL and compared with HEAD_REVISION, and Alembic is imported only to
 # upgrade (or to name the shipped head for ``dispatch db``).
 
-HEAD_REVISION = "0016"
+HEAD_REVISION = "0017"
 """The newest migration shipped with this version of dispatch (a new migration
 changes it: a test compares it with Alembic's head of ``migrations/versions``)."""
 

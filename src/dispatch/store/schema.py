@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -195,6 +196,15 @@ class TicketRow(Base):
         Index("ix_tickets_open_response_warn", "is_open", "response_warn_at"),
         Index("ix_tickets_open_resolution_warn", "is_open", "resolution_warn_at"),
         Index("ix_tickets_external_id", "external_id", unique=True),
+        # One open ticket per monitoring key: two alerts at once cannot open two.
+        # Migration 0017 makes it partial (WHERE is_open) on PostgreSQL too; naming
+        # postgresql_where here would import that dialect at every SQLite start.
+        Index(
+            "ix_tickets_open_monitoring_key",
+            "monitoring_key",
+            unique=True,
+            sqlite_where=text("is_open"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -221,6 +231,7 @@ class TicketRow(Base):
     is_open: Mapped[bool] = mapped_column(Boolean)
     priority_rank: Mapped[int] = mapped_column(Integer)
     external_id: Mapped[str | None] = mapped_column(String(200))
+    monitoring_key: Mapped[str | None] = mapped_column(String(320))
     queue_due: Mapped[datetime] = mapped_column(UTCDateTime)
     queue_warn: Mapped[datetime] = mapped_column(UTCDateTime)
     response_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -521,3 +532,10 @@ class OnCallOverrideRow(Base):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# The monitoring intake's table lives in its own module (this one is full); it is
+# imported here so that every user of Base.metadata sees it.
+from dispatch.store.schema_monitoring import MonitoringIncidentRow  # noqa: E402
+
+__all__ = ["MonitoringIncidentRow"]

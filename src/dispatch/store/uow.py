@@ -16,6 +16,7 @@ from dispatch.store.events import SqlEventLog
 from dispatch.store.export import SqlExportSource
 from dispatch.store.feed import SqlPresence
 from dispatch.store.links import SqlTicketLinks
+from dispatch.store.monitoring import SqlMonitoringStore
 from dispatch.store.oncall import SqlOnCallStore
 from dispatch.store.plans import SqlPlanStore
 from dispatch.store.repository import SqlTicketStore
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
     articles: SqlArticleStore
     links: SqlTicketLinks
     alerts: SqlAlertStore
+    monitoring: SqlMonitoringStore
     outbox: SqlOutbox
     plans: SqlPlanStore
     presence: SqlPresence
@@ -67,6 +69,7 @@ class SqlUnitOfWork:
         self.articles = SqlArticleStore(session)
         self.links = SqlTicketLinks(session)
         self.alerts = SqlAlertStore(session)
+        self.monitoring = SqlMonitoringStore(session)
         self.outbox = SqlOutbox(session)
         self.plans = SqlPlanStore(session)
         self.presence = SqlPresence(session)
