@@ -142,7 +142,7 @@ def test_migration_0014_adds_and_drops_the_caller_keeping_the_tickets(db_url: st
         count = conn.execute(text("SELECT count(*) FROM tickets")).scalar()
     assert count
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0014"
+    assert current_revision(engine) == head_revision()
     with engine.connect() as conn:
         nulls = conn.execute(text("SELECT count(*) FROM tickets WHERE contact_id IS NULL"))
         assert nulls.scalar() == count
