@@ -78,13 +78,14 @@ def test_an_alertmanager_group_opens_one_ticket_and_its_resolve_closes_it(
         return outcome
 
     opened, again, closed = send(firing), send(firing), send(resolved)
-    assert (opened.step, again.step, closed.step) == (Step.OPEN, Step.COUNT, Step.RESOLVE)
+    assert (opened.step, again.step, closed.step) == (Step.OPEN, Step.ARTICLE, Step.RESOLVE)
     assert opened.ticket_id == again.ticket_id == closed.ticket_id
     detail = tickets.ticket_detail(seeded.reader(), opened.ticket_id or 0, NOW)
     assert detail.ticket.status is TicketStatus.RESOLVED
     assert detail.customer.name == CUSTOMER
     assert [a.body.splitlines()[0] for a in detail.articles] == [
         "prom: firing (P1)",
+        "prom: still firing (P1), occurrence 2",
         "prom: recovered: resolved by the monitor",
     ]
     assert [e.action for e in detail.events][-3:] == [
@@ -117,7 +118,7 @@ def test_a_refire_reopens_then_after_the_window_opens_anew_and_the_old_one_can_r
         seeded.writer(), clock, "ana", first.ticket_id or 0, TicketStatus.IN_PROGRESS
     )
     (repeat,) = intake_alert.receive(seeded.writer, clock, CLOSING, [fire(occurrence="c")])
-    assert (repeat.step, repeat.ticket_id) == (Step.COUNT, fresh.ticket_id)
+    assert (repeat.step, repeat.ticket_id) == (Step.ARTICLE, fresh.ticket_id)
 
 
 def test_the_database_refuses_a_second_open_ticket_for_a_key(
@@ -178,7 +179,7 @@ def test_events_for_one_key_at_once_open_one_ticket(seeded: Storage, clock: Fixe
         thread.join()
     assert errors == []
     assert sorted(o.step.value for o in outcomes).count("opened") == 2
-    assert counts(seeded) == (2, 2)
+    assert counts(seeded) == (2, len(outcomes))  # two tickets, an article per event
     with seeded.reader() as uow:
         occurrences = uow.session.scalars(select(MonitoringIncidentRow.occurrences)).all()
     assert sorted(occurrences) == [20, 20]
@@ -259,7 +260,7 @@ def test_the_command_stores_counts_and_resolves_with_exit_zero(
     )
     assert again.exit_code == 0
     (outcome,) = json.loads(again.output)
-    assert outcome["result"] == "counted"
+    assert outcome["result"] == "updated"  # a repeat adds an article
     resolved = runner.invoke(
         cli,
         ["intake", "alert", "--db", db_url, "--source", "prom"],

@@ -72,21 +72,23 @@ def monitoring_articles(uow: FakeUnitOfWork, ticket_id: int) -> list[str]:
     ]
 
 
-def test_a_flood_of_repeats_is_one_ticket_with_one_article(
+def test_a_flood_of_repeats_is_one_ticket_with_an_article_per_repeat(
     uow: FakeUnitOfWork, clock: FixedClock
 ) -> None:
     outcomes = send(uow, clock, *[fire() for _ in range(100)])
-    assert [o.step for o in outcomes] == [Step.OPEN] + [Step.COUNT] * 99
+    assert [o.step for o in outcomes] == [Step.OPEN] + [Step.ARTICLE] * 99
     assert len(uow.tickets.rows) == 1
     (ticket,) = uow.tickets.rows.values()
     assert ticket.severity is Severity.P1
     assert ticket.title == "Disk full"
     assert ticket.customer_name == "Acme"
-    assert monitoring_articles(uow, ticket.id) == ["prom: firing (P1)"]
+    headings = monitoring_articles(uow, ticket.id)
+    assert headings[0] == "prom: firing (P1)"
+    assert headings[1:] == [f"prom: still firing (P1), occurrence {n}" for n in range(2, 101)]
     incident = uow.monitoring.incident(ticket.id)
     assert incident is not None
     assert incident.occurrences == 100
-    assert [e.action for e in uow.events.events] == ["ticket.opened", "ticket.article"]
+    assert [e.action for e in uow.events.events] == ["ticket.opened"] + ["ticket.article"] * 100
 
 
 def test_a_change_of_severity_or_summary_adds_an_article(
@@ -214,7 +216,7 @@ def test_acknowledgements_add_one_article(uow: FakeUnitOfWork, clock: FixedClock
     assert [o.step for o in outcomes] == [Step.OPEN, Step.ARTICLE, Step.COUNT]
     assert monitoring_articles(uow, outcomes[0].ticket_id or 0)[-1] == "prom: acknowledge"
     (repeat,) = send(uow, clock, fire())
-    assert repeat.step is Step.COUNT
+    assert repeat.step is Step.ARTICLE
     incident = uow.monitoring.incident(outcomes[0].ticket_id or 0)
     assert incident is not None
     assert incident.state is IncidentState.ACKNOWLEDGED  # a repeat keeps the acknowledgement

@@ -4,13 +4,16 @@ A monitoring system (Prometheus Alertmanager, anything that speaks the
 PagerDuty Events v2 shape, Nagios or Icinga) reports problems; each report is
 parsed (``monitoring_formats``) into a :class:`MonitoringEvent` with a dedup
 key. What the event does is decided here, from the event and what is stored
-for its key (:func:`decide`), by these rules (research round 2, M3–M5):
+for its key (:func:`decide`), by these rules (the issue's, and research round 2,
+M3–M5):
 
 - One open ticket per key (the database enforces it). A firing event whose key
-  has no open ticket opens one; a repeat of the same firing only counts
-  (``occurrences``, ``last_seen``): an article is added only when something
-  changed (severity, summary, firing again after a recovery), so a flood of
-  repeats is one ticket with one article.
+  has no open ticket opens one; a repeat adds an article to it ("still firing
+  (P1), occurrence 7", or "changed" when its severity or summary changed, or
+  "firing again" after a recovery) and counts it (``occurrences``,
+  ``last_seen``), never another ticket: a flood of 1,000 repeats is one
+  ticket. (Research rule M4 would only count repeats; the issue asks for the
+  article, and the console shows the newest 30 of them.)
 - A firing after the ticket was resolved reopens it within the source's
   ``reopen_window`` and opens a new ticket after it (a closed ticket is final:
   always a new one). A repeat of the occurrence a dispatcher resolved by hand
@@ -316,10 +319,8 @@ def decide(
             return Step.OPEN
         incident = latest.incident
         if is_open:
-            if incident.state is IncidentState.RECOVERED:
-                return Step.ARTICLE
-            changed = severity is not incident.severity or event.summary != incident.summary
-            return Step.ARTICLE if changed else Step.COUNT
+            return Step.ARTICLE  # a repeat adds an article, never a ticket
+
         same = event.occurrence is not None and event.occurrence == incident.occurrence
         if same and incident.state is not IncidentState.RECOVERED:
             return Step.COUNT  # a dispatcher resolved it while it still fired

@@ -203,7 +203,8 @@ def _follow_up(
     incident = latest.incident
     state = _STATES.get(event.action, incident.state)
     acknowledged = incident.state is IncidentState.ACKNOWLEDGED
-    if step is Step.COUNT and event.action is EventAction.TRIGGER and acknowledged:
+    repeat = event.action is EventAction.TRIGGER and step in (Step.COUNT, Step.ARTICLE)
+    if repeat and acknowledged:
         state = incident.state  # a repeat does not take back the acknowledgement
     changed = replace(
         incident,
@@ -237,7 +238,14 @@ def _follow_up(
         heading = _recover(uow, rule, ticket, now, calendars, policies)
     elif event.action is EventAction.TRIGGER:
         again = incident.state is IncidentState.RECOVERED
-        heading = f"firing again ({severity.value})" if again else f"changed ({severity.value})"
+        same = severity is incident.severity and event.summary in ("", incident.summary)
+        heading = (
+            f"firing again ({severity.value})"
+            if again
+            else f"still firing ({severity.value}), occurrence {changed.occurrences}"
+            if same
+            else f"changed ({severity.value})"
+        )
     else:
         heading = event.action.value
     uow.monitoring.save(changed)
