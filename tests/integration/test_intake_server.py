@@ -311,14 +311,15 @@ async def test_a_flood_of_a_thousand_events_posted_at_once(served: str, seeded: 
 # --- the command ------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("command", [["intake", "serve"], ["serve", "intake"]])
 def test_serve_refuses_to_start_without_every_token(
-    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, command: list[str]
 ) -> None:
     path = tmp_path / "dispatch.toml"
     path.write_text(CONFIG, encoding="utf-8")
     monkeypatch.setenv("DISPATCH_CONFIG", str(path))
     monkeypatch.setenv("PROM_TOKEN", TOKEN)
-    result = CliRunner().invoke(cli, ["intake", "serve", "--db", sqlite_url])
+    result = CliRunner().invoke(cli, [*command, "--db", sqlite_url])
     assert result.exit_code == 1
     assert "not set: pd (PD_TOKEN)" in result.output
     assert TOKEN not in result.output
@@ -338,7 +339,8 @@ def test_the_command_serves_on_loopback(tmp_path: Path, seeded: Storage, db_url:
         "PYTHONPATH": str(Path(__file__).parents[2] / "src"),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "dispatch", "intake", "serve", "--db", db_url, "--port", str(port)],
+        # The spelling; `dispatch intake serve` is the same command.
+        [sys.executable, "-m", "dispatch", "serve", "intake", "--db", db_url, "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

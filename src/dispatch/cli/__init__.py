@@ -55,6 +55,9 @@ COMMANDS = [
 
 for _command in COMMANDS:
     cli.add_command(_command)
+# The name for the monitoring intake's server; the same command as
+# `dispatch intake serve` (command modules do not import one another).
+serve.serve.add_command(intake.intake_serve, name="intake")
 
 __all__ = ["cli", "main"]
 

@@ -1,4 +1,8 @@
-"""``dispatch serve``: the console in a browser, one console process per connection."""
+"""``dispatch serve``: the console in a browser, one console process per connection.
+
+``dispatch serve intake`` is the monitoring intake's HTTP server (the command
+of ``dispatch intake serve``, registered under this group by ``dispatch.cli``).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from dispatch.domain.errors import InvalidInputError
 WEB_HINT = "dispatch serve needs the web extra: pip install 'dispatch[web]'"
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
@@ -39,7 +43,10 @@ def serve(
     The user is who the reverse proxy in front says ([serve] identity_header
     in dispatch.toml); without that setting every session is read-only.
     Requests from another site's pages (their Origin) are refused.
+    `dispatch serve intake` serves the monitoring intake instead.
     """
+    if ctx.invoked_subcommand is not None:
+        return  # dispatch serve intake: the subcommand serves
     try:
         from dispatch.web import DispatchServer
     except ImportError:
