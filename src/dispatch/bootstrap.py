@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.config import Settings, data_dir
 from dispatch.domain.errors import InvalidInputError, ReadOnlyError
-from dispatch.domain.ports import Clock, Preferences, SystemClock
+from dispatch.domain.ports import Clock, SystemClock
+from dispatch.domain.ports_console import Preferences
 from dispatch.notify import EXTRA_HINT, AppriseNotifier, available
 from dispatch.scheduler import SlaMonitor
 from dispatch.services.alerts import SweepPolicy

@@ -27,7 +27,8 @@ from dispatch.domain.errors import DispatchError, InvalidInputError, StorageUnav
 from dispatch.domain.model import Ticket
 from dispatch.domain.notify import Delivery, NotifyPolicy
 from dispatch.domain.plans import MAX_CATCH_UP, Balance, Plan
-from dispatch.domain.ports import Mailer, Notifier
+from dispatch.domain.ports_alerts import Notifier
+from dispatch.domain.ports_conversation import Mailer
 from dispatch.domain.text import printable
 from dispatch.services import alerts, deliveries, hours, plans, replies
 from dispatch.services.alerts import SweepPolicy

@@ -11,7 +11,8 @@ from dispatch.bootstrap import Storage, build_app
 from dispatch.config import Settings
 from dispatch.config_mail import MailSettings
 from dispatch.domain.filter import SavedView
-from dispatch.domain.ports import FixedClock, Preferences
+from dispatch.domain.ports import FixedClock
+from dispatch.domain.ports_console import Preferences
 from dispatch.ui.app import DispatchApp
 from tests.conftest import NOW
 

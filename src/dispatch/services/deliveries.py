@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from dispatch.domain.alerts import Alert
 from dispatch.domain.errors import DeliveryFailedError
 from dispatch.domain.notify import Delivery, NotifyPolicy, message
-from dispatch.domain.ports import Clock, Notifier, UnitOfWork
+from dispatch.domain.ports import Clock, UnitOfWork
+from dispatch.domain.ports_alerts import Notifier
 from dispatch.services import oncall
 
 CLAIM_HOLD = timedelta(minutes=2)

@@ -22,7 +22,8 @@ from email.utils import format_datetime
 from dispatch.domain.conversation import Article
 from dispatch.domain.errors import DeliveryFailedError, DeliveryRejectedError, InvalidInputError
 from dispatch.domain.notify import Delivery, NotifyPolicy
-from dispatch.domain.ports import Clock, Mailer, UnitOfWork
+from dispatch.domain.ports import Clock, UnitOfWork
+from dispatch.domain.ports_conversation import Mailer
 from dispatch.services.deliveries import CLAIM_HOLD, claim_due, record_attempt
 
 TICKET_HEADER = "X-Dispatch-Ticket"

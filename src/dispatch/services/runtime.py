@@ -11,7 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from dispatch.domain.calendar import Calendar
-from dispatch.domain.ports import ChangeFeed, Clock, UnitOfWork
+from dispatch.domain.ports import Clock, UnitOfWork
+from dispatch.domain.ports_console import ChangeFeed
 
 SCHEDULER_ACTOR = "scheduler"
 """Who the event log names for what the scheduler's jobs do."""

@@ -22,7 +22,7 @@ from textual.widgets import Input, TextArea
 
 from dispatch.domain.alerts import Alert
 from dispatch.domain.filter import SavedView
-from dispatch.domain.ports import Monitor, Preferences
+from dispatch.domain.ports_console import Monitor, Preferences
 from dispatch.services.runtime import Runtime
 from dispatch.ui.commands import DispatchCommands
 from dispatch.ui.messages import AlertsRaised

@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from dispatch.domain.errors import StorageUnavailableError
-from dispatch.domain.ports import ChangeFeed
+from dispatch.domain.ports_console import ChangeFeed
 from dispatch.services.runtime import Runtime
 from dispatch.ui.screens.dispatch_toasts import toast_failed, toast_offline, toast_online
 
