@@ -27,7 +27,7 @@ from dispatch.domain.notify import Delivery, NotifyPolicy, Secret
 from dispatch.domain.ports import FixedClock
 from dispatch.mail import SmtpMailer
 from dispatch.scheduler import SlaMonitor
-from dispatch.services import conversation, replies
+from dispatch.services import conversation, replies, tickets
 from tests.conftest import NOW
 from tests.integration.smtp_server import Cert, SmtpServer, free_port, make_cert
 from tests.integration.test_conversation import SENDER, first_open
@@ -211,6 +211,12 @@ def test_a_451_is_retried_later_and_every_attempt_recorded(seeded: Storage, tick
         [second] = send(seeded, mailer, clock)
         assert (second.state, second.attempts, second.sent_at) == ("sent", 2, clock.now())
         assert [ok for ok, _ in attempts_of(seeded, second.id)] == [False, True]
+        # Sent is an event on the ticket (every console's feed reloads it); a retry is not.
+        events = tickets.ticket_detail(seeded.reader(), ticket, clock.now()).events
+        replies = [e for e in events if e.action.startswith("ticket.reply_")]
+        assert [(e.action, e.actor, e.after) for e in replies] == [
+            ("ticket.reply_sent", "outbox", {"article": stored.id, "send_state": "sent"})
+        ]
         assert smtp.message_ids() == [stored.message_id]
         clock.advance(timedelta(hours=1))
         assert send(seeded, mailer, clock) == []
@@ -227,6 +233,10 @@ def test_a_refused_recipient_fails_at_once_and_the_ticket_says_why(
         [done] = send(seeded, SmtpMailer(mail_settings(smtp.port)))
         assert (done.state, done.attempts) == ("failed", 1)
         assert smtp.received == []
+        last = tickets.ticket_detail(seeded.reader(), ticket, NOW).events[-1]
+        assert last.action == "ticket.reply_failed"
+        assert last.note is not None
+        assert "550 5.1.1" in last.note
     finally:
         smtp.close()
     out = CliRunner().invoke(cli, ["ticket", "show", f"T-{ticket}", "--db", db_url])

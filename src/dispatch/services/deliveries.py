@@ -122,11 +122,14 @@ def record_attempt(
     detail: str,
     *,
     give_up: bool = False,
+    ticket_id: int | None = None,
 ) -> Delivery:
     """Record one attempt of a claimed delivery: sent, retried after the policy's wait, or failed.
 
     A delivery is given up (``failed``) at ``policy.max_attempts``, or at once
-    with ``give_up`` (nothing a retry could change).
+    with ``give_up`` (nothing a retry could change). With ``ticket_id`` (a
+    reply's ticket), a reply sent or given up is also an event on the ticket,
+    in the same transaction, so that every console's feed shows its new state.
     """
     at = clock.now()
     attempts = delivery.attempts + 1
@@ -134,6 +137,16 @@ def record_attempt(
     retry_at = None if ok or stop else at + policy.wait_after(attempts)
     with writer:
         recorded = writer.outbox.record(delivery.id, at, ok=ok, detail=detail, retry_at=retry_at)
+        if ticket_id is not None and recorded.state in ("sent", "failed"):
+            writer.events.append(
+                at=at,
+                actor="outbox",
+                action="ticket.reply_" + recorded.state,
+                ticket_id=ticket_id,
+                before={},
+                after={"article": recorded.article_id, "send_state": recorded.state},
+                note=None if ok else detail,
+            )
         writer.commit()
     return recorded
 

@@ -106,7 +106,18 @@ def send_replies(
             ok, permanent, detail = False, True, str(exc)
         except DeliveryFailedError as exc:
             ok, detail = False, str(exc)
-        done.append(record_attempt(writer, clock, policy, delivery, ok, detail, give_up=permanent))
+        done.append(
+            record_attempt(
+                writer,
+                clock,
+                policy,
+                delivery,
+                ok,
+                detail,
+                give_up=permanent,
+                ticket_id=article.ticket_id,
+            )
+        )
     return done
 
 
