@@ -194,7 +194,7 @@ def test_marks_narrow(snap_compare: SnapCompare, make_app: AppFactory) -> None:
 def test_oncall_view_narrow(
     snap_compare: SnapCompare, make_app: AppFactory, seeded_sqlite: Storage
 ) -> None:
-    """80x24 after ``c``: the on-call dialog; now: tom (primary, until 18:00, when lukas
+    """80x24 after ``O``: the on-call dialog; now: tom (primary, until 18:00, when lukas
     covers him) and desislava (backup), then the week's shifts with lukas "(for tom)".
     """
     add_rota(seeded_sqlite)  # the storage make_app's console runs on

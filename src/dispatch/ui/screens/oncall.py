@@ -75,7 +75,7 @@ def oncall_lines(view: OnCallView, zone: ZoneInfo) -> list[Content]:
 
 
 class OnCallModal(ModalScreen[None]):
-    """The rota now and for the coming week; ``escape`` or ``c`` closes."""
+    """The rota now and for the coming week; ``escape``, ``O`` or ``q`` closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,O,q", "dismiss(None)", "Close", id="oncall.close", tooltip="Back"),
