@@ -56,6 +56,7 @@ def document(tmp_path: Path, **extra: object) -> Path:
                 "severity": "P1",
                 "opened_at": "2026-11-23T06:30:00+00:00",
                 "assignee": "ana",
+                "contact": "Ivan@Acme.example",  # the caller, by address (any case)
                 "history": [{"at": "2026-11-23T06:40:00+00:00", "status": "assigned"}],
             },
             {  # answered, then an hour waiting on the customer: the resolution clock stood still
@@ -187,6 +188,37 @@ def test_every_bad_record_is_reported_and_nothing_is_written(
     assert count(storage, EventRow) == 0
 
 
+def test_a_tickets_caller_is_named_by_address_and_a_stranger_is_refused(
+    storage: Storage, tmp_path: Path
+) -> None:
+    clock = FixedClock(NOW)
+    run_import(storage.writer(), clock, ACTOR, [document(tmp_path)], apply=True)
+    with storage.reader() as uow:
+        ticket = uow.tickets.by_external_id("Z-1")
+        assert ticket is not None
+        ivan = uow.directory.contact(ticket.contact_id or 0)
+    assert ivan.name == "Ivan Petrov"
+    stranger = document(
+        tmp_path,
+        tickets=[
+            {
+                "external_id": "Z-9",
+                "contract": "K1",
+                "title": "Who?",
+                "opened_at": "2026-11-23T06:30:00+00:00",
+                "contact": "nobody@elsewhere.example",
+            }
+        ],
+    )
+    report = run_import(storage.writer(), clock, ACTOR, [stranger], apply=True)
+    assert not report.applied
+    (issue,) = report.issues
+    assert "'nobody@elsewhere.example' is no contact of 'Acme Ltd'" in issue.message
+    assert issue.source.line > 1
+    with storage.reader() as uow:
+        assert uow.tickets.by_external_id("Z-9") is None
+
+
 def test_the_command_prints_the_plan_and_refuses_a_bad_file_in_lines(
     db_url: str, tmp_path: Path
 ) -> None:
@@ -232,6 +264,7 @@ def test_an_export_reads_back_in_unchanged(db_url: str, tmp_path: Path) -> None:
     fresh = json.loads(result.stdout)
     assert fresh["counts"]["ticket"]["created"] == 3
     assert fresh["counts"]["customer"]["created"] == 1
+    assert fresh["counts"]["contact"]["created"] == 1  # the export keeps contacts (and callers)
 
 
 def test_a_zammad_report_comes_over_after_the_directory(storage: Storage, tmp_path: Path) -> None:

@@ -36,11 +36,14 @@ class TicketExport:
         ticket: The ticket (whole description).
         contract: Its contract's reference: external id, else ``dispatch:contract:ID``.
         events: The ticket's events, oldest first.
+        caller: How an import names its caller: the contact's external id, else
+            its first address (``None``: no caller recorded, or one without either).
     """
 
     ticket: Ticket
     contract: str
     events: Sequence[Event]
+    caller: str | None = None
 
 
 class ExportSource(Protocol):

@@ -307,6 +307,8 @@ class TicketRecord:
         history: Its changes, oldest first.
         source: Where the record starts.
         given_bug_ref: The bug reference the ticket names, where no history entry does.
+        contact: The caller: an e-mail address or the external id of one of the
+            customer's contacts (``None``: not recorded).
     """
 
     external_id: str
@@ -323,6 +325,7 @@ class TicketRecord:
     history: tuple[HistoryEntry, ...]
     source: Source
     given_bug_ref: str | None = None
+    contact: str | None = None
 
     @property
     def status(self) -> TicketStatus:

@@ -176,6 +176,7 @@ TICKET_FIELDS: tuple[tuple[str, Callable[[TicketExport], Any]], ...] = (
     ("needs_onsite", lambda x: x.ticket.needs_onsite),
     ("skills", lambda x: sorted(x.ticket.skills)),
     ("bug_ref", lambda x: x.ticket.bug_ref),
+    ("contact", lambda x: x.caller),
     ("history", lambda x: ticket_history(x.ticket, x.events)),
 )
 """A ticket's fields; ``status`` is the current one (a ticket loaded without events has

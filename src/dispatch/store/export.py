@@ -23,6 +23,7 @@ from dispatch.store import convert
 from dispatch.store.alerts import alert_from_row
 from dispatch.store.schema import (
     AlertRow,
+    ContactRow,
     ContractRow,
     CustomerRow,
     EventRow,
@@ -86,10 +87,17 @@ class SqlExportSource:
             last = id_of(page[-1])
 
     def customers(self) -> Iterator[Customer]:
-        """All customers in id order."""
+        """All customers in id order, each with its contacts."""
         for page in self._pages(select(CustomerRow), CustomerRow.id, lambda r: r[0].id):
+            contacts: dict[int, list[ContactRow]] = {}
+            for contact in self._session.scalars(
+                select(ContactRow)
+                .where(ContactRow.customer_id.in_([row.id for (row,) in page]))
+                .order_by(ContactRow.id)
+            ):
+                contacts.setdefault(contact.customer_id, []).append(contact)
             for (row,) in page:
-                yield convert.customer_from_row(row)
+                yield convert.customer_from_row(row, contacts.get(row.id, ()))
 
     def contracts(self) -> Iterator[ContractExport]:
         """All contracts in id order, with their customers' references (``key_of``)."""
@@ -123,9 +131,26 @@ class SqlExportSource:
         )
         for page in self._pages(query, TicketRow.id, lambda r: r[0].id):
             events = self._events_of([row.id for row, *_ in page])
+            callers = self._callers_of({row.contact_id for row, *_ in page} - {None})
             for row, customer, kind, contract, assignee in page:
                 ticket = convert.ticket_from_row(row, customer, kind, assignee)
-                yield TicketExport(ticket, contract, events.get(row.id, ()))
+                caller = callers.get(row.contact_id) if row.contact_id else None
+                yield TicketExport(ticket, contract, events.get(row.id, ()), caller)
+
+    def _callers_of(self, contact_ids: set[int | None]) -> dict[int, str]:
+        """How an import names each of these contacts: its external id, else its first address."""
+        if not contact_ids:
+            return {}
+        rows = self._session.execute(
+            select(ContactRow.id, ContactRow.external_id, ContactRow.emails).where(
+                ContactRow.id.in_([i for i in contact_ids if i is not None])
+            )
+        )
+        return {
+            row.id: row.external_id or row.emails[0]
+            for row in rows
+            if row.external_id or row.emails
+        }
 
     def _events_of(self, ticket_ids: list[int]) -> dict[int, list[Event]]:
         """The events of these tickets (one page of them), oldest first per ticket."""

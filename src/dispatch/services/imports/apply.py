@@ -376,6 +376,7 @@ class _Writer:
             if e.status is not None
         ]
         due = engine.deadlines(record.severity, record.opened_at, changes)
+        caller = _caller(customer, record.contact)
         status = record.status
         resolved_at = None
         if status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
@@ -410,6 +411,7 @@ class _Writer:
                     assignee=record.assignee,
                     bug_ref=record.bug_ref,
                     external_id=record.external_id,
+                    contact_id=caller,
                 ),
                 record,
             )
@@ -552,3 +554,17 @@ def _collapse(history: Sequence[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
 def _float(value: Any) -> float | None:
     """The older rate and fee columns are floats until the billing work migrates them."""
     return None if value is None else float(value)
+
+
+def _caller(customer: Customer, contact: str | None) -> int | None:
+    """The id of the customer's contact ``contact`` names (an address or an external id)."""
+    if contact is None:
+        return None
+    wanted = contact.strip().lower()
+    for person in customer.contacts:
+        if wanted in person.emails or (person.external_id or "").lower() == wanted:
+            return person.id
+    raise InvalidInputError(
+        f"contact: {contact!r} is no contact of {customer.name!r} "
+        "(give one of its contacts' addresses or external ids)"
+    )

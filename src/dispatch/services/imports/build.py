@@ -105,6 +105,7 @@ TICKET_KEYS = (
     "history",
     "status",
     "bug_ref",
+    "contact",
 )
 HISTORY_KEYS = ("at", "status", "assignee", "note", "bug_ref", "first_response")
 
@@ -380,6 +381,7 @@ def ticket(fields: Fields) -> TicketRecord | None:
     # without a status in its history takes it as of its opening.
     status = fields.choice("status", TicketStatus, None) if fields.present("status") else None
     bug_ref = fields.optional_text("bug_ref")
+    contact = fields.optional_text("contact")
     ends = next((e.status for e in reversed(history) if e.status is not None), None)
     if status is not None and ends is not None and status is not ends:
         fields.fail("status", f"the history ends in {ends.value}", status.value)
@@ -407,6 +409,7 @@ def ticket(fields: Fields) -> TicketRecord | None:
         history=tuple(history),
         source=fields.where.source(fields.path),
         given_bug_ref=bug_ref,
+        contact=contact,
     )
 
 
