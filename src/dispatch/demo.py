@@ -29,19 +29,18 @@ from dispatch.domain.model import (
     Contract,
     ContractKind,
     Customer,
-    Event,
     Severity,
     SlaPolicy,
     SlaTarget,
     Technician,
     TechStatus,
-    Ticket,
     TicketKind,
     TicketStatus,
     require_utc,
 )
 from dispatch.domain.plans import Plan
 from dispatch.domain.sla import SlaEngine, engine_for, status_history
+from dispatch.domain.ticket import Event, Ticket
 
 
 @dataclass(frozen=True, slots=True)

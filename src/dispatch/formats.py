@@ -17,19 +17,12 @@ from zoneinfo import ZoneInfo
 from dispatch.article_format import article_json, articles_text
 from dispatch.domain.alerts import Alert
 from dispatch.domain.calendar import WEEKDAYS, Calendar, DayPlan, format_clock, zone
-from dispatch.domain.model import (
-    Contact,
-    Contract,
-    Customer,
-    Event,
-    Technician,
-    Ticket,
-    TicketStatus,
-)
+from dispatch.domain.model import Contact, Contract, Customer, Technician, TicketStatus
 from dispatch.domain.oncall import Override, Rotation, Shift
 from dispatch.domain.queue import describe_wait
 from dispatch.domain.sla import ClockReading, SlaState
 from dispatch.domain.text import printable
+from dispatch.domain.ticket import Event, Ticket
 from dispatch.monitoring_format import incident_json, incident_line
 from dispatch.services.tickets import TicketDetail
 

@@ -24,12 +24,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dispatch.domain.alerts import Alert
 from dispatch.domain.errors import DispatchError, InvalidInputError, StorageUnavailableError
-from dispatch.domain.model import Ticket
 from dispatch.domain.notify import Delivery, NotifyPolicy
 from dispatch.domain.plans import MAX_CATCH_UP, Balance, Plan
 from dispatch.domain.ports_alerts import Notifier
 from dispatch.domain.ports_conversation import Mailer
 from dispatch.domain.text import printable
+from dispatch.domain.ticket import Ticket
 from dispatch.services import alerts, deliveries, hours, plans, replies
 from dispatch.services.alerts import SweepPolicy
 from dispatch.services.runtime import Runtime

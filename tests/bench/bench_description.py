@@ -43,8 +43,9 @@ sys.path.insert(0, str(Path(__file__).parents[2]))  # the checkout: tests.* belo
 from sqlalchemy import update  # noqa: E402
 
 from dispatch.bootstrap import Storage, open_storage  # noqa: E402
-from dispatch.domain.model import NewTicket, Severity  # noqa: E402
+from dispatch.domain.model import Severity
 from dispatch.domain.ports import FixedClock  # noqa: E402
+from dispatch.domain.ticket import NewTicket
 from dispatch.services import tickets  # noqa: E402
 from dispatch.store.schema import TicketRow  # noqa: E402
 from dispatch.ui.app import DispatchApp  # noqa: E402

@@ -25,8 +25,9 @@ import time_machine
 from dispatch.bootstrap import Storage, build_runtime, open_storage
 from dispatch.config import Settings
 from dispatch.domain.alerts import Alert, AlertLevel
-from dispatch.domain.model import NewTicket, Severity, Target, TicketStatus
+from dispatch.domain.model import Severity, Target, TicketStatus
 from dispatch.domain.ports import SystemClock
+from dispatch.domain.ticket import NewTicket
 from dispatch.scheduler import SlaMonitor
 from dispatch.services import alerts, conversation, tickets
 from dispatch.services.alerts import SweepPolicy

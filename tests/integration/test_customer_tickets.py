@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from dispatch.bootstrap import Storage
-from dispatch.domain.model import NewTicket, Ticket, TicketStatus
+from dispatch.domain.model import TicketStatus
 from dispatch.domain.ports import FixedClock
 from dispatch.domain.sla import Outcome
+from dispatch.domain.ticket import NewTicket, Ticket
 from dispatch.services import customer_card, queue, tickets
 from tests.conftest import NOW
 

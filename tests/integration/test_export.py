@@ -19,15 +19,9 @@ from sqlalchemy import event
 from dispatch.bootstrap import Storage
 from dispatch.cli import cli
 from dispatch.cli.export import KINDS
-from dispatch.domain.model import (
-    Contact,
-    Contract,
-    ContractKind,
-    Customer,
-    NewTicket,
-    Technician,
-)
+from dispatch.domain.model import Contact, Contract, ContractKind, Customer, Technician
 from dispatch.domain.ports import FixedClock
+from dispatch.domain.ticket import NewTicket
 from dispatch.services import alerts, tickets
 from dispatch.services import export as exporting
 from dispatch.services.export import ExportKind

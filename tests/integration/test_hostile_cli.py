@@ -23,8 +23,9 @@ from click.testing import CliRunner, Result
 from dispatch.bootstrap import Storage, build_runtime, open_storage
 from dispatch.cli import cli
 from dispatch.config import Settings
-from dispatch.domain.model import BlockPeriod, Contract, ContractKind, Customer, NewTicket
+from dispatch.domain.model import BlockPeriod, Contract, ContractKind, Customer
 from dispatch.domain.ports import FixedClock, SystemClock
+from dispatch.domain.ticket import NewTicket
 from dispatch.scheduler import SlaMonitor
 from dispatch.services import hours, tickets
 from dispatch.services.alerts import SweepPolicy

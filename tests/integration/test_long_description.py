@@ -7,8 +7,9 @@ from sqlalchemy import update
 
 from dispatch.bootstrap import Storage
 from dispatch.domain.filter import QueueFilter
-from dispatch.domain.model import NewTicket, Severity, TicketStatus
+from dispatch.domain.model import Severity, TicketStatus
 from dispatch.domain.ports import FixedClock
+from dispatch.domain.ticket import NewTicket
 from dispatch.services import calendars, queue, tickets
 from dispatch.store.schema import TicketRow
 from dispatch.ui.widgets.ticket_detail import MAX_DESCRIPTION_CHARS

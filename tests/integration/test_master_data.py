@@ -19,7 +19,6 @@ from dispatch.domain.model import (
     Contract,
     ContractKind,
     Customer,
-    NewTicket,
     Severity,
     SlaPolicy,
     SlaTarget,
@@ -27,6 +26,7 @@ from dispatch.domain.model import (
 )
 from dispatch.domain.ports import FixedClock
 from dispatch.domain.terms import parse_span, term_errors
+from dispatch.domain.ticket import NewTicket
 from dispatch.services import contacts, contracts, directory, master_data, queue, tickets
 from dispatch.store.schema import EventRow
 from tests.conftest import NOW

@@ -10,9 +10,10 @@ import time_machine
 
 from dispatch.bootstrap import Storage, open_storage
 from dispatch.domain.errors import InvalidInputError
-from dispatch.domain.model import BlockPeriod, NewTicket, Severity, Ticket, TicketKind
+from dispatch.domain.model import BlockPeriod, Severity, TicketKind
 from dispatch.domain.plans import Plan, PlanRun, parse_duration, period_bounds
 from dispatch.domain.ports import SystemClock
+from dispatch.domain.ticket import NewTicket, Ticket
 from dispatch.scheduler import cron_occurrences
 from dispatch.services import hours, plans, tickets
 from tests.integration.test_alerts import T0, load_directory

@@ -10,9 +10,10 @@ from sqlalchemy import update
 
 from dispatch.bootstrap import Storage
 from dispatch.domain.filter import QueueFilter, Scope
-from dispatch.domain.model import NewTicket, TicketStatus
+from dispatch.domain.model import TicketStatus
 from dispatch.domain.ports import FixedClock
 from dispatch.domain.queue import QueueOrder, order_queue, order_tickets
+from dispatch.domain.ticket import NewTicket
 from dispatch.services import directory, queue, tickets
 from dispatch.store import repository
 from dispatch.store.schema import CustomerRow

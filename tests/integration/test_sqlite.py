@@ -7,8 +7,8 @@ import threading
 from pathlib import Path
 
 from dispatch.bootstrap import Storage, open_storage
-from dispatch.domain.model import NewTicket
 from dispatch.domain.ports import FixedClock
+from dispatch.domain.ticket import NewTicket
 from dispatch.services import queue, tickets
 from tests.conftest import NOW, load_demo
 

@@ -18,9 +18,10 @@ from dispatch.domain.errors import (
     NotFoundError,
     StorageUnavailableError,
 )
-from dispatch.domain.model import NewTicket, Severity, TicketStatus
+from dispatch.domain.model import Severity, TicketStatus
 from dispatch.domain.ports import FixedClock
 from dispatch.domain.queue import order_queue
+from dispatch.domain.ticket import NewTicket
 from dispatch.services import conversation, directory, queue, tickets
 from dispatch.store.db import current_revision, head_revision
 from dispatch.store.schema import Base, TicketRow, include_name

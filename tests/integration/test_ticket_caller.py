@@ -14,8 +14,9 @@ from sqlalchemy import inspect, text
 from dispatch.bootstrap import Storage, open_storage
 from dispatch.cli import cli
 from dispatch.domain.errors import InvalidInputError
-from dispatch.domain.model import Contact, Customer, NewTicket
+from dispatch.domain.model import Contact, Customer
 from dispatch.domain.ports import FixedClock
+from dispatch.domain.ticket import NewTicket
 from dispatch.services import contacts, tickets
 from dispatch.store.db import current_revision, head_revision, make_engine, upgrade
 from tests.conftest import NOW, load_demo

@@ -441,7 +441,8 @@ async def test_keys_can_be_remapped_by_binding_id(make_app: AppFactory, storage:
 async def test_a_huge_description_is_cut_for_display(
     make_app: AppFactory, storage: Storage
 ) -> None:
-    from dispatch.domain.model import NewTicket, Severity
+    from dispatch.domain.model import Severity
+    from dispatch.domain.ticket import NewTicket
 
     body = "\n".join(f"line {i} of a pasted log" for i in range(30_000))
     ticket = tickets.open_ticket(

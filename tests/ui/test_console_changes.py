@@ -9,8 +9,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Select, Static
 
 from dispatch.bootstrap import Storage
-from dispatch.domain.model import Severity, Ticket, TicketStatus
+from dispatch.domain.model import Severity, TicketStatus
 from dispatch.domain.ports import FixedClock
+from dispatch.domain.ticket import Ticket
 from dispatch.services import audit, tickets
 from dispatch.ui.app import DispatchApp
 from dispatch.ui.commands import DispatchCommands

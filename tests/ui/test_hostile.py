@@ -38,7 +38,6 @@ from dispatch.domain.model import (
     Contract,
     ContractKind,
     Customer,
-    NewTicket,
     Severity,
     SlaPolicy,
     SlaTarget,
@@ -46,6 +45,7 @@ from dispatch.domain.model import (
     TicketStatus,
 )
 from dispatch.domain.ports import FixedClock
+from dispatch.domain.ticket import NewTicket
 from dispatch.services import tickets
 from dispatch.ui.app import DispatchApp
 from dispatch.ui.screens.assign import AssignModal

@@ -6,8 +6,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Label, Select
 
 from dispatch.bootstrap import Storage
-from dispatch.domain.model import Contact, NewTicket, Ticket
+from dispatch.domain.model import Contact
 from dispatch.domain.ports import FixedClock
+from dispatch.domain.ticket import NewTicket, Ticket
 from dispatch.services import queue, tickets
 from dispatch.ui.app import DispatchApp
 from dispatch.ui.screens.dispatch import DispatchScreen

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dispatch.bootstrap import Storage
 from dispatch.domain.conversation import Article, ArticleChannel, Visibility
-from dispatch.domain.model import NewTicket, Severity
+from dispatch.domain.model import Severity
 from dispatch.domain.ports import FixedClock
+from dispatch.domain.ticket import NewTicket
 from dispatch.services import tickets, triage
 from dispatch.ui.screens.customer_pick import CustomerPickModal
 from dispatch.ui.screens.dispatch import DispatchScreen

@@ -19,20 +19,13 @@ from dispatch.domain.errors import (
 )
 from dispatch.domain.exports import ContractExport, TicketExport
 from dispatch.domain.filter import QueueFilter
-from dispatch.domain.model import (
-    Contact,
-    Contract,
-    Customer,
-    Event,
-    Target,
-    Technician,
-    Ticket,
-)
+from dispatch.domain.model import Contact, Contract, Customer, Target, Technician
 from dispatch.domain.monitoring import Incident, KeyTicket
 from dispatch.domain.notify import Delivery
 from dispatch.domain.oncall import Override, Rotation
 from dispatch.domain.plans import Plan, PlanRun
 from dispatch.domain.queue import order_queue
+from dispatch.domain.ticket import Event, Ticket
 
 
 class FakeTicketStore:

@@ -9,8 +9,9 @@ import pytest
 
 from dispatch.domain.alerts import Alert, AlertLevel, is_late, reached
 from dispatch.domain.errors import InvalidInputError
-from dispatch.domain.model import ContractKind, Severity, Target, Ticket, TicketStatus
+from dispatch.domain.model import ContractKind, Severity, Target, TicketStatus
 from dispatch.domain.ports import FixedClock
+from dispatch.domain.ticket import Ticket
 from dispatch.services import alerts
 from tests.unit.fakes import FakeDirectory, FakeUnitOfWork
 

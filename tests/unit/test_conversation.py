@@ -16,8 +16,9 @@ from dispatch.domain.conversation import (
     display_text,
 )
 from dispatch.domain.errors import InvalidInputError, NotFoundError
-from dispatch.domain.model import Contact, NewTicket, Severity, TicketStatus
+from dispatch.domain.model import Contact, Severity, TicketStatus
 from dispatch.domain.ports import FixedClock
+from dispatch.domain.ticket import NewTicket
 from dispatch.services import conversation, tickets
 from tests.unit.fakes import FakeDirectory, FakeUnitOfWork
 from tests.unit.test_services import ACME, ANA, NOW, SOLO, SUB, TM

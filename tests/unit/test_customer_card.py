@@ -15,7 +15,6 @@ from dispatch.domain.model import (
     Contract,
     ContractKind,
     Customer,
-    NewTicket,
     Severity,
     SlaPolicy,
     SlaTarget,
@@ -26,6 +25,7 @@ from dispatch.domain.plans import Balance
 from dispatch.domain.ports import FixedClock
 from dispatch.domain.sla import Outcome
 from dispatch.domain.terms import terms_text
+from dispatch.domain.ticket import NewTicket
 from dispatch.services import customer_card, hours, tickets
 from tests.unit.fakes import FakeDirectory, FakeUnitOfWork
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from dispatch.domain.model import Event
+from dispatch.domain.ticket import Event
 from dispatch.formats import change_text
 
 

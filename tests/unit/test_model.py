@@ -17,11 +17,11 @@ from dispatch.domain.model import (
     SlaPolicy,
     SlaTarget,
     Target,
-    Ticket,
     TicketStatus,
     require_utc,
 )
 from dispatch.domain.sla import SlaEngine
+from dispatch.domain.ticket import Ticket
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 POLICY = SlaPolicy(

@@ -6,8 +6,9 @@ from itertools import pairwise
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dispatch.domain.model import ContractKind, Severity, Ticket
+from dispatch.domain.model import ContractKind, Severity
 from dispatch.domain.queue import describe_wait, explain_place, order_queue, queue_key
+from dispatch.domain.ticket import Ticket
 
 T0 = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 

@@ -10,7 +10,6 @@ from dispatch.domain.model import (
     Contract,
     ContractKind,
     Customer,
-    NewTicket,
     Severity,
     SlaPolicy,
     SlaTarget,
@@ -18,6 +17,7 @@ from dispatch.domain.model import (
     TicketStatus,
 )
 from dispatch.domain.ports import FixedClock
+from dispatch.domain.ticket import NewTicket
 from dispatch.services import tickets
 from tests.unit.fakes import FakeDirectory, FakeUnitOfWork
 

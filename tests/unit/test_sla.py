@@ -12,12 +12,10 @@ from dispatch.domain.model import (
     Contract,
     ContractKind,
     Customer,
-    Event,
     Severity,
     SlaPolicy,
     SlaTarget,
     Target,
-    Ticket,
     TicketStatus,
 )
 from dispatch.domain.sla import (
@@ -29,6 +27,7 @@ from dispatch.domain.sla import (
     place_calendar,
     status_history,
 )
+from dispatch.domain.ticket import Event, Ticket
 
 H = timedelta(hours=1)
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 09:00 in Berlin

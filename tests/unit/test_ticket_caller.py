@@ -7,15 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from dispatch.domain.errors import InvalidInputError, NotFoundError, StorageUnavailableError
-from dispatch.domain.model import (
-    Contact,
-    Contract,
-    ContractKind,
-    Customer,
-    NewTicket,
-    Ticket,
-)
+from dispatch.domain.model import Contact, Contract, ContractKind, Customer
 from dispatch.domain.ports import FixedClock
+from dispatch.domain.ticket import NewTicket, Ticket
 from dispatch.services import contacts, tickets
 from tests.unit.fakes import FakeDirectory, FakeUnitOfWork
 

@@ -18,8 +18,9 @@ from dispatch.cli.root import (
     say,
     using_runtime,
 )
-from dispatch.domain.model import Channel, NewTicket, Severity, TicketKind, TicketStatus
+from dispatch.domain.model import Channel, Severity, TicketKind, TicketStatus
 from dispatch.domain.text import printable
+from dispatch.domain.ticket import NewTicket
 
 
 @click.group()

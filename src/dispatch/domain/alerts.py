@@ -13,7 +13,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from dispatch.domain.model import Target, Ticket, TicketStatus
+from dispatch.domain.model import Target, TicketStatus
+from dispatch.domain.ticket import Ticket
 
 
 class AlertLevel(enum.StrEnum):

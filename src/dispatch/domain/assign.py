@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from dispatch.domain.model import Severity, Technician, TechStatus, Ticket
+from dispatch.domain.model import Severity, Technician, TechStatus
+from dispatch.domain.ticket import Ticket
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from dispatch.domain.model import Contract, Customer, Technician, Ticket
+from dispatch.domain.model import Contract, Customer, Technician
 from dispatch.domain.plans import Balance
 from dispatch.domain.sla import Outcome
+from dispatch.domain.ticket import Ticket
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Protocol
 
 from dispatch.domain.alerts import Alert
-from dispatch.domain.model import Contract, Customer, Event, Technician, Ticket
+from dispatch.domain.model import Contract, Customer, Technician
+from dispatch.domain.ticket import Event, Ticket
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,8 +32,9 @@ from enum import Enum
 from typing import Generic, TypeVar
 
 from dispatch.domain.errors import InvalidInputError
-from dispatch.domain.model import ContractKind, Severity, Ticket, TicketKind, TicketStatus
+from dispatch.domain.model import ContractKind, Severity, TicketKind, TicketStatus
 from dispatch.domain.queue import QueueOrder
+from dispatch.domain.ticket import Ticket
 
 SLA_FLAGS = ("breached", "warning", "ok", "paused", "none")
 _KEYS = {

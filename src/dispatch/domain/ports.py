@@ -14,19 +14,13 @@ from typing import Any, Protocol, Self
 from dispatch.domain.calendar import Calendar
 from dispatch.domain.exports import ExportSource
 from dispatch.domain.filter import QueueFilter
-from dispatch.domain.model import (
-    Contact,
-    Contract,
-    Customer,
-    Event,
-    Technician,
-    Ticket,
-)
+from dispatch.domain.model import Contact, Contract, Customer, Technician
 from dispatch.domain.monitoring import MonitoringStore
 from dispatch.domain.ports_alerts import AlertStore, Outbox
 from dispatch.domain.ports_console import PresenceStore
 from dispatch.domain.ports_conversation import ArticleStore, TicketLinkStore
 from dispatch.domain.ports_schedule import OnCallStore, PlanStore
+from dispatch.domain.ticket import Event, Ticket
 
 
 class Clock(Protocol):

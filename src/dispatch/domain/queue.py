@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
-from dispatch.domain.model import Ticket, TicketStatus
+from dispatch.domain.model import TicketStatus
+from dispatch.domain.ticket import Ticket
 
 _RANK_WORDS = {
     1: "guaranteed reaction (subscription or managed services)",

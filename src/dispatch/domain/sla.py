@@ -31,16 +31,8 @@ from dispatch.domain.calendar import (
     explain_add,
 )
 from dispatch.domain.errors import InvalidInputError
-from dispatch.domain.model import (
-    Contract,
-    Customer,
-    Event,
-    Severity,
-    Target,
-    Ticket,
-    TicketStatus,
-    require_utc,
-)
+from dispatch.domain.model import Contract, Customer, Severity, Target, TicketStatus, require_utc
+from dispatch.domain.ticket import Event, Ticket
 
 
 class SlaState(enum.StrEnum):

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from dispatch.domain.model import Event, Ticket, require_utc
+from dispatch.domain.model import require_utc
 from dispatch.domain.ports import UnitOfWork
+from dispatch.domain.ticket import Event, Ticket
 
 
 def _jsonable(value: Any) -> Any:

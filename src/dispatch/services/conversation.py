@@ -22,8 +22,9 @@ from zoneinfo import ZoneInfo
 
 from dispatch.domain.conversation import Article, ArticleChannel, Visibility
 from dispatch.domain.errors import InvalidInputError
-from dispatch.domain.model import Customer, Ticket
+from dispatch.domain.model import Customer
 from dispatch.domain.ports import Clock, UnitOfWork
+from dispatch.domain.ticket import Ticket
 from dispatch.services.master_data import EMAIL, PHONE
 
 MAX_BODY = 1_000_000

@@ -19,10 +19,11 @@ from datetime import datetime, timedelta
 
 from dispatch.domain.calendar import Calendar
 from dispatch.domain.card import CardContract, CardTicket, CustomerCard, nearest_first
-from dispatch.domain.model import Contract, Customer, Ticket
+from dispatch.domain.model import Contract, Customer
 from dispatch.domain.plans import Balance
 from dispatch.domain.ports import UnitOfWork
 from dispatch.domain.sla import SlaEngine, StatusChange, outcome, status_history
+from dispatch.domain.ticket import Ticket
 from dispatch.services import deadlines, directory, hours, oncall
 
 RECORD_DAYS = 90

@@ -12,9 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from dispatch.domain.calendar import Calendar
-from dispatch.domain.model import Contract, Customer, Ticket
+from dispatch.domain.model import Contract, Customer
 from dispatch.domain.ports import Clock, UnitOfWork
 from dispatch.domain.sla import SlaEngine, StatusChange, engine_for, status_history
+from dispatch.domain.ticket import Ticket
 from dispatch.services import audit
 
 NO_CALENDARS: Mapping[str, Calendar] = {}

@@ -26,8 +26,9 @@ from typing import Any
 from dispatch.domain.alerts import Alert
 from dispatch.domain.errors import InvalidInputError
 from dispatch.domain.exports import ContractExport, TicketExport
-from dispatch.domain.model import Customer, Event, Technician, Ticket, TicketStatus, require_utc
+from dispatch.domain.model import Customer, Technician, TicketStatus, require_utc
 from dispatch.domain.ports import UnitOfWork
+from dispatch.domain.ticket import Event, Ticket
 
 Record = dict[str, Any]
 """One exported row: field name to JSON-ready value, in the kind's field order."""

@@ -35,7 +35,7 @@ from dispatch.domain.errors import (
     NotFoundError,
     StorageUnavailableError,
 )
-from dispatch.domain.model import Channel, NewTicket, Severity, Ticket, TicketKind, TicketStatus
+from dispatch.domain.model import Channel, Severity, TicketKind, TicketStatus
 from dispatch.domain.monitoring import (
     MAX_PAYLOAD,
     EventAction,
@@ -51,6 +51,7 @@ from dispatch.domain.monitoring import (
     resolve_policy,
 )
 from dispatch.domain.ports import Clock, UnitOfWork
+from dispatch.domain.ticket import NewTicket, Ticket
 from dispatch.services import deadlines, directory, tickets
 from dispatch.services.conversation import append_article
 

@@ -32,16 +32,9 @@ from dispatch.domain.calendar import Calendar
 from dispatch.domain.conversation import Article, ArticleChannel, Visibility
 from dispatch.domain.errors import DuplicateError, NotFoundError
 from dispatch.domain.mail import InboundMail, is_free_mail, our_ticket, subject_ticket
-from dispatch.domain.model import (
-    Channel,
-    Contract,
-    Customer,
-    NewTicket,
-    Severity,
-    Ticket,
-    TicketStatus,
-)
+from dispatch.domain.model import Channel, Contract, Customer, Severity, TicketStatus
 from dispatch.domain.ports import Clock, UnitOfWork
+from dispatch.domain.ticket import NewTicket, Ticket
 from dispatch.services import deadlines, directory, tickets, triage
 from dispatch.services.conversation import append_article
 

@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 
 from dispatch.domain.calendar import Calendar
 from dispatch.domain.errors import NotFoundError
-from dispatch.domain.model import Channel, NewTicket, Ticket, TicketKind
+from dispatch.domain.model import Channel, TicketKind
 from dispatch.domain.plans import MAX_CATCH_UP, Plan
 from dispatch.domain.ports import Clock, UnitOfWork
+from dispatch.domain.ticket import NewTicket, Ticket
 from dispatch.services import deadlines, tickets
 from dispatch.services.runtime import SCHEDULER_ACTOR
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from dispatch.domain.model import Event
 from dispatch.domain.ports import Clock, UnitOfWork
+from dispatch.domain.ticket import Event
 
 PRESENCE_TTL = timedelta(seconds=15)
 """A heartbeat lasts this long: a console that stops beating drops out after it."""

@@ -13,8 +13,8 @@ from datetime import datetime
 
 from dispatch.domain.assign import Candidate, rank_technicians
 from dispatch.domain.filter import QueueFilter
-from dispatch.domain.model import Ticket
 from dispatch.domain.ports import UnitOfWork
+from dispatch.domain.ticket import Ticket
 from dispatch.services import oncall
 
 

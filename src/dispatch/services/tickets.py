@@ -21,11 +21,8 @@ from dispatch.domain.model import (
     Contact,
     Contract,
     Customer,
-    Event,
-    NewTicket,
     Severity,
     Target,
-    Ticket,
     TicketStatus,
     require_utc,
 )
@@ -33,6 +30,7 @@ from dispatch.domain.monitoring import Incident
 from dispatch.domain.plans import Balance
 from dispatch.domain.ports import Clock, UnitOfWork
 from dispatch.domain.sla import ClockReading, StatusChange, status_history
+from dispatch.domain.ticket import Event, NewTicket, Ticket
 from dispatch.services import audit, contacts, deadlines, directory, hours, master_data
 
 MAX_TITLE = 500

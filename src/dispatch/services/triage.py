@@ -19,9 +19,10 @@ from datetime import datetime
 from dispatch.domain.calendar import Calendar
 from dispatch.domain.conversation import ArticleChannel
 from dispatch.domain.errors import InvalidInputError, NotFoundError
-from dispatch.domain.model import Contact, Contract, ContractKind, Customer, Ticket
+from dispatch.domain.model import Contact, Contract, ContractKind, Customer
 from dispatch.domain.ports import Clock, FixedClock, UnitOfWork
 from dispatch.domain.sla import status_history
+from dispatch.domain.ticket import Ticket
 from dispatch.services import audit, deadlines, directory, master_data
 
 TRIAGE_NAME = "Unknown senders"

@@ -17,9 +17,10 @@ from dataclasses import dataclass, replace
 
 from dispatch.domain.calendar import Calendar
 from dispatch.domain.errors import InvalidInputError
-from dispatch.domain.model import Ticket, TicketStatus
+from dispatch.domain.model import TicketStatus
 from dispatch.domain.ports import Clock, UnitOfWork
 from dispatch.domain.sla import StatusChange, status_history
+from dispatch.domain.ticket import Ticket
 from dispatch.services import audit, deadlines
 
 UNDONE_FIELDS = ("assignee", "status", "severity", "bug_ref")

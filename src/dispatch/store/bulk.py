@@ -21,15 +21,14 @@ from dispatch.domain.model import (
     Channel,
     Contract,
     Customer,
-    Event,
     Severity,
     Technician,
-    Ticket,
     TicketKind,
     TicketStatus,
 )
 from dispatch.domain.plans import Plan
 from dispatch.domain.sla import SlaEngine, engine_for
+from dispatch.domain.ticket import Event, Ticket
 from dispatch.store import convert
 from dispatch.store.plans import SqlPlanStore
 from dispatch.store.schema import (

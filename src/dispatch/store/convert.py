@@ -14,15 +14,14 @@ from dispatch.domain.model import (
     Contract,
     ContractKind,
     Customer,
-    Event,
     Severity,
     SlaPolicy,
     Technician,
     TechStatus,
-    Ticket,
     TicketKind,
     TicketStatus,
 )
+from dispatch.domain.ticket import Event, Ticket
 from dispatch.store.schema import (
     NO_DEADLINE,
     CalendarRow,

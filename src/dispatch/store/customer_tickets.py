@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
-from dispatch.domain.model import Ticket
+from dispatch.domain.ticket import Ticket
 from dispatch.store.schema import TicketRow
 
 

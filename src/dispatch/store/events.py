@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from dispatch.domain.model import Event
+from dispatch.domain.ticket import Event
 from dispatch.store import convert
 from dispatch.store.feed import announce_change
 from dispatch.store.schema import EventRow

@@ -18,7 +18,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from dispatch.domain.alerts import Alert
 from dispatch.domain.exports import ContractExport, TicketExport
-from dispatch.domain.model import Customer, Event, Technician
+from dispatch.domain.model import Customer, Technician
+from dispatch.domain.ticket import Event
 from dispatch.store import convert
 from dispatch.store.alerts import alert_from_row
 from dispatch.store.schema import (

@@ -29,7 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from dispatch.domain.errors import ConflictError, NotFoundError
 from dispatch.domain.filter import UNASSIGNED, QueueFilter, Scope
-from dispatch.domain.model import Ticket
+from dispatch.domain.ticket import Ticket
 from dispatch.store import convert
 from dispatch.store.counters import Counters
 from dispatch.store.customer_tickets import CustomerTickets

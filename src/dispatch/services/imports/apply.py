@@ -30,15 +30,7 @@ from typing import Any, Literal
 
 from dispatch.domain.calendar import Calendar
 from dispatch.domain.errors import DispatchError, InvalidInputError
-from dispatch.domain.model import (
-    Contact,
-    Contract,
-    Customer,
-    SlaPolicy,
-    Technician,
-    Ticket,
-    TicketStatus,
-)
+from dispatch.domain.model import Contact, Contract, Customer, SlaPolicy, Technician, TicketStatus
 from dispatch.domain.ports import Clock, UnitOfWork
 from dispatch.domain.records import (
     CalendarRecord,
@@ -52,6 +44,7 @@ from dispatch.domain.records import (
     TicketRecord,
 )
 from dispatch.domain.sla import SlaEngine, StatusChange
+from dispatch.domain.ticket import Ticket
 from dispatch.services import audit, contracts, deadlines, master_data
 from dispatch.services.imports.reader import ImportReader, applying_order
 

@@ -15,7 +15,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from dispatch.domain.assign import Candidate
-from dispatch.domain.model import Ticket
+from dispatch.domain.ticket import Ticket
 from dispatch.ui.safe import safe
 from dispatch.ui.widgets.nav_list import NavList
 from dispatch.ui.widgets.tech_panel import candidate_line

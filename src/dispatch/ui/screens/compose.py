@@ -23,7 +23,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, TextArea
 
-from dispatch.domain.model import Ticket
+from dispatch.domain.ticket import Ticket
 from dispatch.ui.safe import literal, safe
 from dispatch.ui.screens.confirm import ask_before_leaving
 

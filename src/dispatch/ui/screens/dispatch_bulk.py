@@ -20,7 +20,7 @@ from textual.content import Content
 from textual.message import Message
 
 from dispatch.domain.errors import DispatchError
-from dispatch.domain.model import Ticket
+from dispatch.domain.ticket import Ticket
 from dispatch.ui.screens.confirm import ConfirmModal
 from dispatch.ui.screens.dispatch_workers import DispatchWorkers
 from dispatch.ui.screens.explain import ExplainModal

@@ -20,7 +20,8 @@ from textual import events, on
 from textual.content import Content
 
 from dispatch.domain.assign import Candidate
-from dispatch.domain.model import Severity, Ticket
+from dispatch.domain.model import Severity
+from dispatch.domain.ticket import Ticket
 from dispatch.services.tickets import TicketDetail
 from dispatch.services.undo import Change
 from dispatch.ui.access import refuse_key

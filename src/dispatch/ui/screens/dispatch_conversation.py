@@ -17,7 +17,7 @@ from textual import on, work
 from textual.message import Message
 
 from dispatch.domain.errors import InvalidInputError
-from dispatch.domain.model import Ticket
+from dispatch.domain.ticket import Ticket
 from dispatch.services import conversation, tickets
 from dispatch.ui.screens.compose import ComposeModal, Draft, DraftKind
 from dispatch.ui.screens.dispatch_changes import DispatchChanges

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from dispatch.domain.model import Ticket
 from dispatch.domain.queue import describe_wait
 from dispatch.domain.text import printable
+from dispatch.domain.ticket import Ticket
 
 
 def copy_line(ticket: Ticket) -> str:

@@ -15,7 +15,7 @@ from textual.widget import Widget
 
 from dispatch.domain.alerts import Alert, AlertLevel
 from dispatch.domain.errors import DispatchError
-from dispatch.domain.model import Event, Ticket
+from dispatch.domain.ticket import Event, Ticket
 from dispatch.ui.safe import safe
 
 TOASTS_AT_ONCE = 5

@@ -26,7 +26,8 @@ from dispatch.domain.alerts import Alert
 from dispatch.domain.assign import Candidate
 from dispatch.domain.errors import ConflictError
 from dispatch.domain.filter import QueueFilter
-from dispatch.domain.model import Contract, Customer, Event, NewTicket, Severity, Ticket
+from dispatch.domain.model import Contract, Customer, Severity
+from dispatch.domain.ticket import Event, NewTicket, Ticket
 from dispatch.services import alerts, directory, presence, queue, tickets, undo
 from dispatch.services.queue import QueueStats, QueueWindow
 from dispatch.services.runtime import Runtime

@@ -25,16 +25,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, TextArea
 
 from dispatch.domain.errors import InvalidInputError
-from dispatch.domain.model import (
-    Channel,
-    Contact,
-    Contract,
-    Customer,
-    NewTicket,
-    Severity,
-    TicketKind,
-)
+from dispatch.domain.model import Channel, Contact, Contract, Customer, Severity, TicketKind
 from dispatch.domain.terms import sla_text
+from dispatch.domain.ticket import NewTicket
 from dispatch.services import contacts, master_data
 from dispatch.services.tickets import MAX_TITLE
 from dispatch.ui.safe import literal, safe

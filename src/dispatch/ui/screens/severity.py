@@ -13,7 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from dispatch.domain.model import Severity, Ticket
+from dispatch.domain.model import Severity
+from dispatch.domain.ticket import Ticket
 from dispatch.ui.safe import safe
 from dispatch.ui.widgets.nav_list import NavList
 

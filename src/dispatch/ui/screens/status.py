@@ -21,7 +21,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from dispatch.domain.model import ALLOWED_TRANSITIONS, Ticket, TicketStatus
+from dispatch.domain.model import ALLOWED_TRANSITIONS, TicketStatus
+from dispatch.domain.ticket import Ticket
 from dispatch.ui.safe import safe
 from dispatch.ui.screens.confirm import ask_before_leaving
 from dispatch.ui.widgets.nav_list import NavList

@@ -32,8 +32,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from dispatch.domain.model import Ticket, TicketStatus
+from dispatch.domain.model import TicketStatus
 from dispatch.domain.queue import describe_wait
+from dispatch.domain.ticket import Ticket
 from dispatch.services.queue import QueueWindow
 from dispatch.ui.safe import clip
 
