@@ -7,7 +7,7 @@ from textual.widgets import Input, Select, TextArea
 from dispatch.bootstrap import Storage
 from dispatch.config_mail import MailSettings
 from dispatch.domain.conversation import ArticleChannel, SendState
-from dispatch.services import conversation
+from dispatch.services import conversation, tickets
 from dispatch.ui.screens.compose import ComposeModal
 from dispatch.ui.screens.confirm import ConfirmModal
 from dispatch.ui.screens.dispatch import DispatchScreen
@@ -89,6 +89,7 @@ async def test_a_call_out_is_logged_with_its_number_and_answers_the_ticket(
         call = conversation.articles(storage.reader(), tid)[-1]
         assert (call.channel, call.phone) == (ArticleChannel.PHONE_OUT, number.value)
         assert "call out" in detail_text(app)
+        assert tickets.read_ticket(storage.reader(), tid).first_response_at == call.at
 
 
 async def test_reply_needs_mail_configured(make_app: AppFactory) -> None:
