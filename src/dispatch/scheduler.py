@@ -253,7 +253,8 @@ class SlaMonitor:
             return []
         rt = self.runtime
         if self.mailer is None or rt.reply_from is None:
-            self.replies_waiting = replies.waiting(rt.reader(), rt.clock.now())
+            if not self._said_unconfigured:  # counted until it was said, once
+                self.replies_waiting = replies.waiting(rt.reader(), rt.clock.now())
             return []
         self.replies_waiting = 0
         done = replies.send_replies(

@@ -131,14 +131,6 @@ class Spool:
         target.with_suffix(".error").write_text(reason + "\n", encoding="utf-8")
         return target
 
-    def raw_path(self, sha256: str) -> Path | None:
-        """Where the raw message with this hash is kept, if it is."""
-        for name in ("cur", "new", "quarantine"):
-            path = self.root / name / f"{sha256}.eml"
-            if path.exists():
-                return path
-        return None
-
     def put_blob(self, data: bytes) -> str:
         """Keep ``data`` in the attachment store; its sha256."""
         sha = hashlib.sha256(data).hexdigest()

@@ -727,9 +727,6 @@ class FakeArticles:
     def by_message_id(self, message_id: str) -> Article | None:
         return next((a for a in self.rows if a.message_id == message_id), None)
 
-    def thread(self, ticket_id: int) -> list[str]:
-        return [a.message_id for a in self.rows if a.ticket_id == ticket_id and a.message_id]
-
 
 class FakeLinks:
     """Ticket links in a list."""

@@ -159,11 +159,6 @@ class InboundMail:
     defects: tuple[str, ...] = ()
 
     @property
-    def sender_domain(self) -> str | None:
-        """The sender's domain, lower-case."""
-        return self.sender.rsplit("@", 1)[1] if self.sender else None
-
-    @property
     def thread_ids(self) -> tuple[str, ...]:
         """The Message-IDs it refers to, nearest first: In-Reply-To, then References."""
         ids = [self.in_reply_to] if self.in_reply_to else []

@@ -42,10 +42,6 @@ class ArticleStore(Protocol):
         """The article that has this Message-ID, if any."""
         ...
 
-    def thread(self, ticket_id: int) -> list[str]:
-        """The Message-IDs of a ticket's e-mails, oldest first."""
-        ...
-
 
 class TicketLinkStore(Protocol):
     """Tickets that follow others (a mail answering a closed ticket opens one)."""

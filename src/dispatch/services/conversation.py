@@ -20,7 +20,7 @@ from datetime import datetime
 from email.utils import make_msgid
 from zoneinfo import ZoneInfo
 
-from dispatch.domain.conversation import Article, ArticleChannel, Visibility
+from dispatch.domain.conversation import Article, ArticleChannel, SendState, Visibility
 from dispatch.domain.errors import InvalidInputError
 from dispatch.domain.model import Customer
 from dispatch.domain.ports import Clock, UnitOfWork
@@ -142,7 +142,7 @@ def reply(
         )
         stored = append_article(uow, actor, ticket, article)
         uow.outbox.enqueue_reply(stored.id, REPLY_TARGET, now)
-        stored = uow.articles.get(stored.id)
+        stored = replace(stored, send_state=SendState.PENDING)  # as just queued
         uow.commit()
     return stored
 

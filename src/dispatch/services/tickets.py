@@ -449,12 +449,15 @@ def ticket_detail(
     calendars: Mapping[str, Calendar] = deadlines.NO_CALENDARS,
     description_chars: int | None = None,
     last_articles: int | None = None,
+    links: bool = True,
 ) -> TicketDetail:
     """A ticket with its customer, contract, history, conversation and SLA clocks.
 
     ``description_chars`` reads only the beginning of the description and
     ``last_articles`` only the newest articles (the console shows no more); the
-    command line reads them whole.
+    command line reads them whole. ``links=False`` leaves out the tickets it
+    follows or is followed by and its monitoring incident (the console shows
+    neither: it reads the detail at every move of the cursor).
     """
     with uow:
         ticket = uow.tickets.get(ticket_id, description_chars=description_chars)
@@ -465,9 +468,9 @@ def ticket_detail(
         balance = hours.read_balance(uow, contract, now.date()) if contract.period else None
         articles = uow.articles.for_ticket(ticket_id, last=last_articles)
         article_count = len(articles) if last_articles is None else uow.articles.count(ticket_id)
-        follows = uow.links.follows(ticket_id)
-        followed_by = uow.links.followed_by(ticket_id)
-        monitoring = uow.monitoring.incident(ticket_id)
+        follows = uow.links.follows(ticket_id) if links else ()
+        followed_by = uow.links.followed_by(ticket_id) if links else ()
+        monitoring = uow.monitoring.incident(ticket_id) if links else None
     history = status_history(ticket, events)
     response, resolution = engine.read(ticket, history, now)
     explanation = [

@@ -23,7 +23,7 @@ from dispatch.domain.model import Contact, Contract, ContractKind, Customer
 from dispatch.domain.ports import Clock, FixedClock, UnitOfWork
 from dispatch.domain.sla import status_history
 from dispatch.domain.ticket import Ticket
-from dispatch.services import audit, deadlines, directory, master_data
+from dispatch.services import audit, contacts, deadlines, directory, master_data
 
 TRIAGE_NAME = "Unknown senders"
 """The stand-in customer's name (another is chosen if a real customer has it)."""
@@ -167,12 +167,4 @@ def _add_sender(
     contact = master_data.checked_contact(
         Contact(id=0, customer_id=customer.id, name=address, emails=(address,))
     )
-    stored = uow.directory.add_contact(contact)
-    master_data.record_change(
-        uow,
-        clock,
-        actor,
-        "contact.added",
-        None,
-        {"customer": customer.name, "name": stored.name, "emails": list(stored.emails)},
-    )
+    contacts.insert_contact(uow, clock, actor, customer, contact)

@@ -91,15 +91,6 @@ class SqlArticleStore:
         found = self._read(select(ArticleRow).where(ArticleRow.message_id == message_id))
         return found[0] if found else None
 
-    def thread(self, ticket_id: int) -> list[str]:
-        """The Message-IDs of the ticket's e-mails, oldest first."""
-        query = (
-            select(ArticleRow.message_id)
-            .where(ArticleRow.ticket_id == ticket_id, ArticleRow.message_id.is_not(None))
-            .order_by(ArticleRow.id)
-        )
-        return [m for m in self._session.scalars(query) if m]
-
     def _read(self, query: Select[ArticleRow]) -> list[Article]:
         rows = list(self._session.scalars(query))
         if not rows:

@@ -187,10 +187,6 @@ class ComposeModal(ModalScreen[Draft | None]):
             draft = Draft(self._kind, self._ticket.id, text, to=to)
         self.dismiss(draft)
 
-    def show_problem(self, text: str) -> None:
-        """Say why saving failed (the screen's worker refused it); the text stays."""
-        self._problem(text)
-
     def _problem(self, text: str) -> None:
         self.query_one("#compose-error", Label).update(
             Content.styled("Cannot save: " + text, "bold $error")

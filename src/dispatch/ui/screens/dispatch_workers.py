@@ -239,6 +239,7 @@ class DispatchWorkers(DispatchFeed):
             calendars=self.runtime.calendars,
             description_chars=MAX_DESCRIPTION_CHARS,  # no more is shown
             last_articles=MAX_ARTICLES,
+            links=False,  # shown by the command line only
         )
         _, ranked = queue.technician_ranking(self.runtime.reader(), ticket_id, now, self._loads)
         self.post_message(self.DetailLoaded(detail, ranked, now))

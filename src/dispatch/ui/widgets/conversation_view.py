@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from textual.content import Content
 
 from dispatch.article_format import article_heading
-from dispatch.domain.conversation import Article, SendState
+from dispatch.domain.conversation import Article, SendState, display_text
 from dispatch.ui.safe import safe
 
 MAX_ARTICLES = 30
@@ -46,7 +46,7 @@ def conversation_content(articles: Sequence[Article], total: int, zone: ZoneInfo
         )
     for article in articles:
         lines.append(_heading(article, zone))
-        lines.append(_body(article.display))
+        lines.append(_body(article.body))
     return Content("\n").join(lines)
 
 
@@ -63,14 +63,17 @@ def _heading(article: Article, zone: ZoneInfo) -> Content:
     return Content.assemble((when, "dim"), "  ", heading)
 
 
-def _body(text: str) -> Content:
+def _body(raw: str) -> Content:
+    # Only what can be shown is made safe: a body may hold a million characters,
+    # and this runs at every move of the cursor. (A CRLF is one character shown.)
+    text = display_text(raw[: 2 * MAX_BODY_CHARS])
     shown = text[:MAX_BODY_CHARS]
     lines = shown.split("\n")
-    cut = len(text) > MAX_BODY_CHARS or len(lines) > MAX_BODY_LINES
-    shown = "\n".join("  " + line for line in lines[:MAX_BODY_LINES])
-    body = safe(shown, multiline=True)
+    cut = len(raw) > 2 * MAX_BODY_CHARS or len(text) > MAX_BODY_CHARS or len(lines) > MAX_BODY_LINES
+    kept = lines[:MAX_BODY_LINES]
+    body = Content("\n".join("  " + line for line in kept))  # display_text made it safe
     if cut:
-        more = len(text) - sum(len(line) + 1 for line in lines[:MAX_BODY_LINES])
+        more = len(raw) - sum(len(line) + 1 for line in kept)
         body = Content.assemble(
             body, (f"\n  … {max(more, 1):,} more characters not shown", "dim italic")
         )
